@@ -1,0 +1,69 @@
+/* api.h - what every api_<resource>.c handler sees, and the route table.
+ *
+ * A handler gets a request whose route, authentication, role and body limits
+ * were already checked by the http layer; it answers with an rma_err and,
+ * on success, fills ctx->res. */
+#ifndef RMA_API_H
+#define RMA_API_H
+
+#include <stdbool.h>
+
+#include "rma/config.h"
+#include "rma/db.h"
+#include "rma/http.h"
+#include "rma/staff.h"
+
+/* Process-lifetime state, built before the accept loop. */
+struct app {
+    const struct rma_config *cfg; /* borrowed from main */
+    struct db db;
+};
+
+struct api_ctx {
+    struct app *app;
+    struct http_request *req;
+    struct http_response *res;
+    struct arena *arena;
+    struct staff_identity staff; /* valid on staff routes */
+};
+
+typedef enum rma_err (*api_handler)(struct api_ctx *ctx);
+
+enum route_auth {
+    AUTH_NONE,     /* public */
+    AUTH_CUSTOMER, /* session cookie */
+    AUTH_STAFF,    /* bearer token with one of route.roles */
+};
+
+enum route_body {
+    BODY_NONE, /* a body is refused */
+    BODY_JSON, /* application/json, read up to max_body_bytes */
+};
+
+struct route {
+    enum http_method method;
+    const char *pattern; /* "/api/v1/rmas/{number}"; also the metrics label */
+    api_handler handler;
+    enum route_auth auth;
+    unsigned roles; /* enum staff_role bits, for AUTH_STAFF */
+    enum route_body body;
+};
+
+extern const struct route routes[];
+extern const size_t n_routes;
+
+/* Finds the route for method and path, storing path parameters in req.
+ * Returns its index, or -1 with *allowed set to the methods the path accepts
+ * (0 when no pattern matches the path). */
+int router_match(const char *path, enum http_method method,
+                 struct http_request *req, unsigned *allowed);
+
+/* Handlers, one file per resource. */
+enum rma_err api_health_get(struct api_ctx *ctx);
+enum rma_err api_metrics_get(struct api_ctx *ctx);
+enum rma_err api_staff_whoami(struct api_ctx *ctx);
+
+/* Serves FastCGI requests on listen_fd until *stop is set. */
+int http_serve(struct app *app, int listen_fd, volatile int *stop);
+
+#endif

@@ -1,0 +1,23 @@
+/* metrics.h - Prometheus counters shared by all workers of one pool.
+ *
+ * The supervisor maps the counters (MAP_SHARED) before it forks, so any
+ * worker answering /metrics reports the whole pool.  Updates are atomic. */
+#ifndef RMA_METRICS_H
+#define RMA_METRICS_H
+
+#include <stddef.h>
+
+#include "rma/buf.h"
+#include "rma/err.h"
+
+/* Maps counters for nroutes routes (plus one for unmatched paths). */
+enum rma_err metrics_init(size_t nroutes);
+/* route is an index into the route table, or -1 for unmatched. */
+void metrics_observe(int route, int status, double seconds);
+void metrics_count_db_error(void);
+void metrics_count_worker_restart(void);
+/* Appends the exposition text; route_names[i] labels route i. */
+enum rma_err metrics_render(struct buf *out, const char *const *route_names,
+                            const char *const *route_methods);
+
+#endif

@@ -1,0 +1,14 @@
+## scripts/local.mk - the demo (SPEC §3), included by Makefile.am.
+
+EXTRA_DIST += scripts/bootstrap scripts/demo scripts/stack.sh \
+	nginx/rma.conf.example nginx/rma-local.conf.in .clang-format
+
+demo: all
+	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  PG_BINDIR='$(PG_BINDIR)' bash '$(srcdir)/scripts/demo' start
+
+demo-stop:
+	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  PG_BINDIR='$(PG_BINDIR)' bash '$(srcdir)/scripts/demo' stop
+
+.PHONY: demo demo-stop

@@ -1,0 +1,227 @@
+# stack.sh - start and stop the local stack (PostgreSQL, paypal-sim when
+# built, rma-fcgi, nginx) under one run directory.  Sourced by scripts/demo
+# and tests/run-suite; needs top_srcdir, top_builddir and PG_BINDIR.
+#
+# Everything lives under $RUN: pg/ (cluster and socket), nginx/, log/,
+# uploads/, mail/, rma.conf, rma.sock, *.pid.  Nothing touches system
+# services.  As root, PostgreSQL runs as the postgres user.
+
+stack_log() { printf '%s\n' "$*" >&2; }
+stack_die() { stack_log "error: $*"; exit 1; }
+
+stack_pg_bindir() {
+    if [ -n "${PG_BINDIR:-}" ] && [ -x "$PG_BINDIR/pg_ctl" ]; then
+        printf '%s\n' "$PG_BINDIR"; return
+    fi
+    if command -v pg_config >/dev/null 2>&1; then
+        d=$(pg_config --bindir)
+        [ -x "$d/pg_ctl" ] && { printf '%s\n' "$d"; return; }
+    fi
+    for d in /usr/lib/postgresql/*/bin; do
+        [ -x "$d/pg_ctl" ] && { printf '%s\n' "$d"; return; }
+    done
+    stack_die "pg_ctl not found: install postgresql-15"
+}
+
+# Runs a command as the cluster's owner.
+stack_as_pg() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+stack_free_port() {
+    for _ in $(seq 1 50); do
+        p=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            printf '%s\n' "$p"; return
+        fi
+    done
+    stack_die "no free port found"
+}
+
+# Where the cluster lives.  As root, PostgreSQL runs as postgres, which must
+# reach the directory: when $RUN is not traversable by it (a clone under
+# /root), the cluster goes to /tmp and $RUN/pg links to it.
+stack_pg_dir() {
+    if [ -e "$RUN/pg" ]; then
+        PGDIR=$(readlink -f "$RUN/pg"); return
+    fi
+    if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$RUN"; then
+        PGDIR=$(mktemp -d /tmp/rma-pg.XXXXXX)
+        ln -s "$PGDIR" "$RUN/pg"
+    else
+        mkdir -p "$RUN/pg"
+        PGDIR="$RUN/pg"
+    fi
+    # Unix socket paths are limited to 107 bytes.
+    if [ ${#PGDIR} -gt 80 ]; then
+        rm -f "$RUN/pg"; rmdir "$PGDIR" 2>/dev/null
+        PGDIR=$(mktemp -d /tmp/rma-pg.XXXXXX)
+        ln -s "$PGDIR" "$RUN/pg"
+    fi
+}
+
+stack_pg_start() {
+    bindir=$(stack_pg_bindir)
+    stack_pg_dir
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres "$PGDIR"; chmod 0755 "$PGDIR"
+    fi
+    if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
+        stack_as_pg "$bindir/initdb" -D "$PGDIR/data" -U rma_admin \
+            --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$RUN/log/initdb.log" 2>&1 \
+            || stack_die "initdb failed: see $RUN/log/initdb.log"
+        fresh=1
+    else
+        fresh=0
+    fi
+    touch "$RUN/log/postgresql.log"
+    [ "$(id -u)" = 0 ] && chown postgres "$RUN/log/postgresql.log"
+    stack_as_pg "$bindir/pg_ctl" -D "$PGDIR/data" -l "$RUN/log/postgresql.log" -w -t 60 \
+        -o "-c listen_addresses='' -c unix_socket_directories='$PGDIR' -c max_connections=200 ${STACK_PG_OPTS:-}" \
+        start >/dev/null || stack_die "PostgreSQL did not start: see $RUN/log/postgresql.log"
+    PGHOST_DIR=$PGDIR
+    if [ "$fresh" = 1 ]; then
+        "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGDIR" -U rma_admin -d postgres <<'SQL' >/dev/null \
+            || stack_die "creating the database failed"
+CREATE DATABASE rma;
+CREATE ROLE rma_app NOLOGIN;
+CREATE ROLE rma_web LOGIN IN ROLE rma_app;
+SQL
+    fi
+}
+
+stack_pg_stop() {
+    [ -e "$RUN/pg" ] || return 0
+    bindir=$(stack_pg_bindir)
+    PGDIR=$(readlink -f "$RUN/pg")
+    if [ -f "$PGDIR/data/postmaster.pid" ]; then
+        stack_as_pg "$bindir/pg_ctl" -D "$PGDIR/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+    fi
+}
+
+# Removes the cluster (tests only).
+stack_pg_destroy() {
+    [ -e "$RUN/pg" ] || return 0
+    PGDIR=$(readlink -f "$RUN/pg")
+    rm -rf "$PGDIR"
+    rm -f "$RUN/pg"
+}
+
+stack_write_config() {
+    pepper=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    umask 077
+    printf '%s\n' "$pepper" > "$RUN/secret_pepper"
+    printf 'sim-secret\n' > "$RUN/paypal_client_secret"
+    cat > "$RUN/rma.conf" <<CONF
+# Written by scripts/stack.sh for this run only.
+database_url = host=$PGDIR dbname=rma user=rma_web
+admin_database_url = host=$PGDIR dbname=rma user=rma_admin
+migrations_dir = $top_srcdir/sql/migrations
+public_base_url = http://127.0.0.1:$HTTP_PORT
+paypal_base_url = http://127.0.0.1:$SIM_PORT
+paypal_client_id = rma-demo-client
+paypal_client_secret_file = $RUN/paypal_client_secret
+paypal_webhook_id = WH-RMA-DEMO
+mail_from = RMA Service <rma@example.com>
+mail_spool_dir = $RUN/mail
+upload_dir = $RUN/uploads
+secret_pepper_file = $RUN/secret_pepper
+log_level = ${STACK_LOG_LEVEL:-info}
+test_mode = ${STACK_TEST_MODE:-false}
+CONF
+    umask 022
+}
+
+stack_fcgi_start() {
+    "$top_builddir/rma-fcgi" --config "$RUN/rma.conf" --socket "$RUN/rma.sock" \
+        --workers "${STACK_WORKERS:-4}" --socket-mode 0660 \
+        >>"$RUN/log/rma-fcgi.log" 2>&1 &
+    echo $! > "$RUN/rma-fcgi.pid"
+    for _ in $(seq 1 100); do
+        [ -S "$RUN/rma.sock" ] && return 0
+        kill -0 "$(cat "$RUN/rma-fcgi.pid")" 2>/dev/null \
+            || stack_die "rma-fcgi exited: see $RUN/log/rma-fcgi.log"
+        sleep 0.1
+    done
+    stack_die "rma-fcgi did not open its socket"
+}
+
+stack_stop_pidfile() {
+    f=$1
+    [ -f "$f" ] || return 0
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$f"
+}
+
+stack_nginx_start() {
+    mkdir -p "$RUN/nginx/tmp"
+    if [ "$(id -u)" = 0 ]; then user_line='user root;'; else user_line=''; fi
+    cp "$top_srcdir/nginx/fastcgi_params" "$RUN/nginx/fastcgi_params"
+    sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUN@|$RUN|g" \
+        -e "s|@PORT@|$HTTP_PORT|g" -e "s|@SOCKET@|$RUN/rma.sock|g" \
+        -e "s|@WEB@|$top_srcdir/web|g" -e "s|@UPLOAD_DIR@|$RUN/uploads|g" \
+        "$top_srcdir/nginx/rma-local.conf.in" > "$RUN/nginx/nginx.conf"
+    nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+    "$nginx_bin" -e "$RUN/nginx/error.log" -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" \
+        || stack_die "nginx did not start: see $RUN/nginx/error.log"
+    for _ in $(seq 1 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    stack_die "nginx does not answer on port $HTTP_PORT"
+}
+
+stack_nginx_stop() {
+    f="$RUN/nginx/nginx.pid"
+    [ -f "$f" ] || return 0
+    pid=$(cat "$f")
+    kill -QUIT "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+stack_sim_start() {
+    [ -x "$top_builddir/paypal-sim" ] || return 0
+    "$top_builddir/paypal-sim" --listen "127.0.0.1:$SIM_PORT" \
+        ${STACK_SIM_OPTS:-} >>"$RUN/log/paypal-sim.log" 2>&1 &
+    echo $! > "$RUN/paypal-sim.pid"
+    for _ in $(seq 1 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$SIM_PORT") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    stack_die "paypal-sim does not answer on port $SIM_PORT"
+}
+
+# Starts everything under $RUN with HTTP_PORT and SIM_PORT set.
+stack_start() {
+    mkdir -p "$RUN/log" "$RUN/mail" "$RUN/uploads"
+    stack_pg_start
+    stack_write_config
+    "$top_builddir/rmactl" --config "$RUN/rma.conf" migrate >"$RUN/log/migrate.log" 2>&1 \
+        || { cat "$RUN/log/migrate.log" >&2; stack_die "migrations failed"; }
+    stack_sim_start
+    stack_fcgi_start
+    stack_nginx_start
+}
+
+stack_stop() {
+    stack_nginx_stop
+    stack_stop_pidfile "$RUN/rma-fcgi.pid"
+    stack_stop_pidfile "$RUN/paypal-sim.pid"
+    stack_pg_stop
+}

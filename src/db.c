@@ -1,0 +1,226 @@
+/* db.c - the process's PostgreSQL connection, reconnection and statements. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_internal.h"
+#include "rma/log.h"
+#include "rma/metrics.h"
+
+#define RECONNECT_INTERVAL_MS 250
+
+static const struct db_stmt_table *const tables[] = {
+    &db_health_stmts,
+    &db_staff_stmts,
+};
+
+static int64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+db_init(struct db *db, const char *conninfo, const char *app_name)
+{
+    memset(db, 0, sizeof(*db));
+    db->conninfo = strdup(conninfo);
+    db->app_name = strdup(app_name);
+}
+
+static enum rma_err
+prepare_all(struct db *db)
+{
+    PGconn *c = db_pg(db);
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+        for (int i = 0; i < tables[t]->n; i++) {
+            const struct db_stmt *s = &tables[t]->stmts[i];
+            PGresult *r = PQprepare(c, s->name, s->sql, s->nparams, NULL);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                log_event(LOG_ERROR, "db_prepare_failed", "{s:s, s:s}",
+                          "statement", s->name, "error",
+                          PQresultErrorMessage(r));
+                PQclear(r);
+                return RMA_EDB;
+            }
+            PQclear(r);
+        }
+    }
+    return RMA_OK;
+}
+
+static enum rma_err
+connect_now(struct db *db)
+{
+    if (db->conn != NULL) {
+        PQfinish(db_pg(db));
+        db->conn = NULL;
+    }
+    db->prepared = false;
+    /* The conninfo (key=value or URI) is expanded as dbname; keywords after
+     * it fill in what it leaves out. */
+    const char *const kw[] = {"dbname", "fallback_application_name",
+                              "connect_timeout", NULL};
+    const char *const val[] = {db->conninfo, db->app_name, "2", NULL};
+    PGconn *c = PQconnectdbParams(kw, val, 1);
+    if (c == NULL)
+        return RMA_EDB;
+    db->conn = c;
+    if (PQstatus(c) != CONNECTION_OK) {
+        metrics_count_db_error();
+        log_event(LOG_WARN, "db_connect_failed", "{s:s}", "error",
+                  PQerrorMessage(c));
+        return RMA_EDB;
+    }
+    if (prepare_all(db) != RMA_OK) {
+        metrics_count_db_error();
+        return RMA_EDB;
+    }
+    db->prepared = true;
+    return RMA_OK;
+}
+
+enum rma_err
+db_ensure(struct db *db)
+{
+    if (db->conn != NULL && db->prepared &&
+        PQstatus(db_pg(db)) == CONNECTION_OK)
+        return RMA_OK;
+    int64_t now = now_ms();
+    if (now < db->next_attempt_ms)
+        return RMA_EDB;
+    bool was_connected = db->conn != NULL;
+    enum rma_err err = connect_now(db);
+    if (err != RMA_OK) {
+        db->next_attempt_ms = now + RECONNECT_INTERVAL_MS;
+        return err;
+    }
+    if (was_connected) {
+        db->reconnects++;
+        log_event(LOG_INFO, "db_reconnected", "{s:I}", "reconnects",
+                  (json_int_t)db->reconnects);
+    }
+    return RMA_OK;
+}
+
+void
+db_close(struct db *db)
+{
+    if (db->conn != NULL)
+        PQfinish(db_pg(db));
+    db->conn = NULL;
+    free(db->conninfo);
+    free(db->app_name);
+    db->conninfo = db->app_name = NULL;
+}
+
+enum rma_err
+db_translate(const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (state == NULL)
+        return RMA_EDB; /* no SQLSTATE: the connection failed */
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+        strcmp(state, "53300") == 0)
+        return RMA_EDB; /* connection, shutdown, too many connections */
+    if (strcmp(state, "23505") == 0 || strcmp(state, "40001") == 0 ||
+        strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
+        return RMA_ECONFLICT; /* unique, serialization, deadlock, lock */
+    if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0)
+        return RMA_ERULE; /* data exception, check violation */
+    return RMA_EINTERNAL;
+}
+
+PGresult *
+db_run(struct db *db, const char *stmt, int nparams, const char *const *params,
+       enum rma_err *err)
+{
+    *err = db_ensure(db);
+    if (*err != RMA_OK)
+        return NULL;
+    PGresult *r =
+        PQexecPrepared(db_pg(db), stmt, nparams, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return r;
+    *err = db_translate(r);
+    metrics_count_db_error();
+    const char *sqlstate = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    log_event(*err == RMA_EDB || *err == RMA_EINTERNAL ? LOG_ERROR : LOG_INFO,
+              "db_statement_failed", "{s:s, s:s, s:s}", "statement", stmt,
+              "sqlstate", sqlstate ? sqlstate : "", "error",
+              r ? PQresultErrorMessage(r) : PQerrorMessage(db_pg(db)));
+    PQclear(r);
+    if (PQstatus(db_pg(db)) != CONNECTION_OK)
+        db->prepared = false; /* reconnect on the next call */
+    return NULL;
+}
+
+const char *
+db_get(const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return NULL;
+    return PQgetvalue(res, row, col);
+}
+
+static enum rma_err
+simple(struct db *db, const char *sql)
+{
+    enum rma_err err = db_ensure(db);
+    if (err != RMA_OK)
+        return err;
+    PGresult *r = PQexec(db_pg(db), sql);
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+        PQclear(r);
+        return RMA_OK;
+    }
+    err = db_translate(r);
+    metrics_count_db_error();
+    log_event(LOG_WARN, "db_transaction_failed", "{s:s, s:s}", "command", sql,
+              "error", PQresultErrorMessage(r));
+    PQclear(r);
+    return err;
+}
+
+enum rma_err
+db_begin(struct db *db)
+{
+    return simple(db, "BEGIN");
+}
+
+enum rma_err
+db_commit(struct db *db)
+{
+    return simple(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+    if (db->conn != NULL && PQstatus(db_pg(db)) == CONNECTION_OK &&
+        PQtransactionStatus(db_pg(db)) != PQTRANS_IDLE)
+        (void)simple(db, "ROLLBACK");
+}
+
+/* ------------------------------------------------------------------ */
+/* Health */
+
+static const struct db_stmt health[] = {
+    {"health_ping", "SELECT 1", 0},
+};
+const struct db_stmt_table db_health_stmts = {health, 1};
+
+enum rma_err
+db_ping(struct db *db)
+{
+    enum rma_err err;
+    PGresult *r = db_run(db, "health_ping", 0, NULL, &err);
+    if (r == NULL)
+        return err == RMA_OK ? RMA_EDB : err;
+    PQclear(r);
+    return RMA_OK;
+}

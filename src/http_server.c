@@ -1,0 +1,250 @@
+/* http_server.c - the FastCGI accept loop and the path of every request:
+ * parse, route, authenticate, read the body, call the handler, answer. */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "rma/api.h"
+#include "rma/crypto.h"
+#include "rma/log.h"
+#include "rma/metrics.h"
+
+static const struct {
+    const char *name;
+    enum http_method method;
+} methods[] = {
+    {"GET", HTTP_GET}, {"HEAD", HTTP_HEAD},   {"POST", HTTP_POST},
+    {"PUT", HTTP_PUT}, {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE},
+};
+
+static enum http_method
+parse_method(const char *s)
+{
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (strcmp(s, methods[i].name) == 0)
+            return methods[i].method;
+    return 0;
+}
+
+static void
+allow_header(struct http_response *res, struct arena *a, unsigned allowed)
+{
+    char list[64] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        bool on = (allowed & methods[i].method) ||
+                  (methods[i].method == HTTP_HEAD && (allowed & HTTP_GET));
+        if (on)
+            n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+                                  n ? ", " : "", methods[i].name);
+    }
+    http_add_header(res, a, "Allow", list);
+}
+
+/* Fills req from the FastCGI parameters.  RMA_EINVAL for what nginx would
+ * not send us (missing method, over-long path or query). */
+static enum rma_err
+parse_request(FCGX_Request *f, struct arena *a, struct http_request *req,
+              struct http_response *res)
+{
+    memset(req, 0, sizeof(*req));
+    req->fcgx = f;
+    req->arena = a;
+    req->content_length = -1;
+    const char *rid = FCGX_GetParam("REQUEST_ID", f->envp);
+    if (rid != NULL && strnlen(rid, 65) <= 64)
+        req->request_id = arena_strdup(a, rid);
+    const char *m = FCGX_GetParam("REQUEST_METHOD", f->envp);
+    req->method_name = m ? arena_strndup(a, m, strnlen(m, 16)) : "";
+    req->method = m ? parse_method(m) : 0;
+
+    const char *path = FCGX_GetParam("DOCUMENT_URI", f->envp);
+    const char *uri = FCGX_GetParam("REQUEST_URI", f->envp);
+    if (path == NULL && uri != NULL) /* no nginx: take REQUEST_URI's path */
+        path = arena_strndup(a, uri, strcspn(uri, "?"));
+    if (path == NULL || path[0] != '/')
+        return http_fail(res, RMA_EINVAL, "bad_path", "malformed path", NULL);
+    if (strlen(path) > HTTP_MAX_PATH)
+        return http_fail(res, RMA_EINVAL, "path_too_long", "path too long",
+                         NULL);
+    req->path = arena_strdup(a, path);
+
+    const char *q = FCGX_GetParam("QUERY_STRING", f->envp);
+    if (q != NULL && strlen(q) > HTTP_MAX_QUERY)
+        return http_fail(res, RMA_EINVAL, "query_too_long",
+                         "query string too long", NULL);
+    req->query = q ? arena_strdup(a, q) : "";
+
+    const char *ra = FCGX_GetParam("REMOTE_ADDR", f->envp);
+    req->remote_addr = ra ? arena_strndup(a, ra, strnlen(ra, 64)) : "";
+    const char *ct = FCGX_GetParam("CONTENT_TYPE", f->envp);
+    req->content_type = ct ? arena_strndup(a, ct, strnlen(ct, 256)) : NULL;
+    const char *cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
+    if (cl != NULL && *cl != '\0') {
+        char *end;
+        errno = 0;
+        long v = strtol(cl, &end, 10);
+        if (errno != 0 || *end != '\0' || v < 0)
+            return http_fail(res, RMA_EINVAL, "bad_content_length",
+                             "malformed Content-Length", NULL);
+        req->content_length = v;
+    }
+    if (req->method == 0) {
+        res->retry_after = 0;
+        return http_fail(res, RMA_EMETHOD, NULL, "method not allowed", NULL);
+    }
+    return RMA_OK;
+}
+
+/* Bearer token of a staff route: 401 when missing, unknown or revoked;
+ * 403 when the token's role is not among the route's. */
+static enum rma_err
+authenticate_staff(struct api_ctx *ctx, const struct route *r)
+{
+    const char *h = http_header(ctx->req, "HTTP_AUTHORIZATION");
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
+        http_add_header(ctx->res, ctx->arena, "WWW-Authenticate",
+                        "Bearer realm=\"rma-staff\"");
+        return http_fail(ctx->res, RMA_EUNAUTH, NULL,
+                         "a staff bearer token is required", NULL);
+    }
+    const char *token = h + 7;
+    unsigned char hash[SHA256_LEN];
+    crypto_sha256(token, strlen(token), hash);
+    enum rma_err err = db_staff_token_find(&ctx->app->db, hash, &ctx->staff);
+    if (err == RMA_EUNAUTH) {
+        http_add_header(ctx->res, ctx->arena, "WWW-Authenticate",
+                        "Bearer realm=\"rma-staff\", error=\"invalid_token\"");
+        return http_fail(ctx->res, RMA_EUNAUTH, "invalid_token",
+                         "unknown or revoked token", NULL);
+    }
+    if (err != RMA_OK)
+        return err;
+    if ((ctx->staff.role & r->roles) == 0)
+        return http_fail(ctx->res, RMA_EFORBIDDEN, NULL,
+                         "your role may not call this endpoint", NULL);
+    return RMA_OK;
+}
+
+static bool
+is_json(const char *content_type)
+{
+    if (content_type == NULL)
+        return false;
+    size_t n = strlen("application/json");
+    return strncasecmp(content_type, "application/json", n) == 0 &&
+           (content_type[n] == '\0' || content_type[n] == ';' ||
+            content_type[n] == ' ');
+}
+
+static enum rma_err
+read_body(struct api_ctx *ctx, const struct route *r)
+{
+    struct http_request *req = ctx->req;
+    bool has_body = req->content_length > 0;
+    if (r->body == BODY_NONE) {
+        if (has_body)
+            return http_fail(ctx->res, RMA_EINVAL, "unexpected_body",
+                             "this endpoint takes no request body", NULL);
+        return RMA_OK;
+    }
+    if (!is_json(req->content_type))
+        return http_fail(ctx->res, RMA_EMEDIA, NULL,
+                         "expected Content-Type: application/json", NULL);
+    enum rma_err err =
+        http_read_body(req, (size_t)ctx->app->cfg->max_body_bytes);
+    if (err == RMA_ETOOLARGE)
+        return http_fail(ctx->res, err, NULL, "request body too large", NULL);
+    return err;
+}
+
+static double
+elapsed(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void
+handle(struct app *app, FCGX_Request *f, struct arena *a)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct http_request req;
+    struct http_response res;
+    memset(&res, 0, sizeof(res));
+    struct api_ctx ctx = {.app = app, .req = &req, .res = &res, .arena = a};
+    int route = -1;
+
+    enum rma_err err = parse_request(f, a, &req, &res);
+    log_set_request_id(req.request_id);
+    if (err == RMA_OK) {
+        unsigned allowed;
+        route = router_match(req.path, req.method, &req, &allowed);
+        if (route < 0 && allowed == 0)
+            err =
+                http_fail(&res, RMA_ENOTFOUND, NULL, "no such endpoint", NULL);
+        else if (route < 0) {
+            allow_header(&res, a, allowed);
+            err = http_fail(&res, RMA_EMETHOD, NULL,
+                            "method not allowed for this endpoint", NULL);
+        }
+    }
+    if (err == RMA_OK && routes[route].auth == AUTH_STAFF)
+        err = authenticate_staff(&ctx, &routes[route]);
+    if (err == RMA_OK)
+        err = read_body(&ctx, &routes[route]);
+    if (err == RMA_OK)
+        err = routes[route].handler(&ctx);
+    if (err == RMA_EDB && res.retry_after == 0)
+        res.retry_after = 1;
+
+    int status = http_respond(&req, &res, err);
+    json_decref(res.body);
+    double secs = elapsed(&t0);
+    metrics_observe(route, status, secs);
+    if (status >= 500)
+        log_event(LOG_ERROR, "request_failed", "{s:s, s:s, s:i, s:s, s:f}",
+                  "method", req.method_name ? req.method_name : "", "path",
+                  req.path ? req.path : "", "status", status, "code",
+                  res.error_code ? res.error_code : rma_err_code(err),
+                  "duration_ms", secs * 1000.0);
+    else
+        log_event(LOG_DEBUG, "request", "{s:s, s:s, s:i, s:f}", "method",
+                  req.method_name ? req.method_name : "", "path",
+                  req.path ? req.path : "", "status", status, "duration_ms",
+                  secs * 1000.0);
+}
+
+int
+http_serve(struct app *app, int listen_fd, volatile int *stop)
+{
+    FCGX_Request f;
+    if (FCGX_InitRequest(&f, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+        return -1;
+    struct arena arena;
+    arena_init(&arena, 16384);
+    /* Connect before the first request so that it is not slower. */
+    (void)db_ensure(&app->db);
+    while (!*stop) {
+        int rc = FCGX_Accept_r(&f);
+        if (rc < 0) {
+            if (*stop || rc == -EINTR)
+                continue;
+            log_event(LOG_ERROR, "accept_failed", "{s:i}", "rc", rc);
+            break;
+        }
+        handle(app, &f, &arena);
+        FCGX_Finish_r(&f);
+        arena_reset(&arena);
+        log_set_request_id(NULL);
+    }
+    FCGX_Free(&f, 0);
+    arena_free(&arena);
+    return 0;
+}

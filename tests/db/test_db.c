@@ -1,0 +1,159 @@
+/* test_db.c - against the suite's PostgreSQL cluster: migrations, the
+ * service role's rights, statements prepared against the real schema,
+ * staff tokens. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../harness.h"
+#include "rma/crypto.h"
+#include "rma/db.h"
+#include "rma/staff.h"
+
+/* psql as the admin against database db; returns its exit status. */
+static int
+psql(const char *db, const char *sql, char **out)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd),
+             "'%s' -X -q -At -v ON_ERROR_STOP=1 -h '%s/pg' -U rma_admin -d %s "
+             "-c \"%s\" 2>&1",
+             harness_env("RMA_TEST_PSQL"), harness_env("RMA_TEST_RUN"), db,
+             sql);
+    return harness_run(cmd, out);
+}
+
+Test(migrate, a_second_run_is_a_no_op)
+{
+    char *out;
+    int rc = harness_run("rmactl migrate 2>&1", &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert_not_null(strstr(out, "0 applied"), "%s", out);
+    free(out);
+}
+
+Test(migrate, an_edited_applied_migration_is_refused)
+{
+    char db[64], dir[] = "/tmp/rma-mig-XXXXXX", cmd[4096], *out;
+    snprintf(db, sizeof(db), "rma_migtest_%d", (int)getpid());
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(cmd, sizeof(cmd), "CREATE DATABASE %s", db);
+    cr_assert_eq(psql("postgres", cmd, &out), 0, "%s", out);
+    free(out);
+    snprintf(cmd, sizeof(cmd), "cp '%s'/sql/migrations/*.sql '%s'/",
+             getenv("top_srcdir"), dir);
+    cr_assert_eq(harness_run(cmd, NULL), 0);
+
+    char url[1024];
+    snprintf(url, sizeof(url), "host=%s/pg dbname=%s user=rma_admin",
+             harness_env("RMA_TEST_RUN"), db);
+    snprintf(cmd, sizeof(cmd),
+             "RMA_ADMIN_DATABASE_URL='%s' RMA_MIGRATIONS_DIR='%s' "
+             "rmactl migrate 2>&1",
+             url, dir);
+    cr_assert_eq(harness_run(cmd, &out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "applied 0001_base.sql"), "%s", out);
+    free(out);
+
+    char edit[1024];
+    snprintf(edit, sizeof(edit), "echo '-- edited' >> '%s/0001_base.sql'", dir);
+    cr_assert_eq(harness_run(edit, NULL), 0);
+    cr_assert_eq(harness_run(cmd, &out), 1, "%s", out);
+    cr_assert_not_null(strstr(out, "0001_base.sql was edited"), "%s", out);
+    free(out);
+
+    snprintf(edit, sizeof(edit), "rm -rf '%s'", dir);
+    harness_run(edit, NULL);
+    snprintf(cmd, sizeof(cmd), "DROP DATABASE %s", db);
+    psql("postgres", cmd, NULL);
+}
+
+Test(db, every_statement_prepares_against_the_migrated_schema)
+{
+    struct db db;
+    db_init(&db, harness_env("RMA_TEST_APP_URL"), "test_db");
+    cr_assert_eq(db_ensure(&db), RMA_OK,
+                 "a statement failed to prepare: see the log above");
+    cr_assert_eq(db_ping(&db), RMA_OK);
+    db_close(&db);
+}
+
+Test(db, the_service_role_cannot_write_staff_tokens)
+{
+    char cmd[2048], *out;
+    snprintf(cmd, sizeof(cmd),
+             "'%s' -X -q -At -h '%s/pg' -U rma_web -d rma -c "
+             "\"UPDATE staff_token SET revoked_at = NULL\" 2>&1",
+             harness_env("RMA_TEST_PSQL"), harness_env("RMA_TEST_RUN"));
+    cr_assert_neq(harness_run(cmd, &out), 0);
+    cr_assert_not_null(strstr(out, "permission denied"), "%s", out);
+    free(out);
+}
+
+Test(db, an_unreachable_database_is_reported_not_fatal)
+{
+    struct db db;
+    db_init(&db, "host=/nonexistent dbname=rma user=nobody", "test_db");
+    cr_assert_eq(db_ensure(&db), RMA_EDB);
+    cr_assert_eq(db_ping(&db), RMA_EDB);
+    db_close(&db);
+}
+
+Test(staff, tokens_are_stored_hashed_and_revocable)
+{
+    char *token = harness_staff_token("warehouse", "db-test-dock");
+    unsigned char hash[SHA256_LEN];
+    crypto_sha256(token, strlen(token), hash);
+    struct db db;
+    db_init(&db, harness_env("RMA_TEST_APP_URL"), "test_db");
+    struct staff_identity who;
+    cr_assert_eq(db_staff_token_find(&db, hash, &who), RMA_OK);
+    cr_assert_str_eq(who.name, "db-test-dock");
+    cr_assert_eq(who.role, ROLE_WAREHOUSE);
+
+    char *out;
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM staff_token WHERE token_hash::text LIKE "
+             "'%%%.16s%%'",
+             token + 7);
+    cr_assert_eq(psql("rma", sql, &out), 0);
+    cr_assert_str_eq(out, "0\n", "the token text is nowhere in the table");
+    free(out);
+
+    cr_assert_eq(harness_run("rmactl token create --role agent "
+                             "--name db-test-dock 2>/dev/null",
+                             NULL),
+                 1, "one active token per name");
+    cr_assert_eq(harness_run("rmactl token revoke --name db-test-dock", NULL),
+                 0);
+    cr_assert_eq(db_staff_token_find(&db, hash, &who), RMA_EUNAUTH);
+    cr_assert_eq(harness_run("rmactl token revoke --name db-test-dock "
+                             "2>/dev/null",
+                             NULL),
+                 1);
+    cr_assert_eq(harness_run("rmactl token create --role wizard --name x "
+                             "2>/dev/null",
+                             NULL),
+                 2, "usage error");
+    db_close(&db);
+    free(token);
+}
+
+Test(config_check, names_problems_and_exits_2)
+{
+    char *out;
+    int rc = harness_run("RMA_SECRET_PEPPER=short RMA_RETURN_WINDOW_DAYS=30 "
+                         "rmactl config check 2>&1",
+                         &out);
+    cr_assert_eq(rc, 2, "%s", out);
+    cr_assert_not_null(strstr(out, "secret_pepper"), "%s", out);
+    cr_assert_not_null(strstr(out, "return_window_days"), "%s", out);
+    cr_assert_null(strstr(out, "short"), "the secret is not printed: %s", out);
+    free(out);
+    rc = harness_run("rmactl config check 2>&1", &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    free(out);
+}

@@ -1,0 +1,128 @@
+/* test_http.c - through nginx to rma-fcgi: health, metrics, the error
+ * envelope, request ids, staff authentication. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness.h"
+
+static void
+assert_envelope(const struct http_result *r, long status, const char *code)
+{
+    cr_assert_eq(r->status, status, "status %ld: %s", r->status, r->body);
+    cr_assert_not_null(r->json, "not JSON: %s", r->body);
+    const char *c = harness_error_code(r);
+    cr_assert_not_null(c, "no error envelope: %s", r->body);
+    cr_assert_str_eq(c, code);
+    json_t *msg = json_object_get(json_object_get(r->json, "error"), "message");
+    cr_assert(json_is_string(msg) && json_string_length(msg) > 0);
+}
+
+Test(health, answers_200_with_the_database_up)
+{
+    struct http_result r = harness_http("GET", "/healthz", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "database")),
+                     "ok");
+    char ct[128];
+    cr_assert_not_null(harness_header(&r, "Content-Type", ct, sizeof(ct)));
+    cr_assert_str_eq(ct, "application/json");
+    harness_http_free(&r);
+}
+
+Test(http, every_response_carries_nginx_request_id)
+{
+    struct http_result r = harness_http("GET", "/healthz", NULL, NULL, 0);
+    char id[128];
+    cr_assert_not_null(harness_header(&r, "X-Request-Id", id, sizeof(id)));
+    cr_assert_eq(strlen(id), 32, "nginx $request_id is 32 hex digits: %s", id);
+    harness_http_free(&r);
+    r = harness_http("GET", "/api/v1/nope", NULL, NULL, 0);
+    cr_assert_not_null(harness_header(&r, "X-Request-Id", id, sizeof(id)));
+    harness_http_free(&r);
+}
+
+Test(http, unknown_path_is_a_404_envelope)
+{
+    struct http_result r =
+        harness_http("GET", "/api/v1/no/such/thing", NULL, NULL, 0);
+    assert_envelope(&r, 404, "not_found");
+    harness_http_free(&r);
+}
+
+Test(http, wrong_method_is_a_405_with_allow)
+{
+    struct http_result r =
+        harness_http("DELETE", "/api/v1/staff/whoami", NULL, NULL, 0);
+    assert_envelope(&r, 405, "method_not_allowed");
+    char allow[64];
+    cr_assert_not_null(harness_header(&r, "Allow", allow, sizeof(allow)));
+    cr_assert_str_eq(allow, "GET, HEAD");
+    harness_http_free(&r);
+}
+
+Test(http, a_body_where_none_is_taken_is_refused)
+{
+    const char *h[] = {"Content-Type: application/json", NULL};
+    struct http_result r = harness_http("GET", "/healthz", h, "{}", 2);
+    assert_envelope(&r, 400, "unexpected_body");
+    harness_http_free(&r);
+}
+
+Test(metrics, counts_requests_by_route_and_status)
+{
+    struct http_result r = harness_http("GET", "/healthz", NULL, NULL, 0);
+    harness_http_free(&r);
+    r = harness_http("GET", "/metrics", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_not_null(strstr(r.body, "rma_http_requests_total{method=\"GET\","
+                                      "route=\"/healthz\",status=\"200\"}"),
+                       "%s", r.body);
+    cr_assert_not_null(strstr(
+        r.body, "rma_http_request_duration_seconds_bucket{method="
+                "\"GET\",route=\"/healthz\",status=\"200\",le=\"+Inf\"}"));
+    cr_assert_not_null(strstr(r.body, "rma_db_errors_total"));
+    harness_http_free(&r);
+}
+
+Test(staff_auth, missing_token_is_401)
+{
+    struct http_result r =
+        harness_http("GET", "/api/v1/staff/whoami", NULL, NULL, 0);
+    assert_envelope(&r, 401, "unauthenticated");
+    char www[128];
+    cr_assert_not_null(
+        harness_header(&r, "WWW-Authenticate", www, sizeof(www)));
+    harness_http_free(&r);
+}
+
+Test(staff_auth, unknown_token_is_401)
+{
+    const char *h[] = {"Authorization: Bearer rma_st_notarealtoken", NULL};
+    struct http_result r =
+        harness_http("GET", "/api/v1/staff/whoami", h, NULL, 0);
+    assert_envelope(&r, 401, "invalid_token");
+    harness_http_free(&r);
+}
+
+Test(staff_auth, valid_token_says_who_and_revoked_is_401)
+{
+    char *token = harness_staff_token("supervisor", "e2e-sup");
+    char auth[256];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    const char *h[] = {auth, NULL};
+    struct http_result r =
+        harness_http("GET", "/api/v1/staff/whoami", h, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "name")),
+                     "e2e-sup");
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "role")),
+                     "supervisor");
+    harness_http_free(&r);
+    cr_assert_eq(
+        harness_run("rmactl token revoke --name e2e-sup 2>/dev/null", NULL), 0);
+    r = harness_http("GET", "/api/v1/staff/whoami", h, NULL, 0);
+    assert_envelope(&r, 401, "invalid_token");
+    harness_http_free(&r);
+    free(token);
+}

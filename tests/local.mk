@@ -1,0 +1,36 @@
+## tests/local.mk - the test suite (included by Makefile.am).
+#
+# `make check` runs tests/run-suite: unit tests, then a throwaway PostgreSQL
+# cluster, nginx and the services for the database and end-to-end tiers.
+
+TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+TEST_LDADD = librma.la $(CRITERION_LIBS)
+
+check_PROGRAMS += tests/unit/test_money tests/unit/test_util \
+	tests/unit/test_config tests/unit/test_router
+tests_unit_test_money_SOURCES = tests/unit/test_money.c
+tests_unit_test_money_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_money_LDADD = $(TEST_LDADD)
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_util_LDADD = $(TEST_LDADD)
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_config_LDADD = $(TEST_LDADD)
+tests_unit_test_router_SOURCES = tests/unit/test_router.c
+tests_unit_test_router_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_router_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/db/test_db tests/e2e/test_http
+tests_db_test_db_SOURCES = tests/db/test_db.c tests/harness.c tests/harness.h
+tests_db_test_db_CFLAGS = $(TEST_CFLAGS)
+tests_db_test_db_LDADD = $(TEST_LDADD)
+tests_e2e_test_http_SOURCES = tests/e2e/test_http.c tests/harness.c tests/harness.h
+tests_e2e_test_http_CFLAGS = $(TEST_CFLAGS)
+tests_e2e_test_http_LDADD = $(TEST_LDADD)
+
+EXTRA_DIST += tests/run-suite tests/stack tests/check-style
+
+check-local: $(check_PROGRAMS) $(bin_PROGRAMS)
+	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  PG_BINDIR='$(PG_BINDIR)' bash '$(srcdir)/tests/run-suite'

@@ -1,0 +1,68 @@
+/* test_router.c - the static route table: patterns, parameters, methods. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "rma/api.h"
+
+static struct arena arena;
+static struct http_request req;
+
+static void
+setup(void)
+{
+    arena_init(&arena, 1024);
+    memset(&req, 0, sizeof(req));
+    req.arena = &arena;
+}
+
+static void
+teardown(void)
+{
+    arena_free(&arena);
+}
+
+TestSuite(router, .init = setup, .fini = teardown);
+
+Test(router, matches_exact_paths)
+{
+    unsigned allowed;
+    int i = router_match("/healthz", HTTP_GET, &req, &allowed);
+    cr_assert_geq(i, 0);
+    cr_assert_str_eq(routes[i].pattern, "/healthz");
+    cr_assert_eq(req.nparams, 0);
+}
+
+Test(router, head_is_served_by_get_routes)
+{
+    unsigned allowed;
+    cr_assert_geq(router_match("/healthz", HTTP_HEAD, &req, &allowed), 0);
+}
+
+Test(router, unknown_path_allows_nothing)
+{
+    unsigned allowed = 123;
+    cr_assert_eq(router_match("/nope", HTTP_GET, &req, &allowed), -1);
+    cr_assert_eq(allowed, 0);
+    cr_assert_eq(router_match("/healthz/", HTTP_GET, &req, &allowed), -1);
+    cr_assert_eq(router_match("/healthzz", HTTP_GET, &req, &allowed), -1);
+    cr_assert_eq(router_match("", HTTP_GET, &req, &allowed), -1);
+}
+
+Test(router, wrong_method_reports_allowed_methods)
+{
+    unsigned allowed;
+    cr_assert_eq(
+        router_match("/api/v1/staff/whoami", HTTP_DELETE, &req, &allowed), -1);
+    cr_assert_eq(allowed, HTTP_GET);
+}
+
+Test(router, every_staff_route_names_its_roles)
+{
+    for (size_t i = 0; i < n_routes; i++) {
+        if (routes[i].auth == AUTH_STAFF)
+            cr_assert_neq(routes[i].roles, 0, "%s", routes[i].pattern);
+        if (strncmp(routes[i].pattern, "/api/v1/staff/", 14) == 0)
+            cr_assert_eq(routes[i].auth, AUTH_STAFF, "%s", routes[i].pattern);
+        cr_assert_not_null(routes[i].handler);
+    }
+}
