@@ -1,0 +1,1 @@
+## src/paypal.mk - the PayPal client module (SPEC §5.7), part of librma.

@@ -1,0 +1,1 @@
+## src/sim/local.mk - paypal-sim, the local PayPal (SPEC §6).

@@ -1,0 +1,1 @@
+## tests/paypal.mk - tests of the PayPal client and the simulator.
