@@ -197,7 +197,12 @@ stack_nginx_stop() {
 
 stack_sim_start() {
     [ -x "$top_builddir/paypal-sim" ] || return 0
+    # shellcheck disable=SC2086
     "$top_builddir/paypal-sim" --listen "127.0.0.1:$SIM_PORT" \
+        --client-id rma-demo-client --client-secret sim-secret \
+        --webhook-id WH-RMA-DEMO \
+        --webhook-url "http://127.0.0.1:$HTTP_PORT/api/v1/paypal/webhooks" \
+        --ca-out "$RUN/paypal-sim-ca.pem" \
         ${STACK_SIM_OPTS:-} >>"$RUN/log/paypal-sim.log" 2>&1 &
     echo $! > "$RUN/paypal-sim.pid"
     for _ in $(seq 1 100); do
