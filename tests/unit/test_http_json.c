@@ -1,0 +1,124 @@
+/* test_http_json.c - strict request bodies: every refusal names its field. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "rma/http_json.h"
+
+static const char *const methods[] = {"standard", "advanced", NULL};
+static const struct field spec[] = {
+    {"email", FT_EMAIL, true, 0, 0, NULL, 0},
+    {"comment", FT_STRING, false, 1, 10, NULL, F_MULTILINE},
+    {"name", FT_STRING, false, 1, 5, NULL, 0},
+    {"count", FT_INTEGER, false, 1, 5, NULL, 0},
+    {"accept", FT_BOOLEAN, false, 0, 0, NULL, 0},
+    {"method", FT_ENUM, false, 0, 0, methods, 0},
+};
+#define NSPEC (sizeof(spec) / sizeof(spec[0]))
+
+static struct arena arena;
+static struct http_response res;
+
+static void
+setup(void)
+{
+    arena_init(&arena, 1024);
+    memset(&res, 0, sizeof(res));
+}
+
+static void
+teardown(void)
+{
+    arena_free(&arena);
+}
+
+TestSuite(http_json, .init = setup, .fini = teardown);
+
+static enum rma_err
+parse(const char *body)
+{
+    json_t *out = NULL;
+    memset(&res, 0, sizeof(res));
+    enum rma_err err =
+        http_json_parse(body, strlen(body), &arena, &res, spec, NSPEC, &out);
+    if (err == RMA_OK)
+        cr_assert_not_null(out);
+    else
+        cr_assert_null(out);
+    json_decref(out);
+    return err;
+}
+
+Test(http_json, accepts_a_valid_body)
+{
+    cr_assert_eq(
+        parse("{\"email\":\"A@Example.com\",\"comment\":\"two\\nlines\","
+              "\"count\":5,\"accept\":true,\"method\":\"advanced\"}"),
+        RMA_OK);
+}
+
+Test(http_json, malformed_json_is_400)
+{
+    cr_assert_eq(parse("{\"email\":"), RMA_EINVAL);
+    cr_assert_str_eq(res.error_code, "malformed_json");
+    cr_assert_eq(parse(""), RMA_EINVAL);
+    cr_assert_eq(parse("[1]"), RMA_EINVAL);
+    cr_assert_str_eq(res.error_code, "expected_object");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"email\":\"c@d.co\"}"),
+                 RMA_EINVAL, "duplicate keys are refused");
+    cr_assert_eq(parse("{\"email\":\"\xff\"}"), RMA_EINVAL, "invalid UTF-8");
+}
+
+Test(http_json, an_unknown_field_is_400_naming_it)
+{
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"colour\":1}"), RMA_EINVAL);
+    cr_assert_str_eq(res.error_code, "unknown_field");
+    cr_assert_str_eq(res.error_field, "colour");
+    cr_assert_not_null(strstr(res.error_message, "colour"));
+}
+
+Test(http_json, wrong_types_are_400)
+{
+    cr_assert_eq(parse("{\"email\":5}"), RMA_EINVAL);
+    cr_assert_str_eq(res.error_field, "email");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"count\":\"5\"}"), RMA_EINVAL);
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"accept\":1}"), RMA_EINVAL);
+}
+
+Test(http_json, rules_are_422_at_their_boundaries)
+{
+    cr_assert_eq(parse("{}"), RMA_ERULE);
+    cr_assert_str_eq(res.error_code, "required");
+    cr_assert_str_eq(res.error_field, "email");
+    cr_assert_eq(parse("{\"email\":\"nope\"}"), RMA_ERULE);
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"name\":\"12345\"}"), RMA_OK,
+                 "exactly the limit");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"name\":\"123456\"}"), RMA_ERULE,
+                 "one past the limit");
+    cr_assert_str_eq(res.error_code, "too_long");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"name\":\"\xc3\xa9\xc3\xa9\xc3"
+                       "\xa9\xc3\xa9\xc3\xa9\"}"),
+                 RMA_OK, "five characters, ten bytes");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"name\":\"\"}"), RMA_ERULE);
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"name\":\"a\\nb\"}"), RMA_ERULE,
+                 "no newline in a one-line field");
+    cr_assert_str_eq(res.error_code, "invalid_characters");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"name\":\"a\\u0000b\"}"),
+                 RMA_EINVAL, "NUL refused by the parser");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"count\":6}"), RMA_ERULE);
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"count\":0}"), RMA_ERULE);
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"method\":\"express\"}"),
+                 RMA_ERULE);
+    cr_assert_str_eq(res.error_code, "invalid_value");
+}
+
+Test(email, normalizes_and_refuses)
+{
+    char out[255];
+    cr_assert(email_normalize("  Demo@Example.COM ", out));
+    cr_assert_str_eq(out, "demo@example.com");
+    const char *bad[] = {"",        "a",        "a@b",     "@b.co",
+                         "a@@b.co", "a b@c.co", "a@b..co", "a@.b.co",
+                         "a@b.co.", "<a@b.co>"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert_not(email_normalize(bad[i], out), "%s", bad[i]);
+}
