@@ -4,6 +4,9 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "rma/money.h"
 
 size_t
 utf8_length(const char *s)
@@ -79,6 +82,26 @@ fail(struct http_response *res, struct arena *a, enum rma_err err,
                            : NULL);
 }
 
+static enum rma_err check_object(json_t *obj, const struct field *spec,
+                                 size_t n, struct arena *a,
+                                 struct http_response *res);
+
+static bool
+valid_date(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (end == NULL || *end != '\0' || strlen(s) != 10)
+        return false;
+    /* Round-trip through timegm refuses 2026-02-30. */
+    struct tm copy = tm;
+    time_t t = timegm(&copy);
+    struct tm back;
+    gmtime_r(&t, &back);
+    return back.tm_mday == tm.tm_mday && back.tm_mon == tm.tm_mon;
+}
+
 static enum rma_err
 check_field(const struct field *f, json_t *v, struct arena *a,
             struct http_response *res)
@@ -140,34 +163,86 @@ check_field(const struct field *f, json_t *v, struct arena *a,
         if (!json_is_object(v))
             return fail(res, a, RMA_EINVAL, "invalid_type", name,
                         "must be an object");
+        return f->sub ? check_object(v, f->sub, f->nsub, a, res) : RMA_OK;
+    case FT_ARRAY: {
+        if (!json_is_array(v))
+            return fail(res, a, RMA_EINVAL, "invalid_type", name,
+                        "must be an array");
+        size_t n = json_array_size(v);
+        if (n < (size_t)f->min)
+            return fail(res, a, RMA_ERULE, n == 0 ? "required" : "too_short",
+                        name, "has too few items");
+        if (f->max > 0 && n > (size_t)f->max)
+            return fail(res, a, RMA_ERULE, "too_long", name,
+                        "has too many items");
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            if (!json_is_object(item))
+                return fail(res, a, RMA_EINVAL, "invalid_type", name,
+                            "must hold objects");
+            enum rma_err err = check_object(item, f->sub, f->nsub, a, res);
+            if (err != RMA_OK)
+                return err;
+        }
+        return RMA_OK;
+    }
+    case FT_MONEY: {
+        const char *cur, *val;
+        json_error_t jerr;
+        if (!json_is_object(v) ||
+            json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:s}", "currency_code",
+                           &cur, "value", &val) != 0)
+            return fail(res, a, RMA_EINVAL, "invalid_type", name,
+                        "must be {\"currency_code\", \"value\"}");
+        struct money m;
+        if (money_exponent(cur) < 0)
+            return fail(res, a, RMA_ERULE, "invalid_currency", name,
+                        "has an unsupported currency");
+        if (money_parse(val, cur, &m) != RMA_OK)
+            return fail(res, a, RMA_ERULE, "invalid_amount", name,
+                        "is not a valid amount in its currency");
+        if (m.minor < f->min || (f->max > 0 && m.minor > f->max))
+            return fail(res, a, RMA_ERULE, "out_of_range", name,
+                        "is out of range");
+        return RMA_OK;
+    }
+    case FT_DATE:
+        if (!json_is_string(v))
+            return fail(res, a, RMA_EINVAL, "invalid_type", name,
+                        "must be a string");
+        if (!valid_date(json_string_value(v)))
+            return fail(res, a, RMA_ERULE, "invalid_date", name,
+                        "must be a date YYYY-MM-DD");
+        return RMA_OK;
+    case FT_COUNTRY: {
+        if (!json_is_string(v))
+            return fail(res, a, RMA_EINVAL, "invalid_type", name,
+                        "must be a string");
+        const char *c = json_string_value(v);
+        if (strlen(c) != 2 || !isupper((unsigned char)c[0]) ||
+            !isupper((unsigned char)c[1]))
+            return fail(res, a, RMA_ERULE, "invalid_country", name,
+                        "must be an ISO 3166-1 alpha-2 code");
+        return RMA_OK;
+    }
+    case FT_CURRENCY:
+        if (!json_is_string(v))
+            return fail(res, a, RMA_EINVAL, "invalid_type", name,
+                        "must be a string");
+        if (money_exponent(json_string_value(v)) < 0)
+            return fail(res, a, RMA_ERULE, "invalid_currency", name,
+                        "is not a supported currency");
         return RMA_OK;
     }
     return RMA_EINTERNAL;
 }
 
-enum rma_err
-http_json_parse(const char *body, size_t len, struct arena *a,
-                struct http_response *res, const struct field *spec, size_t n,
-                json_t **out)
+static enum rma_err
+check_object(json_t *root, const struct field *spec, size_t n, struct arena *a,
+             struct http_response *res)
 {
-    *out = NULL;
-    if (body == NULL || len == 0)
-        return http_fail(res, RMA_EINVAL, "malformed_json",
-                         "request body is empty", NULL);
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        char msg[256];
-        snprintf(msg, sizeof(msg), "malformed JSON at line %d column %d",
-                 jerr.line, jerr.column);
-        return http_fail(res, RMA_EINVAL, "malformed_json",
-                         arena_strdup(a, msg), NULL);
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return http_fail(res, RMA_EINVAL, "expected_object",
-                         "request body must be a JSON object", NULL);
-    }
     const char *key;
     json_t *value;
     enum rma_err err = RMA_OK;
@@ -194,6 +269,33 @@ http_json_parse(const char *body, size_t len, struct arena *a,
             err = fail(res, a, RMA_ERULE, "required", spec[i].name,
                        "is required");
     }
+    return err;
+}
+
+enum rma_err
+http_json_parse(const char *body, size_t len, struct arena *a,
+                struct http_response *res, const struct field *spec, size_t n,
+                json_t **out)
+{
+    *out = NULL;
+    if (body == NULL || len == 0)
+        return http_fail(res, RMA_EINVAL, "malformed_json",
+                         "request body is empty", NULL);
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "malformed JSON at line %d column %d",
+                 jerr.line, jerr.column);
+        return http_fail(res, RMA_EINVAL, "malformed_json",
+                         arena_strdup(a, msg), NULL);
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return http_fail(res, RMA_EINVAL, "expected_object",
+                         "request body must be a JSON object", NULL);
+    }
+    enum rma_err err = check_object(root, spec, n, a, res);
     if (err != RMA_OK) {
         json_decref(root);
         return err;

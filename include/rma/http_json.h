@@ -19,9 +19,14 @@ enum field_type {
     FT_STRING,  /* min/max: length in characters */
     FT_INTEGER, /* min/max: value */
     FT_BOOLEAN,
-    FT_ENUM,  /* a string among values */
-    FT_EMAIL, /* a string that looks like an address, max 254 */
-    FT_OBJECT,
+    FT_ENUM,     /* a string among values */
+    FT_EMAIL,    /* a string that looks like an address, max 254 */
+    FT_OBJECT,   /* checked against sub[0..nsub) */
+    FT_ARRAY,    /* min/max items, each an object checked against sub */
+    FT_MONEY,    /* {"currency_code", "value"} with the currency's exponent */
+    FT_DATE,     /* "YYYY-MM-DD", a real date */
+    FT_COUNTRY,  /* ISO 3166-1 alpha-2, upper case */
+    FT_CURRENCY, /* a supported ISO 4217 code */
 };
 
 #define F_MULTILINE 1u /* a string may contain newlines and tabs */
@@ -33,7 +38,11 @@ struct field {
     long min, max;
     const char *const *values; /* FT_ENUM: NULL-terminated */
     unsigned flags;
+    const struct field *sub; /* FT_OBJECT, FT_ARRAY items */
+    size_t nsub;
 };
+
+#define FIELDS(spec) (spec), (sizeof(spec) / sizeof((spec)[0]))
 
 /* Parses body[0..len) into *out (new reference, a JSON object) after
  * checking every field against spec[0..n).  On failure fills res's error

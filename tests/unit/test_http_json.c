@@ -5,13 +5,29 @@
 #include "rma/http_json.h"
 
 static const char *const methods[] = {"standard", "advanced", NULL};
+static const struct field item[] = {
+    {.name = "model", .type = FT_STRING, .required = true, .min = 1, .max = 8},
+    {.name = "price", .type = FT_MONEY, .required = true, .max = 100000},
+};
 static const struct field spec[] = {
-    {"email", FT_EMAIL, true, 0, 0, NULL, 0},
-    {"comment", FT_STRING, false, 1, 10, NULL, F_MULTILINE},
-    {"name", FT_STRING, false, 1, 5, NULL, 0},
-    {"count", FT_INTEGER, false, 1, 5, NULL, 0},
-    {"accept", FT_BOOLEAN, false, 0, 0, NULL, 0},
-    {"method", FT_ENUM, false, 0, 0, methods, 0},
+    {.name = "email", .type = FT_EMAIL, .required = true},
+    {.name = "comment",
+     .type = FT_STRING,
+     .min = 1,
+     .max = 10,
+     .flags = F_MULTILINE},
+    {.name = "name", .type = FT_STRING, .min = 1, .max = 5},
+    {.name = "count", .type = FT_INTEGER, .min = 1, .max = 5},
+    {.name = "accept", .type = FT_BOOLEAN},
+    {.name = "method", .type = FT_ENUM, .values = methods},
+    {.name = "items",
+     .type = FT_ARRAY,
+     .min = 1,
+     .max = 2,
+     .sub = item,
+     .nsub = 2},
+    {.name = "day", .type = FT_DATE},
+    {.name = "country", .type = FT_COUNTRY},
 };
 #define NSPEC (sizeof(spec) / sizeof(spec[0]))
 
@@ -121,4 +137,30 @@ Test(email, normalizes_and_refuses)
                          "a@b.co.", "<a@b.co>"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         cr_assert_not(email_normalize(bad[i], out), "%s", bad[i]);
+}
+
+Test(http_json, nested_objects_and_arrays_are_checked_too)
+{
+    cr_assert_eq(
+        parse("{\"email\":\"a@b.co\",\"items\":[{\"model\":\"X1\","
+              "\"price\":{\"currency_code\":\"USD\",\"value\":\"9.99\"}}]}"),
+        RMA_OK);
+    cr_assert_eq(
+        parse("{\"email\":\"a@b.co\",\"items\":[{\"model\":\"X1\","
+              "\"price\":{\"currency_code\":\"JPY\",\"value\":\"9.5\"}}]}"),
+        RMA_ERULE, "a JPY decimal");
+    cr_assert_str_eq(res.error_field, "price");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"items\":[{\"model\":\"X1\","
+                       "\"colour\":1,\"price\":{\"currency_code\":\"USD\","
+                       "\"value\":\"1\"}}]}"),
+                 RMA_EINVAL);
+    cr_assert_str_eq(res.error_field, "colour");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"items\":[]}"), RMA_ERULE);
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"items\":[{},{},{}]}"),
+                 RMA_ERULE, "three items, two allowed");
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"day\":\"2026-02-28\"}"),
+                 RMA_OK);
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"day\":\"2026-02-30\"}"),
+                 RMA_ERULE);
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"country\":\"us\"}"), RMA_ERULE);
 }
