@@ -7,7 +7,8 @@ TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 TEST_LDADD = librma.la $(CRITERION_LIBS)
 
 check_PROGRAMS += tests/unit/test_money tests/unit/test_util \
-	tests/unit/test_config tests/unit/test_router tests/unit/test_http_json
+	tests/unit/test_config tests/unit/test_router tests/unit/test_http_json \
+	tests/unit/test_rma_state
 tests_unit_test_money_SOURCES = tests/unit/test_money.c
 tests_unit_test_money_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_money_LDADD = $(TEST_LDADD)
@@ -23,6 +24,9 @@ tests_unit_test_router_LDADD = $(TEST_LDADD)
 tests_unit_test_http_json_SOURCES = tests/unit/test_http_json.c
 tests_unit_test_http_json_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_http_json_LDADD = $(TEST_LDADD)
+tests_unit_test_rma_state_SOURCES = tests/unit/test_rma_state.c
+tests_unit_test_rma_state_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_rma_state_LDADD = $(TEST_LDADD)
 
 check_PROGRAMS += tests/db/test_db tests/e2e/test_http
 tests_db_test_db_SOURCES = tests/db/test_db.c tests/harness.c tests/harness.h
