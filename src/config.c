@@ -55,6 +55,12 @@ static const struct key keys[] = {
     {"max_body_bytes", L(max_body_bytes), "65536", false, 1024, 1048576},
     {"session_idle_minutes", L(session_idle_minutes), "30", false, 1, 1440},
     {"session_absolute_hours", L(session_absolute_hours), "12", false, 1, 720},
+    {"rate_limit_codes_per_email", L(rate_codes_per_email), "5", false, 1,
+     100000},
+    {"rate_limit_codes_per_address", L(rate_codes_per_address), "30", false, 1,
+     100000},
+    {"rate_limit_sessions_per_address", L(rate_sessions_per_address), "30",
+     false, 1, 100000},
     {"test_mode", B(test_mode), "false", false, 0, 0},
 };
 

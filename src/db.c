@@ -13,6 +13,9 @@
 static const struct db_stmt_table *const tables[] = {
     &db_health_stmts,
     &db_staff_stmts,
+    &db_rma_stmts,
+    &db_auth_stmts,
+    &db_mail_stmts,
 };
 
 static int64_t
@@ -129,7 +132,8 @@ db_translate(const PGresult *res)
     if (strcmp(state, "23505") == 0 || strcmp(state, "40001") == 0 ||
         strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
         return RMA_ECONFLICT; /* unique, serialization, deadlock, lock */
-    if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0)
+    if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0 ||
+        strcmp(state, "23503") == 0 || strcmp(state, "23502") == 0)
         return RMA_ERULE; /* data exception, check violation */
     return RMA_EINTERNAL;
 }

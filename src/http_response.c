@@ -96,8 +96,8 @@ http_fail(struct http_response *res, enum rma_err err, const char *code,
     return err;
 }
 
-static int
-success_status(enum http_outcome o)
+int
+http_success_status(enum http_outcome o)
 {
     switch (o) {
     case OUT_CREATED: return 201;
@@ -137,6 +137,32 @@ put_json(FCGX_Stream *out, const struct http_request *req, json_t *body)
     }
 }
 
+static json_t *
+error_body(const struct http_response *res, enum rma_err err)
+{
+    json_t *e = json_pack(
+        "{s:s, s:s}", "code",
+        res->error_code ? res->error_code : rma_err_code(err), "message",
+        res->error_message ? res->error_message : default_message(err));
+    if (res->error_field != NULL)
+        json_object_set_new(e, "field", json_string(res->error_field));
+    return json_pack("{s:o}", "error", e);
+}
+
+char *
+http_render_body(const struct http_response *res, enum rma_err err)
+{
+    if (err != RMA_OK) {
+        json_t *body = error_body(res, err);
+        char *text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        return text;
+    }
+    if (res->body == NULL)
+        return NULL;
+    return json_dumps(res->body, JSON_COMPACT);
+}
+
 int
 http_respond(const struct http_request *req, struct http_response *res,
              enum rma_err err)
@@ -149,18 +175,29 @@ http_respond(const struct http_request *req, struct http_response *res,
         put_common(out, req, res, status);
         if (res->retry_after > 0)
             FCGX_FPrintF(out, "Retry-After: %ld\r\n", res->retry_after);
-        json_t *e = json_pack(
-            "{s:s, s:s}", "code",
-            res->error_code ? res->error_code : rma_err_code(err), "message",
-            res->error_message ? res->error_message : default_message(err));
-        if (res->error_field != NULL)
-            json_object_set_new(e, "field", json_string(res->error_field));
-        json_t *body = json_pack("{s:o}", "error", e);
+        json_t *body = error_body(res, err);
         put_json(out, req, body);
         json_decref(body);
         return status;
     }
-    int status = success_status(res->outcome);
+    if (res->outcome == OUT_REPLAY) {
+        int status = res->replay_status;
+        put_common(out, req, res, status);
+        FCGX_PutS("Idempotent-Replay: true\r\n", out);
+        if (res->text_len == 0) {
+            FCGX_PutS("\r\n", out);
+            return status;
+        }
+        FCGX_PutS("Content-Type: application/json\r\n"
+                  "Cache-Control: no-store\r\n\r\n",
+                  out);
+        if (req->method != HTTP_HEAD) {
+            FCGX_PutStr(res->text_body, (int)res->text_len, out);
+            FCGX_PutChar('\n', out);
+        }
+        return status;
+    }
+    int status = http_success_status(res->outcome);
     put_common(out, req, res, status);
     switch (res->outcome) {
     case OUT_NO_CONTENT: FCGX_PutS("\r\n", out); break;

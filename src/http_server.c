@@ -10,6 +10,7 @@
 #include "rma/api.h"
 #include "rma/crypto.h"
 #include "rma/log.h"
+#include "rma/mail.h"
 #include "rma/metrics.h"
 
 static const struct {
@@ -129,6 +130,83 @@ authenticate_staff(struct api_ctx *ctx, const struct route *r)
     return RMA_OK;
 }
 
+/* The session cookie's token, or NULL.  Borrowed from the request. */
+static const char *
+session_token(const struct http_request *req, struct arena *a)
+{
+    const char *cookies = http_header(req, "HTTP_COOKIE");
+    size_t n = strlen(AUTH_COOKIE);
+    for (const char *p = cookies; p != NULL && *p != '\0';) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        size_t len = strcspn(p, ";");
+        if (len > n + 1 && strncmp(p, AUTH_COOKIE, n) == 0 && p[n] == '=')
+            return arena_strndup(a, p + n + 1, len - n - 1);
+        p += len;
+    }
+    return NULL;
+}
+
+/* Session cookie: 401 when missing, unknown, revoked or expired. */
+static enum rma_err
+authenticate_customer(struct api_ctx *ctx)
+{
+    const char *token = session_token(ctx->req, ctx->arena);
+    if (token == NULL || strlen(token) > 128)
+        return http_fail(ctx->res, RMA_EUNAUTH, NULL, "please log in", NULL);
+    unsigned char hash[SHA256_LEN];
+    crypto_sha256(token, strlen(token), hash);
+    enum rma_err err = db_session_find(&ctx->app->db, hash, ctx->now,
+                                       (int)ctx->app->cfg->session_idle_minutes,
+                                       &ctx->customer);
+    if (err == RMA_EUNAUTH)
+        return http_fail(ctx->res, RMA_EUNAUTH, "session_expired",
+                         "your session has ended: please log in again", NULL);
+    if (err != RMA_OK)
+        return err;
+    if (ctx->customer.stale) /* refresh the idle clock at most once a minute */
+        (void)db_session_touch(&ctx->app->db, ctx->customer.session_id,
+                               ctx->now);
+    return RMA_OK;
+}
+
+/* SPEC §12: a mutating browser request carries X-Requested-With:
+ * rma-portal, or an Origin equal to public_base_url. */
+static enum rma_err
+check_csrf(struct api_ctx *ctx)
+{
+    const char *xrw = http_header(ctx->req, "HTTP_X_REQUESTED_WITH");
+    if (xrw != NULL && strcmp(xrw, "rma-portal") == 0)
+        return RMA_OK;
+    const char *origin = http_header(ctx->req, "HTTP_ORIGIN");
+    if (origin != NULL && strcmp(origin, ctx->app->cfg->public_base_url) == 0)
+        return RMA_OK;
+    return http_fail(ctx->res, RMA_EFORBIDDEN, "csrf",
+                     "missing X-Requested-With: rma-portal or a matching "
+                     "Origin",
+                     NULL);
+}
+
+/* The request's clock: real time, or in test mode the X-Rma-Test-Now
+ * header (SPEC §2: time is injectable only when configured). */
+static void
+set_clock(struct api_ctx *ctx)
+{
+    time_t t = time(NULL);
+    if (ctx->app->cfg->test_mode) {
+        const char *h = http_header(ctx->req, "HTTP_X_RMA_TEST_NOW");
+        struct tm tm;
+        memset(&tm, 0, sizeof(tm));
+        const char *end = h ? strptime(h, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+        if (end != NULL && *end == '\0')
+            t = timegm(&tm);
+    }
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    ctx->now_t = t;
+    strftime(ctx->now, sizeof(ctx->now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static bool
 is_json(const char *content_type)
 {
@@ -170,6 +248,77 @@ elapsed(const struct timespec *t0)
            (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+static bool
+mutating(enum http_method m)
+{
+    return m != HTTP_GET && m != HTTP_HEAD;
+}
+
+/* An Idempotency-Key on a customer's mutating request: a repeated key
+ * answers what the first request answered.  Returns true when the answer
+ * was replayed (or refused) and nothing else must run. */
+static bool
+idempotency_begin(struct api_ctx *ctx, const char *key, int *status,
+                  enum rma_err *err)
+{
+    struct buf b;
+    buf_init(&b, 2 * 1024 * 1024);
+    buf_puts(&b, ctx->req->method_name);
+    buf_puts(&b, " ");
+    buf_puts(&b, ctx->req->path);
+    buf_puts(&b, "\n");
+    if (ctx->req->body != NULL)
+        buf_append(&b, ctx->req->body, ctx->req->body_len);
+    unsigned char hash[SHA256_LEN];
+    crypto_sha256(b.data ? b.data : "", b.len, hash);
+    buf_free(&b);
+    char *body = NULL;
+    bool same = true;
+    enum rma_err e = db_idem_begin(&ctx->app->db, ctx->customer.customer_id,
+                                   key, hash, status, &body, &same);
+    if (e == RMA_OK)
+        return false;
+    if (e != RMA_ECONFLICT) {
+        *err = e;
+        free(body);
+        return true;
+    }
+    if (!same)
+        *err = http_fail(ctx->res, RMA_ERULE, "idempotency_key_reused",
+                         "this Idempotency-Key was used for another request",
+                         NULL);
+    else if (*status == 0)
+        *err = http_fail(ctx->res, RMA_ECONFLICT, "request_in_progress",
+                         "the first request with this Idempotency-Key is "
+                         "still running",
+                         NULL);
+    else {
+        ctx->res->outcome = OUT_REPLAY;
+        ctx->res->text_body = arena_strdup(ctx->arena, body ? body : "");
+        ctx->res->text_len = strlen(ctx->res->text_body);
+        ctx->res->replay_status = *status;
+        *err = RMA_OK;
+    }
+    free(body);
+    return true;
+}
+
+static void
+idempotency_finish(struct api_ctx *ctx, const char *key, enum rma_err err)
+{
+    int status = http_status_for_err(err);
+    if (status >= 500) { /* let a retry run again */
+        (void)db_idem_abort(&ctx->app->db, ctx->customer.customer_id, key);
+        return;
+    }
+    char *text = http_render_body(ctx->res, err);
+    if (err == RMA_OK)
+        status = http_success_status(ctx->res->outcome);
+    (void)db_idem_finish(&ctx->app->db, ctx->customer.customer_id, key, status,
+                         text ? text : "");
+    free(text);
+}
+
 static void
 handle(struct app *app, FCGX_Request *f, struct arena *a)
 {
@@ -180,10 +329,13 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
     memset(&res, 0, sizeof(res));
     struct api_ctx ctx = {.app = app, .req = &req, .res = &res, .arena = a};
     int route = -1;
+    const struct route *r = NULL;
+    const char *idem_key = NULL;
 
     enum rma_err err = parse_request(f, a, &req, &res);
     log_set_request_id(req.request_id);
     if (err == RMA_OK) {
+        set_clock(&ctx);
         unsigned allowed;
         route = router_match(req.path, req.method, &req, &allowed);
         if (route < 0 && allowed == 0)
@@ -193,15 +345,40 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
             allow_header(&res, a, allowed);
             err = http_fail(&res, RMA_EMETHOD, NULL,
                             "method not allowed for this endpoint", NULL);
+        } else
+            r = &routes[route];
+    }
+    if (err == RMA_OK && r->csrf && mutating(req.method))
+        err = check_csrf(&ctx);
+    if (err == RMA_OK && r->auth == AUTH_STAFF)
+        err = authenticate_staff(&ctx, r);
+    if (err == RMA_OK && r->auth == AUTH_CUSTOMER)
+        err = authenticate_customer(&ctx);
+    if (err == RMA_OK)
+        err = read_body(&ctx, r);
+    bool replayed = false;
+    if (err == RMA_OK && r->auth == AUTH_CUSTOMER && mutating(req.method)) {
+        idem_key = http_header(&req, "HTTP_IDEMPOTENCY_KEY");
+        if (idem_key != NULL &&
+            (strlen(idem_key) == 0 || strlen(idem_key) > 128)) {
+            err =
+                http_fail(&res, RMA_EINVAL, "bad_idempotency_key",
+                          "Idempotency-Key must be 1 to 128 characters", NULL);
+            idem_key = NULL;
+        } else if (idem_key != NULL) {
+            int status;
+            replayed = idempotency_begin(&ctx, idem_key, &status, &err);
+            if (replayed)
+                idem_key = NULL;
         }
     }
-    if (err == RMA_OK && routes[route].auth == AUTH_STAFF)
-        err = authenticate_staff(&ctx, &routes[route]);
-    if (err == RMA_OK)
-        err = read_body(&ctx, &routes[route]);
-    if (err == RMA_OK)
-        err = routes[route].handler(&ctx);
-    if (err == RMA_EDB && res.retry_after == 0)
+    if (err == RMA_OK && !replayed)
+        err = r->handler(&ctx);
+    if (err != RMA_OK)
+        db_rollback(&app->db); /* a handler may fail inside a transaction */
+    if (idem_key != NULL)
+        idempotency_finish(&ctx, idem_key, err);
+    if ((err == RMA_EDB || err == RMA_EUPSTREAM) && res.retry_after == 0)
         res.retry_after = 1;
 
     int status = http_respond(&req, &res, err);
@@ -219,6 +396,13 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
                   req.method_name ? req.method_name : "", "path",
                   req.path ? req.path : "", "status", status, "duration_ms",
                   secs * 1000.0);
+    if (ctx.mail_queued) {
+        /* The answer is on its way (FCGX_Finish_r follows); deliver now so
+         * that a sign-in code arrives at once.  Failures stay queued for
+         * the job's retries. */
+        FCGX_FFlush(req.fcgx->out);
+        (void)mail_deliver_due(&app->db, app->cfg, 5);
+    }
 }
 
 int

@@ -9,6 +9,7 @@
 #include "rma/config.h"
 #include "rma/crypto.h"
 #include "rma/db.h"
+#include "rma/demo.h"
 #include "rma/log.h"
 #include "rma/migrate.h"
 #include "rma/staff.h"
@@ -23,6 +24,8 @@ static const char usage_text[] =
     "  migrate                            apply pending schema migrations\n"
     "  token create --role ROLE --name N  create a staff token (printed once)\n"
     "  token revoke --name N              revoke a staff token\n"
+    "  demo seed                          create the demo's customers and "
+    "cases\n"
     "roles: agent, supervisor, warehouse, finance, admin\n";
 
 static int
@@ -179,6 +182,22 @@ done:
     return rc;
 }
 
+static int
+cmd_demo(const struct rma_config *cfg, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "seed") != 0)
+        return usage();
+    struct db db;
+    db_init(&db, cfg->database_url, "rmactl-demo");
+    enum rma_err err = demo_seed(&db, stdout);
+    db_close(&db);
+    if (err != RMA_OK) {
+        fprintf(stderr, "demo seed: failed (%s)\n", rma_err_code(err));
+        return EXIT_WORK;
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -214,6 +233,8 @@ main(int argc, char **argv)
         rc = cmd_migrate(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "token") == 0)
         rc = cmd_token(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "demo") == 0)
+        rc = cmd_demo(&cfg, sub_argc, sub_argv);
     else
         rc = usage();
     config_free(&cfg);

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "rma/buf.h"
+#include "rma/crypto.h"
 
 const char *
 harness_env(const char *name)
@@ -136,4 +138,135 @@ harness_staff_token(const char *role, const char *name)
     cr_assert_eq(rc, 0, "%s", cmd);
     out[strcspn(out, "\n")] = '\0';
     return out;
+}
+
+const char *const *
+harness_portal_headers(const char *cookie, const char *extra)
+{
+    static char cookie_line[512];
+    static const char *h[5];
+    size_t n = 0;
+    h[n++] = "X-Requested-With: rma-portal";
+    h[n++] = "Content-Type: application/json";
+    if (cookie != NULL) {
+        snprintf(cookie_line, sizeof(cookie_line), "Cookie: %s", cookie);
+        h[n++] = cookie_line;
+    }
+    if (extra != NULL)
+        h[n++] = extra;
+    h[n] = NULL;
+    return h;
+}
+
+char *
+harness_unique_email(const char *prefix)
+{
+    static int counter;
+    char buf[128];
+    unsigned char r[4];
+    crypto_random(r, sizeof(r));
+    snprintf(buf, sizeof(buf), "%s-%d-%d-%02x%02x%02x%02x@example.com", prefix,
+             (int)getpid(), ++counter, r[0], r[1], r[2], r[3]);
+    return strdup(buf);
+}
+
+char *
+harness_create_case(const char *token, const char *email, const char *kind,
+                    bool submit)
+{
+    char auth[256];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    const char *h[] = {auth, "Content-Type: application/json", NULL};
+    unsigned char r[4];
+    crypto_random(r, sizeof(r));
+    char order[32];
+    snprintf(order, sizeof(order), "SO-%02x%02x%02x%02x", r[0], r[1], r[2],
+             r[3]);
+    json_t *doc = json_pack(
+        "{s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:i, "
+        "s:{s:s, s:s}}]}, s:s, s:s, s:[{s:s, s:s}]}",
+        "customer", "email", email, "name", "Test Customer", "order",
+        "order_number", order, "sales_channel", "web", "shipping_country", "US",
+        "currency", "USD", "purchase_date", "2026-06-01", "items", "model",
+        "CAM-4K-OUT", "quantity", 1, "unit_price", "currency_code", "USD",
+        "value", "129.99", "kind", kind, "problem",
+        "The camera does not power on.", "devices", "model", "CAM-4K-OUT",
+        "serial_number", "SN-E2E-0001");
+    if (strcmp(kind, "refund") == 0)
+        json_object_set_new(
+            doc, "refund_amount",
+            json_pack("{s:s, s:s}", "currency_code", "USD", "value", "129.99"));
+    else
+        json_object_set_new(
+            doc, "replacement_value",
+            json_pack("{s:s, s:s}", "currency_code", "USD", "value", "129.99"));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    struct http_result res =
+        harness_http("POST", "/api/v1/staff/rmas", h, text, strlen(text));
+    free(text);
+    cr_assert_eq(res.status, 201, "create: %s", res.body);
+    char *number =
+        strdup(json_string_value(json_object_get(res.json, "number")));
+    harness_http_free(&res);
+    if (submit) {
+        char path[128];
+        snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/submit", number);
+        res = harness_http("POST", path, h, NULL, 0);
+        cr_assert_eq(res.status, 200, "submit: %s", res.body);
+        cr_assert_str_eq(json_string_value(json_object_get(res.json, "status")),
+                         "pending_confirm",
+                         "the suite's policy: no review under 500.00");
+        harness_http_free(&res);
+    }
+    return number;
+}
+
+char *
+harness_mailed_code(const char *email)
+{
+    char cmd[1024];
+    /* Newest first: the last code sent is the live one. */
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s/mail' 2>/dev/null && grep -l -i -F 'To: %s' *.eml "
+             "2>/dev/null | xargs -r ls -t | xargs -r sed -n "
+             "'s/^Code: \\([0-9]\\{6\\}\\).*/\\1/p' | head -n 1",
+             harness_env("RMA_TEST_RUN"), email);
+    for (int i = 0; i < 50; i++) {
+        char *out;
+        harness_run(cmd, &out);
+        if (strlen(out) >= 6) {
+            out[6] = '\0';
+            return out;
+        }
+        free(out);
+        usleep(100 * 1000);
+    }
+    cr_assert_fail("no sign-in code mailed to %s", email);
+    return NULL;
+}
+
+char *
+harness_login(const char *email)
+{
+    char body[512];
+    snprintf(body, sizeof(body), "{\"email\":\"%s\"}", email);
+    struct http_result r =
+        harness_http("POST", "/api/v1/auth/code",
+                     harness_portal_headers(NULL, NULL), body, strlen(body));
+    cr_assert_eq(r.status, 202, "%s", r.body);
+    harness_http_free(&r);
+    char *code = harness_mailed_code(email);
+    snprintf(body, sizeof(body), "{\"email\":\"%s\",\"code\":\"%s\"}", email,
+             code);
+    free(code);
+    r = harness_http("POST", "/api/v1/auth/session",
+                     harness_portal_headers(NULL, NULL), body, strlen(body));
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    char cookie[512];
+    cr_assert_not_null(
+        harness_header(&r, "Set-Cookie", cookie, sizeof(cookie)));
+    harness_http_free(&r);
+    cookie[strcspn(cookie, ";")] = '\0';
+    return strdup(cookie);
 }

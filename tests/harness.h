@@ -5,6 +5,7 @@
 #define RMA_TEST_HARNESS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct http_result {
@@ -32,5 +33,21 @@ const char *harness_error_code(const struct http_result *r);
 int harness_run(const char *cmd, char **out);
 /* Creates a staff token through rmactl; returns it (owned). */
 char *harness_staff_token(const char *role, const char *name);
+
+/* Portal-like headers for customer requests: X-Requested-With and, when
+ * cookie is not NULL, the session cookie.  Returns a NULL-terminated array
+ * in static storage (one per thread of use: copy if kept). */
+const char *const *harness_portal_headers(const char *cookie,
+                                          const char *extra);
+/* A unique email address for this test process. */
+char *harness_unique_email(const char *prefix);
+/* Creates a case as agent `token` for email, of kind, and submits it so
+ * that it waits for the customer (pending_confirm).  Returns its number. */
+char *harness_create_case(const char *token, const char *email,
+                          const char *kind, bool submit);
+/* The newest sign-in code mailed to email, waiting up to 5 s. */
+char *harness_mailed_code(const char *email);
+/* Signs email in; returns "rma_session=..." for a Cookie header. */
+char *harness_login(const char *email);
 
 #endif

@@ -28,13 +28,17 @@ tests_unit_test_rma_state_SOURCES = tests/unit/test_rma_state.c
 tests_unit_test_rma_state_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_rma_state_LDADD = $(TEST_LDADD)
 
-check_PROGRAMS += tests/db/test_db tests/e2e/test_http
+check_PROGRAMS += tests/db/test_db tests/e2e/test_http tests/e2e/test_customer
 tests_db_test_db_SOURCES = tests/db/test_db.c tests/harness.c tests/harness.h
 tests_db_test_db_CFLAGS = $(TEST_CFLAGS)
 tests_db_test_db_LDADD = $(TEST_LDADD)
 tests_e2e_test_http_SOURCES = tests/e2e/test_http.c tests/harness.c tests/harness.h
 tests_e2e_test_http_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_http_LDADD = $(TEST_LDADD)
+tests_e2e_test_customer_SOURCES = tests/e2e/test_customer.c tests/harness.c \
+	tests/harness.h
+tests_e2e_test_customer_CFLAGS = $(TEST_CFLAGS)
+tests_e2e_test_customer_LDADD = $(TEST_LDADD)
 
 EXTRA_DIST += tests/run-suite tests/stack tests/check-style
 

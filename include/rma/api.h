@@ -7,10 +7,13 @@
 #define RMA_API_H
 
 #include <stdbool.h>
+#include <time.h>
 
+#include "rma/auth.h"
 #include "rma/config.h"
 #include "rma/db.h"
 #include "rma/http.h"
+#include "rma/http_json.h"
 #include "rma/staff.h"
 
 /* Process-lifetime state, built before the accept loop. */
@@ -24,7 +27,11 @@ struct api_ctx {
     struct http_request *req;
     struct http_response *res;
     struct arena *arena;
-    struct staff_identity staff; /* valid on staff routes */
+    struct staff_identity staff;      /* valid on staff routes */
+    struct customer_session customer; /* valid on customer routes */
+    time_t now_t;                     /* the request's clock (see clock) */
+    char now[32];                     /* the same, ISO 8601 UTC, for SQL */
+    bool mail_queued;                 /* deliver the outbox after answering */
 };
 
 typedef enum rma_err (*api_handler)(struct api_ctx *ctx);
@@ -47,6 +54,8 @@ struct route {
     enum route_auth auth;
     unsigned roles; /* enum staff_role bits, for AUTH_STAFF */
     enum route_body body;
+    bool csrf; /* browser-facing and mutating: needs the portal header or a
+                  matching Origin (SPEC §12) */
 };
 
 extern const struct route routes[];
@@ -62,6 +71,38 @@ int router_match(const char *path, enum http_method method,
 enum rma_err api_health_get(struct api_ctx *ctx);
 enum rma_err api_metrics_get(struct api_ctx *ctx);
 enum rma_err api_staff_whoami(struct api_ctx *ctx);
+enum rma_err api_auth_code(struct api_ctx *ctx);
+enum rma_err api_auth_session_create(struct api_ctx *ctx);
+enum rma_err api_auth_session_delete(struct api_ctx *ctx);
+enum rma_err api_rma_list(struct api_ctx *ctx);
+enum rma_err api_rma_get(struct api_ctx *ctx);
+enum rma_err api_rma_events(struct api_ctx *ctx);
+enum rma_err api_rma_agree(struct api_ctx *ctx);
+enum rma_err api_rma_disagree(struct api_ctx *ctx);
+enum rma_err api_rma_method(struct api_ctx *ctx);
+enum rma_err api_rma_address(struct api_ctx *ctx);
+enum rma_err api_staff_rma_create(struct api_ctx *ctx);
+enum rma_err api_staff_rma_edit(struct api_ctx *ctx);
+enum rma_err api_staff_rma_list(struct api_ctx *ctx);
+enum rma_err api_staff_rma_get(struct api_ctx *ctx);
+enum rma_err api_staff_rma_submit(struct api_ctx *ctx);
+enum rma_err api_staff_rma_approve(struct api_ctx *ctx);
+enum rma_err api_staff_rma_send_back(struct api_ctx *ctx);
+enum rma_err api_staff_rma_confirm(struct api_ctx *ctx);
+enum rma_err api_staff_rma_cancel(struct api_ctx *ctx);
+
+/* Helpers shared by the handlers (api_common.c). */
+
+/* Parses the request body against spec; see http_json.h. */
+enum rma_err api_body(struct api_ctx *ctx, const struct field *spec, size_t n,
+                      json_t **out);
+/* Sets the response body to the JSON text json (parsed; must be valid). */
+enum rma_err api_json_text(struct api_ctx *ctx, const char *json);
+/* Runs in a transaction: BEGIN, then the caller's work, then api_commit or
+ * api_rollback. */
+enum rma_err api_begin(struct api_ctx *ctx);
+enum rma_err api_commit(struct api_ctx *ctx);
+void api_rollback(struct api_ctx *ctx);
 
 /* Serves FastCGI requests on listen_fd until *stop is set. */
 int http_serve(struct app *app, int listen_fd, volatile int *stop);

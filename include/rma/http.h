@@ -57,6 +57,7 @@ enum http_outcome {
     OUT_SEE_OTHER,  /* 303 to location */
     OUT_TEXT,       /* 200 with text_body of content_type */
     OUT_STREAMED,   /* the handler wrote everything itself */
+    OUT_REPLAY,     /* replay_status with the JSON text_body (idempotency) */
 };
 
 struct http_header {
@@ -78,6 +79,7 @@ struct http_response {
     const char *error_message; /* short, for the client; static or arena */
     const char *error_field;   /* the offending input field, or NULL */
     long retry_after;          /* seconds, for 429 and 503; 0 = none */
+    int replay_status;         /* for OUT_REPLAY */
 };
 
 /* The status for a successful outcome or an error. */
@@ -105,6 +107,12 @@ void http_add_header(struct http_response *res, struct arena *a,
 enum rma_err http_fail(struct http_response *res, enum rma_err err,
                        const char *code, const char *message,
                        const char *field);
+
+/* The status of a successful outcome. */
+int http_success_status(enum http_outcome o);
+/* The JSON text that http_respond would send for err (the error envelope)
+ * or the success body; caller frees.  NULL when there is no body. */
+char *http_render_body(const struct http_response *res, enum rma_err err);
 
 /* Writes the response for outcome or error err with the request id header.
  * Returns the status sent. */

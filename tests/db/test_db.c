@@ -16,7 +16,7 @@
 static int
 psql(const char *db, const char *sql, char **out)
 {
-    char cmd[4096];
+    char cmd[8192];
     snprintf(cmd, sizeof(cmd),
              "'%s' -X -q -At -v ON_ERROR_STOP=1 -h '%s/pg' -U rma_admin -d %s "
              "-c \"%s\" 2>&1",
@@ -155,5 +155,30 @@ Test(config_check, names_problems_and_exits_2)
     free(out);
     rc = harness_run("rmactl config check 2>&1", &out);
     cr_assert_eq(rc, 0, "%s", out);
+    free(out);
+}
+
+Test(demo, seed_creates_the_demo_cases_once)
+{
+    char *out;
+    int rc = harness_run("rmactl demo seed 2>&1", &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert(strstr(out, "pending_confirm") != NULL ||
+                  strstr(out, "exists already") != NULL,
+              "%s", out);
+    free(out);
+    rc = harness_run("rmactl demo seed 2>&1", &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert_not_null(strstr(out, "nothing changed"), "%s", out);
+    free(out);
+    cr_assert_eq(
+        psql("rma",
+             "SELECT string_agg(r.status, ',' ORDER BY r.id) FROM rma r "
+             "JOIN customer c ON c.id = r.customer_id "
+             "WHERE c.email = 'demo@example.com'",
+             &out),
+        0);
+    cr_assert_str_eq(out,
+                     "pending_confirm,pending_confirm,rejected,confirmed\n");
     free(out);
 }

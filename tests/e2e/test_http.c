@@ -1,8 +1,10 @@
 /* test_http.c - through nginx to rma-fcgi: health, metrics, the error
  * envelope, request ids, staff authentication. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../harness.h"
 
@@ -125,4 +127,119 @@ Test(staff_auth, valid_token_says_who_and_revoked_is_401)
     assert_envelope(&r, 401, "invalid_token");
     harness_http_free(&r);
     free(token);
+}
+
+/* POST /api/v1/auth/code with a body of exactly n bytes: a valid request
+ * padded with spaces. */
+static struct http_result
+code_request_of_size(size_t n)
+{
+    const char *json = "{\"email\":\"limit@example.com\"}";
+    char *body = malloc(n + 1);
+    memset(body, ' ', n);
+    memcpy(body, json, strlen(json));
+    body[n] = '\0';
+    const char *h[] = {"Content-Type: application/json",
+                       "X-Requested-With: rma-portal", NULL};
+    struct http_result r =
+        harness_http("POST", "/api/v1/auth/code", h, body, n);
+    free(body);
+    return r;
+}
+
+Test(http, body_at_the_limit_passes_and_one_byte_over_is_413)
+{
+    struct http_result r = code_request_of_size(65536);
+    cr_assert_eq(r.status, 202, "exactly max_body_bytes: %s", r.body);
+    harness_http_free(&r);
+    r = code_request_of_size(65537);
+    assert_envelope(&r, 413, "too_large");
+    harness_http_free(&r);
+}
+
+Test(http, malformed_json_is_400_and_unknown_fields_are_named)
+{
+    const char *h[] = {"Content-Type: application/json",
+                       "X-Requested-With: rma-portal", NULL};
+    struct http_result r =
+        harness_http("POST", "/api/v1/auth/code", h, "{\"email\":", 9);
+    assert_envelope(&r, 400, "malformed_json");
+    harness_http_free(&r);
+    const char *body = "{\"email\":\"a@example.com\",\"admin\":true}";
+    r = harness_http("POST", "/api/v1/auth/code", h, body, strlen(body));
+    assert_envelope(&r, 400, "unknown_field");
+    cr_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(r.json, "error"), "field")),
+                     "admin");
+    harness_http_free(&r);
+}
+
+Test(http, a_json_endpoint_refuses_other_media_types)
+{
+    const char *h[] = {"Content-Type: text/plain",
+                       "X-Requested-With: rma-portal", NULL};
+    struct http_result r =
+        harness_http("POST", "/api/v1/auth/code", h, "email=a@example.com", 19);
+    assert_envelope(&r, 415, "unsupported_media_type");
+    harness_http_free(&r);
+}
+
+/* Every staff endpoint against every role: the route table's grants, seen
+ * from outside.  Allowed calls may still fail for other reasons (404 for an
+ * unknown case, 422 for an empty body) but never with 401 or 403. */
+Test(staff_auth, roles_are_enforced_endpoint_by_endpoint)
+{
+    static const struct {
+        const char *method, *path, *roles;
+    } matrix[] = {
+        {"GET", "/api/v1/staff/whoami",
+         "agent supervisor warehouse finance admin"},
+        {"POST", "/api/v1/staff/rmas", "agent supervisor"},
+        {"GET", "/api/v1/staff/rmas",
+         "agent supervisor warehouse finance admin"},
+        {"GET", "/api/v1/staff/rmas/RMA-2099-999999",
+         "agent supervisor warehouse finance admin"},
+        {"PATCH", "/api/v1/staff/rmas/RMA-2099-999999", "agent supervisor"},
+        {"POST", "/api/v1/staff/rmas/RMA-2099-999999/submit",
+         "agent supervisor"},
+        {"POST", "/api/v1/staff/rmas/RMA-2099-999999/approve", "supervisor"},
+        {"POST", "/api/v1/staff/rmas/RMA-2099-999999/send-back", "supervisor"},
+        {"POST", "/api/v1/staff/rmas/RMA-2099-999999/confirm-on-behalf",
+         "agent supervisor"},
+        {"POST", "/api/v1/staff/rmas/RMA-2099-999999/cancel",
+         "agent supervisor"},
+    };
+    const char *roles[] = {"agent", "supervisor", "warehouse", "finance",
+                           "admin"};
+    char *tokens[5];
+    for (int i = 0; i < 5; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "matrix-%s-%d", roles[i], (int)getpid());
+        tokens[i] = harness_staff_token(roles[i], name);
+    }
+    for (size_t m = 0; m < sizeof(matrix) / sizeof(matrix[0]); m++) {
+        for (int i = 0; i < 5; i++) {
+            char auth[256];
+            snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tokens[i]);
+            const char *h[] = {auth, "Content-Type: application/json", NULL};
+            bool body = strcmp(matrix[m].method, "GET") != 0;
+            struct http_result r =
+                harness_http(matrix[m].method, matrix[m].path, h,
+                             body ? "{}" : NULL, body ? 2 : 0);
+            char pattern[32];
+            snprintf(pattern, sizeof(pattern), "%s", roles[i]);
+            bool allowed = strstr(matrix[m].roles, pattern) != NULL;
+            if (allowed)
+                cr_assert(r.status != 401 && r.status != 403,
+                          "%s %s as %s: %ld", matrix[m].method, matrix[m].path,
+                          roles[i], r.status);
+            else
+                cr_assert_eq(r.status, 403, "%s %s as %s: %ld %s",
+                             matrix[m].method, matrix[m].path, roles[i],
+                             r.status, r.body);
+            harness_http_free(&r);
+        }
+    }
+    for (int i = 0; i < 5; i++)
+        free(tokens[i]);
 }

@@ -1,0 +1,71 @@
+/* config.h - the service's configuration: one key = value file, every key
+ * overridable by RMA_<KEY> in the environment, secrets also from <key>_file.
+ *
+ * config_load never stops at the first problem: it collects them all so that
+ * `rmactl config check` can name each one.  The strings in struct rma_config
+ * are owned by it and freed by config_free. */
+#ifndef RMA_CONFIG_H
+#define RMA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_REMINDERS 8
+#define CONFIG_MAX_PROBLEMS 64
+
+enum review_policy { REVIEW_ALWAYS, REVIEW_NEVER, REVIEW_THRESHOLD };
+
+struct rma_config {
+    char *database_url;
+    char *admin_database_url;  /* defaults to database_url */
+    char *export_database_url; /* defaults to database_url */
+    char *migrations_dir;
+    char *public_base_url;
+    char *paypal_base_url;
+    char *paypal_client_id;
+    char *paypal_client_secret;
+    char *paypal_webhook_id;
+    char *paypal_ca_file;
+    char *smtp_url;
+    char *smtp_user;
+    char *smtp_password;
+    char *mail_from;
+    char *mail_spool_dir;
+    char *upload_dir;
+    char *secret_pepper;
+    char *log_level;
+    char *supervisor_review; /* as written */
+    char *reminder_days;     /* as written */
+    long return_window_days;
+    long max_body_bytes;
+    long session_idle_minutes;
+    long session_absolute_hours;
+    long rate_codes_per_email; /* sign-in codes per 15 minutes */
+    long rate_codes_per_address;
+    long rate_sessions_per_address; /* sign-in attempts per 15 minutes */
+    bool test_mode;
+
+    /* Derived from the strings above by config_load. */
+    enum review_policy review_policy;
+    long review_threshold_minor; /* in minor units of the case's currency */
+    int reminders[CONFIG_MAX_REMINDERS];
+    size_t n_reminders;
+};
+
+struct config_problems {
+    char *msg[CONFIG_MAX_PROBLEMS]; /* owned; "key: what is wrong" */
+    size_t n;
+};
+
+/* Loads path (may be NULL: environment only) into cfg.  Returns the number of
+ * problems; each is described in problems (which the caller frees with
+ * config_problems_free).  cfg is usable only when 0 is returned. */
+size_t config_load(const char *path, struct rma_config *cfg,
+                   struct config_problems *problems);
+void config_free(struct rma_config *cfg);
+void config_problems_free(struct config_problems *p);
+
+/* The path named by --config or, failing that, RMA_CONFIG.  Borrowed. */
+const char *config_default_path(void);
+
+#endif

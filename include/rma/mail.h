@@ -1,0 +1,155 @@
+/* mail.h - outgoing mail: the outbox, message rendering, delivery and the
+ * texts of the messages the service sends.
+ *
+ * A message is enqueued in the same transaction as its cause (mail_enqueue
+ * runs one INSERT on the caller's connection and never sends), and delivered
+ * later by mail_deliver_due: by SMTP through libcurl when smtp_url is set,
+ * otherwise as one .eml file a message in mail_spool_dir.  A failed delivery
+ * is retried with exponential backoff and never lost. */
+#ifndef RMA_MAIL_H
+#define RMA_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "rma/buf.h"
+#include "rma/config.h"
+#include "rma/db.h"
+#include "rma/err.h"
+
+#define MAIL_SUBJECT_MAX 500      /* bytes of UTF-8 */
+#define MAIL_BODY_MAX (64 * 1024) /* bytes of UTF-8, before encoding */
+#define MAIL_ADDR_MAX 254
+#define MAIL_KIND_MAX 32
+#define MAIL_ID_LEN 36 /* "rma." and 32 hex digits */
+#define MAIL_RENDERED_MAX (4 * MAIL_BODY_MAX)
+
+/* ------------------------------------------------------------------ */
+/* The outbox */
+
+/* Queues a message: one INSERT on db's connection, so it commits or rolls
+ * back with the caller's open transaction.  kind is a lower-case word
+ * ("login_code", "action_required", ...); rma_id is the case it is about,
+ * or 0 for none; to is a bare address; subject and body are UTF-8 (the
+ * body's lines end in LF or CRLF).  RMA_EINVAL for an unusable address,
+ * subject (CR, LF or another control character: no header injection) or
+ * body; RMA_EDB or another database error otherwise.  Never sends. */
+enum rma_err mail_enqueue(struct db *db, const char *kind, int64_t rma_id,
+                          const char *to, const char *subject,
+                          const char *body);
+
+/* Delivers up to max due messages, one claim at a time, each leased with
+ * FOR UPDATE SKIP LOCKED so that concurrent senders never deliver one twice.
+ * A delivered message is marked sent; a failure is recorded (last_error,
+ * never a secret) and retried 1, 2, 4 ... up to 60 minutes later, until the
+ * message is 24 hours old (15 minutes for a login code, useless after
+ * that), when it is marked failed and kept.  Call it outside a transaction.
+ * Returns the number sent, or -1 when the database is unavailable (what was
+ * sent until then stays sent). */
+int mail_deliver_due(struct db *db, const struct rma_config *cfg, int max);
+
+/* A claimed message, as the database layer hands it to the sender. */
+struct mail_outbox_row {
+    int64_t id;
+    char kind[MAIL_KIND_MAX + 1];
+    char message_id[MAIL_ID_LEN + 1];
+    char *to_addr; /* owned, like subject and body; mail_outbox_row_free */
+    char *subject;
+    char *body;
+    time_t created_at;
+    int attempts; /* including this one */
+};
+
+void mail_outbox_row_free(struct mail_outbox_row *row);
+
+/* SQL, in db_mail.c.  rma_id 0 is stored as NULL. */
+enum rma_err db_mail_insert(struct db *db, const char *kind, int64_t rma_id,
+                            const char *to, const char *subject,
+                            const char *body, const char *message_id);
+/* Claims the next due message for lease_seconds and counts the attempt.
+ * RMA_ENOTFOUND when nothing is due; RMA_EINTERNAL inside a transaction. */
+enum rma_err db_mail_claim(struct db *db, int lease_seconds,
+                           struct mail_outbox_row *out);
+enum rma_err db_mail_mark_sent(struct db *db, int64_t id);
+/* Records error and schedules the next attempt, or marks the message failed
+ * when it is too old to retry (*gave_up). */
+enum rma_err db_mail_mark_retry(struct db *db, int64_t id, const char *error,
+                                bool *gave_up);
+
+/* ------------------------------------------------------------------ */
+/* Rendering (no I/O) */
+
+struct mail_message {
+    const char *from;       /* "Name <addr>" or "addr"; borrowed */
+    const char *to;         /* a bare address; borrowed */
+    const char *subject;    /* UTF-8; borrowed */
+    const char *body;       /* UTF-8, LF or CRLF line ends; borrowed */
+    const char *message_id; /* the left part, e.g. "rma.0123..."; borrowed */
+    time_t date;
+};
+
+/* Appends the whole RFC 5322 message to out: headers (the subject and the
+ * sender's name as RFC 2047 encoded-words when not ASCII), a blank line and
+ * the body as quoted-printable UTF-8, every line ending in CRLF.  RMA_EINVAL
+ * when a header value holds CR, LF or another control character, an address
+ * is unusable, or the text is not UTF-8; out is then left as it was. */
+enum rma_err mail_render(const struct mail_message *m, struct buf *out);
+
+/* Appends body as quoted-printable (RFC 2045 §6.7): lines of at most 76
+ * characters, soft breaks, trailing blanks encoded, CRLF line ends. */
+enum rma_err mail_qp_encode(const char *body, struct buf *out);
+
+/* Appends "Subject: value" folded to 78 columns, as encoded-words when value
+ * is not ASCII, with the final CRLF.  RMA_EINVAL as for mail_render. */
+enum rma_err mail_header_subject(const char *value, struct buf *out);
+
+/* Whether s may go in a header: valid UTF-8 with no control character
+ * (tab allowed), at most max bytes. */
+bool mail_header_value_ok(const char *s, size_t max);
+/* Whether s is a bare address (local@domain) usable in To: and RCPT TO. */
+bool mail_address_ok(const char *s);
+/* Splits mail_from ("Name <addr>" or "addr") into its address (into addr,
+ * n bytes) and its display name (into name, n bytes; "" when none).
+ * RMA_EINVAL when it is not of either form. */
+enum rma_err mail_parse_from(const char *from, char *addr, char *name,
+                             size_t n);
+/* RFC 5322 date ("Tue, 01 Jul 2025 09:30:00 +0000") of t, in UTC. */
+void mail_format_date(time_t t, char out[32]);
+/* A new random message id ("rma." and 32 hex digits). */
+enum rma_err mail_new_id(char out[MAIL_ID_LEN + 1]);
+
+/* ------------------------------------------------------------------ */
+/* Texts, in mail_templates.c: plain UTF-8, friendly and short.  Links are
+ * public_base_url + "/#/rmas/" + number.  Each fills out (caller frees with
+ * mail_text_free) or returns RMA_EINVAL for an unusable argument. */
+
+struct mail_text {
+    char *subject; /* owned */
+    char *body;    /* owned */
+};
+
+void mail_text_free(struct mail_text *t);
+
+/* "Your RMA portal sign-in code"; the code (6 digits) on a line of its own,
+ * "Code: 123456", valid for 15 minutes. */
+enum rma_err mail_text_login_code(const char *code, struct mail_text *out);
+/* "Action Required: Please Confirm Your RMA Solution Promptly". */
+enum rma_err mail_text_action_required(const char *base_url, const char *name,
+                                       const char *rma_number,
+                                       struct mail_text *out);
+/* The hold (amount, e.g. "129.99 USD") was released: the return arrived. */
+enum rma_err mail_text_hold_released(const char *base_url, const char *name,
+                                     const char *rma_number, const char *amount,
+                                     struct mail_text *out);
+/* days_left (>= 1) before deadline to send the return information. */
+enum rma_err mail_text_return_reminder(const char *base_url, const char *name,
+                                       const char *rma_number, int days_left,
+                                       time_t deadline, struct mail_text *out);
+/* The hold was captured because no return arrived by the deadline. */
+enum rma_err mail_text_hold_captured(const char *base_url, const char *name,
+                                     const char *rma_number, const char *amount,
+                                     struct mail_text *out);
+
+#endif

@@ -1,0 +1,96 @@
+/* rma.h - RMA solutions in the database: lookup, views as JSON, creation,
+ * edits, transitions with their audit events, comments, search.
+ *
+ * Views are built by PostgreSQL (rma_json in 0002_cases.sql) and returned as
+ * JSON text in the caller's arena.  Transitions are compare-and-set on the
+ * status: the caller opens the transaction, so a transition and everything
+ * it causes (audit, comment, mail) commit together or not at all. */
+#ifndef RMA_RMA_H
+#define RMA_RMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rma/arena.h"
+#include "rma/db.h"
+#include "rma/err.h"
+#include "rma/rma_state.h"
+
+#define RMA_NUMBER_MAX 20 /* RMA-YYYY-NNNNNN */
+
+struct rma_ref {
+    int64_t id;
+    int64_t customer_id;
+    char number[RMA_NUMBER_MAX + 1];
+    enum rma_status status;
+    enum rma_kind kind;
+    int revision;
+    char currency[4];
+    int64_t refund_minor;      /* -1 when not set */
+    int64_t replacement_minor; /* -1 when not set */
+    char order_country[3];
+    char customer_email[255];
+    char customer_name[201];
+    char replacement_method[12]; /* "" when not chosen */
+    int64_t order_total_minor;   /* sum of the order's items */
+};
+
+/* Who acts: written into every audit event. */
+struct rma_actor_info {
+    enum rma_actor kind;
+    const char *name; /* customer email, staff token name, or job name */
+    const char *role; /* staff role, or NULL */
+    bool on_behalf;   /* staff acting for the customer */
+};
+
+/* True when s looks like an RMA number (RMA-YYYY-NNNNNN). */
+bool rma_number_valid(const char *s);
+
+/* The case with this number.  RMA_ENOTFOUND if none. */
+enum rma_err db_rma_find(struct db *db, const char *number,
+                         struct rma_ref *out);
+enum rma_err db_rma_find_id(struct db *db, int64_t id, struct rma_ref *out);
+
+/* JSON text of one case (rma_json), the customer's list, the timeline. */
+enum rma_err db_rma_json(struct db *db, int64_t id, bool staff, struct arena *a,
+                         char **json);
+enum rma_err db_rma_list_json(struct db *db, int64_t customer_id,
+                              struct arena *a, char **json);
+enum rma_err db_rma_events_json(struct db *db, int64_t id, bool staff,
+                                struct arena *a, char **json);
+/* Staff search by status (may be NULL) and q (email, number, S/N or UID;
+ * may be NULL), newest first, at most limit. */
+enum rma_err db_rma_search_json(struct db *db, const char *status,
+                                const char *q, int limit, struct arena *a,
+                                char **json);
+
+/* Creates a draft from a validated document; *id is the new case. */
+enum rma_err db_rma_create(struct db *db, const char *doc_json,
+                           const char *actor, const char *now, int64_t *id);
+/* Applies an edit (revision + 1) and snapshots the new revision. */
+enum rma_err db_rma_edit(struct db *db, int64_t id, const char *doc_json,
+                         const char *now);
+enum rma_err db_rma_snapshot(struct db *db, int64_t id, const char *actor,
+                             const char *now);
+
+/* Moves r from r->status to `to`, or RMA_ECONFLICT if it is no longer in
+ * r->status; writes the audit event.  detail_json may be NULL. */
+enum rma_err db_rma_transition(struct db *db, const struct rma_ref *r,
+                               enum rma_status to, enum rma_event ev,
+                               const struct rma_actor_info *who,
+                               const char *detail_json, const char *now);
+/* An audit event that is not a transition (edits, address changes...). */
+enum rma_err db_rma_audit(struct db *db, int64_t rma_id,
+                          const struct rma_actor_info *who, const char *action,
+                          const char *detail_json, const char *now);
+enum rma_err db_rma_comment(struct db *db, int64_t rma_id,
+                            const char *author_kind, const char *author_name,
+                            const char *body, const char *now);
+enum rma_err db_rma_set_method(struct db *db, int64_t id, const char *method,
+                               const char *now);
+enum rma_err db_rma_set_address(struct db *db, int64_t id,
+                                const char *address_json, const char *now);
+enum rma_err db_rma_set_cancel_reason(struct db *db, int64_t id,
+                                      const char *reason);
+
+#endif

@@ -1,0 +1,386 @@
+/* api_rma.c - the customer's RMA solutions (SPEC §7): list, detail with
+ * actions, timeline, agree, disagree, replacement method, shipping address.
+ *
+ * A case that is not the caller's, or not yet visible to customers, is
+ * answered exactly like an unknown number: 404. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rma/api.h"
+#include "rma/log.h"
+#include "rma/mail.h"
+#include "rma/rma.h"
+
+static enum rma_err
+not_found(struct api_ctx *ctx)
+{
+    return http_fail(ctx->res, RMA_ENOTFOUND, NULL, "no such RMA", NULL);
+}
+
+/* The caller's visible case named by the path.  RMA_ENOTFOUND otherwise. */
+static enum rma_err
+own_case(struct api_ctx *ctx, struct rma_ref *r)
+{
+    enum rma_err err = db_rma_find(&ctx->app->db, ctx->req->params[0], r);
+    if (err == RMA_ENOTFOUND ||
+        (err == RMA_OK && (r->customer_id != ctx->customer.customer_id ||
+                           !rma_status_customer_visible(r->status))))
+        return not_found(ctx);
+    return err;
+}
+
+static struct rma_actor_info
+customer_actor(const struct api_ctx *ctx)
+{
+    struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                 false};
+    return who;
+}
+
+/* Whether the customer may set the address the replacement ships to now. */
+static bool
+address_editable(const struct rma_ref *r)
+{
+    if (r->kind == KIND_REFUND)
+        return false;
+    bool advanced = strcmp(r->replacement_method, "advanced") == 0;
+    switch (r->status) {
+    case ST_CONFIRMED:
+    case ST_AWAITING_PREAUTH:
+    case ST_AWAITING_SHIPMENT: return true;
+    case ST_AWAITING_RETURN:
+    case ST_RETURN_SUBMITTED:
+    case ST_RECEIVED:
+    case ST_QUOTE_PENDING: return !advanced; /* ships after the return */
+    default: return false;
+    }
+}
+
+/* What the customer may do now, from the state machine. */
+static json_t *
+actions(const struct rma_ref *r)
+{
+    static const struct {
+        enum rma_event ev;
+        const char *name;
+    } customer_events[] = {
+        {EV_AGREE, "agree"},
+        {EV_DISAGREE, "disagree"},
+        {EV_CHOOSE_STANDARD, "choose_standard"},
+        {EV_CHOOSE_ADVANCED, "choose_advanced"},
+        {EV_SUBMIT_RETURN, "submit_return"},
+        {EV_QUOTE_DECIDED, "decide_quote"},
+    };
+    json_t *a = json_array();
+    for (size_t i = 0; i < sizeof(customer_events) / sizeof(customer_events[0]);
+         i++)
+        if (rma_state_next(r->status, customer_events[i].ev, r->kind,
+                           ACTOR_CUSTOMER) >= 0)
+            json_array_append_new(a, json_string(customer_events[i].name));
+    if (address_editable(r))
+        json_array_append_new(a, json_string("edit_shipping_address"));
+    if (r->status == ST_AWAITING_PREAUTH)
+        json_array_append_new(a, json_string("preauthorize"));
+    return a;
+}
+
+/* The detail answer: the case as JSON plus its actions. */
+static enum rma_err
+detail(struct api_ctx *ctx, const struct rma_ref *r)
+{
+    char *json;
+    enum rma_err err =
+        db_rma_json(&ctx->app->db, r->id, false, ctx->arena, &json);
+    if (err == RMA_OK)
+        err = api_json_text(ctx, json);
+    if (err != RMA_OK)
+        return err;
+    json_object_set_new(ctx->res->body, "actions", actions(r));
+    return RMA_OK;
+}
+
+enum rma_err
+api_rma_list(struct api_ctx *ctx)
+{
+    char *json;
+    enum rma_err err = db_rma_list_json(
+        &ctx->app->db, ctx->customer.customer_id, ctx->arena, &json);
+    if (err != RMA_OK)
+        return err;
+    json_t *list = json_loads(json, 0, NULL);
+    if (list == NULL)
+        return RMA_EINTERNAL;
+    ctx->res->body = json_pack("{s:o}", "rmas", list);
+    return RMA_OK;
+}
+
+enum rma_err
+api_rma_get(struct api_ctx *ctx)
+{
+    struct rma_ref r;
+    enum rma_err err = own_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    return detail(ctx, &r);
+}
+
+enum rma_err
+api_rma_events(struct api_ctx *ctx)
+{
+    struct rma_ref r;
+    enum rma_err err = own_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    char *json;
+    err = db_rma_events_json(&ctx->app->db, r.id, false, ctx->arena, &json);
+    if (err != RMA_OK)
+        return err;
+    json_t *list = json_loads(json, 0, NULL);
+    if (list == NULL)
+        return RMA_EINTERNAL;
+    ctx->res->body =
+        json_pack("{s:s, s:o}", "number", r.number, "events", list);
+    return RMA_OK;
+}
+
+static enum rma_err
+refuse_transition(struct api_ctx *ctx, const struct rma_ref *r,
+                  const char *what)
+{
+    char *msg =
+        arena_printf(ctx->arena, "%s is not possible while the RMA is %s", what,
+                     rma_status_name(r->status));
+    return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state", msg, NULL);
+}
+
+/* Agreement: confirmed; kinds other than replacement start fulfilment in
+ * the same transaction (replacements wait for the method). */
+enum rma_err
+api_rma_agree(struct api_ctx *ctx)
+{
+    struct rma_ref r;
+    enum rma_err err = own_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    int to = rma_state_next(r.status, EV_AGREE, r.kind, ACTOR_CUSTOMER);
+    if (to < 0)
+        return refuse_transition(ctx, &r, "agreeing");
+    struct rma_actor_info who = customer_actor(ctx);
+    err = api_begin(ctx);
+    if (err == RMA_OK)
+        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to,
+                                EV_AGREE, &who, NULL, ctx->now);
+    int next =
+        rma_state_next(ST_CONFIRMED, EV_START_FULFILMENT, r.kind, ACTOR_SYSTEM);
+    if (err == RMA_OK && next >= 0) {
+        r.status = ST_CONFIRMED;
+        struct rma_actor_info sys = {ACTOR_SYSTEM, "rma", NULL, false};
+        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)next,
+                                EV_START_FULFILMENT, &sys, NULL, ctx->now);
+    }
+    if (err == RMA_OK)
+        err = api_commit(ctx);
+    if (err == RMA_ECONFLICT)
+        return http_fail(ctx->res, err, "state_changed",
+                         "the RMA changed meanwhile: reload it", NULL);
+    if (err != RMA_OK)
+        return err;
+    err = db_rma_find_id(&ctx->app->db, r.id, &r);
+    return err == RMA_OK ? detail(ctx, &r) : err;
+}
+
+static const struct field disagree_spec[] = {
+    {.name = "comment",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 2000,
+     .flags = F_MULTILINE},
+};
+
+enum rma_err
+api_rma_disagree(struct api_ctx *ctx)
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(disagree_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    struct rma_ref r;
+    err = own_case(ctx, &r);
+    if (err != RMA_OK) {
+        json_decref(body);
+        return err;
+    }
+    int to = rma_state_next(r.status, EV_DISAGREE, r.kind, ACTOR_CUSTOMER);
+    if (to < 0) {
+        json_decref(body);
+        return refuse_transition(ctx, &r, "disagreeing");
+    }
+    const char *comment = json_string_value(json_object_get(body, "comment"));
+    json_t *detail_doc = json_pack("{s:s}", "comment", comment);
+    char *detail_text = json_dumps(detail_doc, JSON_COMPACT);
+    json_decref(detail_doc);
+    struct rma_actor_info who = customer_actor(ctx);
+    err = api_begin(ctx);
+    if (err == RMA_OK)
+        err = db_rma_comment(&ctx->app->db, r.id, "customer", who.name, comment,
+                             ctx->now);
+    if (err == RMA_OK)
+        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to,
+                                EV_DISAGREE, &who, detail_text, ctx->now);
+    if (err == RMA_OK)
+        err = api_commit(ctx);
+    free(detail_text);
+    json_decref(body);
+    if (err == RMA_ECONFLICT)
+        return http_fail(ctx->res, err, "state_changed",
+                         "the RMA changed meanwhile: reload it", NULL);
+    if (err != RMA_OK)
+        return err;
+    err = db_rma_find_id(&ctx->app->db, r.id, &r);
+    return err == RMA_OK ? detail(ctx, &r) : err;
+}
+
+static const char *const methods[] = {"standard", "advanced", NULL};
+static const struct field method_spec[] = {
+    {.name = "method", .type = FT_ENUM, .required = true, .values = methods},
+};
+
+enum rma_err
+api_rma_method(struct api_ctx *ctx)
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(method_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    const char *method = json_string_value(json_object_get(body, "method"));
+    bool advanced = strcmp(method, "advanced") == 0;
+    struct rma_ref r;
+    err = own_case(ctx, &r);
+    if (err == RMA_OK && r.kind != KIND_REPLACEMENT) {
+        json_decref(body);
+        return http_fail(ctx->res, RMA_ERULE, "not_a_replacement",
+                         "only replacements have a replacement method",
+                         "method");
+    }
+    if (err != RMA_OK) {
+        json_decref(body);
+        return err;
+    }
+    enum rma_event ev = advanced ? EV_CHOOSE_ADVANCED : EV_CHOOSE_STANDARD;
+    int to = rma_state_next(r.status, ev, r.kind, ACTOR_CUSTOMER);
+    if (to < 0) {
+        json_decref(body);
+        return refuse_transition(ctx, &r, "choosing the replacement method");
+    }
+    json_t *d = json_pack("{s:s}", "method", method);
+    char *detail_text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    struct rma_actor_info who = customer_actor(ctx);
+    err = api_begin(ctx);
+    if (err == RMA_OK)
+        err = db_rma_set_method(&ctx->app->db, r.id, method, ctx->now);
+    if (err == RMA_OK)
+        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to, ev,
+                                &who, detail_text, ctx->now);
+    if (err == RMA_OK)
+        err = api_commit(ctx);
+    free(detail_text);
+    json_decref(body);
+    if (err == RMA_ECONFLICT)
+        return http_fail(ctx->res, err, "state_changed",
+                         "the RMA changed meanwhile: reload it", NULL);
+    if (err != RMA_OK)
+        return err;
+    err = db_rma_find_id(&ctx->app->db, r.id, &r);
+    return err == RMA_OK ? detail(ctx, &r) : err;
+}
+
+static const struct field address_spec[] = {
+    {.name = "name", .type = FT_STRING, .required = true, .min = 1, .max = 100},
+    {.name = "line1",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 100},
+    {.name = "line2", .type = FT_STRING, .max = 100},
+    {.name = "city", .type = FT_STRING, .required = true, .min = 1, .max = 60},
+    {.name = "region", .type = FT_STRING, .max = 60},
+    {.name = "postal_code", .type = FT_STRING, .max = 20},
+    {.name = "country", .type = FT_COUNTRY, .required = true},
+    {.name = "phone", .type = FT_STRING, .required = true, .min = 7, .max = 20},
+};
+
+static bool
+valid_phone(const char *p)
+{
+    int digits = 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (!strchr("+ -().", *p))
+            return false;
+    }
+    return digits >= 7 && digits <= 15;
+}
+
+static bool
+valid_postal_code(const char *p)
+{
+    for (; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= 'a' && *p <= 'z') || *p == ' ' || *p == '-'))
+            return false;
+    return true;
+}
+
+enum rma_err
+api_rma_address(struct api_ctx *ctx)
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(address_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    struct rma_ref r;
+    err = own_case(ctx, &r);
+    const char *country = json_string_value(json_object_get(body, "country"));
+    const char *phone = json_string_value(json_object_get(body, "phone"));
+    const char *postal =
+        json_string_value(json_object_get(body, "postal_code"));
+    if (err == RMA_OK && !address_editable(&r))
+        err = refuse_transition(ctx, &r, "changing the shipping address");
+    else if (err == RMA_OK && strcmp(country, r.order_country) != 0)
+        err = http_fail(ctx->res, RMA_ERULE, "country_locked",
+                        arena_printf(ctx->arena,
+                                     "the country cannot change: the "
+                                     "replacement ships to %s, the country "
+                                     "of the original order",
+                                     r.order_country),
+                        "country");
+    else if (err == RMA_OK && !valid_phone(phone))
+        err = http_fail(ctx->res, RMA_ERULE, "invalid_phone",
+                        "phone must have 7 to 15 digits", "phone");
+    else if (err == RMA_OK && postal != NULL && !valid_postal_code(postal))
+        err = http_fail(ctx->res, RMA_ERULE, "invalid_postal_code",
+                        "postal_code has characters that are not allowed",
+                        "postal_code");
+    if (err != RMA_OK) {
+        json_decref(body);
+        return err;
+    }
+    char *address = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(body);
+    struct rma_actor_info who = customer_actor(ctx);
+    err = api_begin(ctx);
+    if (err == RMA_OK)
+        err = db_rma_set_address(&ctx->app->db, r.id, address, ctx->now);
+    if (err == RMA_OK)
+        err = db_rma_audit(&ctx->app->db, r.id, &who, "shipping_address", NULL,
+                           ctx->now);
+    if (err == RMA_OK)
+        err = api_commit(ctx);
+    free(address);
+    if (err != RMA_OK)
+        return err;
+    return detail(ctx, &r);
+}

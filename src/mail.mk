@@ -1,0 +1,11 @@
+## src/mail.mk - outgoing mail (the outbox, rendering, SMTP or spool
+## delivery, message texts), part of librma.
+
+librma_la_SOURCES += \
+	src/db_mail.c \
+	src/mail.c \
+	src/mail_send.c \
+	src/mail_templates.c
+
+noinst_HEADERS += \
+	include/rma/mail.h
