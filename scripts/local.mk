@@ -1,7 +1,11 @@
 ## scripts/local.mk - the demo (SPEC §3), included by Makefile.am.
 
 EXTRA_DIST += scripts/bootstrap scripts/demo scripts/stack.sh \
-	nginx/rma.conf.example nginx/rma-local.conf.in .clang-format
+	nginx/rma.conf.example nginx/rma-local.conf.in nginx/fastcgi_params \
+	.clang-format README.md doc/paypal-sim.md \
+	contrib/rma-fcgi.socket contrib/rma-fcgi.service \
+	contrib/rma-fcgi-activated.service contrib/rma-jobs.service \
+	contrib/rma-jobs.timer contrib/rma.cron
 
 demo: all
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \

@@ -10,6 +10,8 @@
 
 #define RECONNECT_INTERVAL_MS 250
 
+/* One statement table per concept (db_<concept>.c), one line each. */
+// clang-format off
 static const struct db_stmt_table *const tables[] = {
     &db_health_stmts,
     &db_staff_stmts,
@@ -17,6 +19,7 @@ static const struct db_stmt_table *const tables[] = {
     &db_auth_stmts,
     &db_mail_stmts,
 };
+// clang-format on
 
 static int64_t
 now_ms(void)

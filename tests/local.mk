@@ -40,7 +40,8 @@ tests_e2e_test_customer_SOURCES = tests/e2e/test_customer.c tests/harness.c \
 tests_e2e_test_customer_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_customer_LDADD = $(TEST_LDADD)
 
-EXTRA_DIST += tests/run-suite tests/stack tests/check-style
+EXTRA_DIST += tests/run-suite tests/check-style tests/lsan.supp \
+	tests/e2e/faults.sh
 
 check-local: $(check_PROGRAMS) $(bin_PROGRAMS)
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
