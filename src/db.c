@@ -18,6 +18,7 @@ static const struct db_stmt_table *const tables[] = {
     &db_rma_stmts,
     &db_auth_stmts,
     &db_mail_stmts,
+    &db_jobs_stmts,
 };
 // clang-format on
 

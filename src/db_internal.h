@@ -23,6 +23,7 @@ extern const struct db_stmt_table db_staff_stmts;
 extern const struct db_stmt_table db_rma_stmts;
 extern const struct db_stmt_table db_auth_stmts;
 extern const struct db_stmt_table db_mail_stmts;
+extern const struct db_stmt_table db_jobs_stmts;
 
 static inline PGconn *
 db_pg(struct db *db)

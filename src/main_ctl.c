@@ -1,15 +1,19 @@
 /* main_ctl.c - rmactl: the operators' and jobs' command-line tool.
  * Exit status: 0 success, 1 the work failed (said on stderr), 2 usage or
  * configuration error. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "rma/config.h"
 #include "rma/crypto.h"
 #include "rma/db.h"
 #include "rma/demo.h"
+#include "rma/jobs.h"
 #include "rma/log.h"
 #include "rma/migrate.h"
 #include "rma/staff.h"
@@ -24,6 +28,8 @@ static const char usage_text[] =
     "  migrate                            apply pending schema migrations\n"
     "  token create --role ROLE --name N  create a staff token (printed once)\n"
     "  token revoke --name N              revoke a staff token\n"
+    "  run-jobs [--now TIME] [--concurrency N] [--dry-run]\n"
+    "                                     one pass of all due work\n"
     "  demo seed                          create the demo's customers and "
     "cases\n"
     "roles: agent, supervisor, warehouse, finance, admin\n";
@@ -183,6 +189,68 @@ done:
 }
 
 static int
+cmd_run_jobs(const struct rma_config *cfg, int argc, char **argv)
+{
+    struct jobs_options opt = {.now = time(NULL), .concurrency = 16};
+    static const struct option opts[] = {
+        {"now", required_argument, NULL, 'n'},
+        {"concurrency", required_argument, NULL, 'c'},
+        {"dry-run", no_argument, NULL, 'd'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        struct tm tm;
+        switch (c) {
+        case 'n':
+            memset(&tm, 0, sizeof(tm));
+            end = strptime(optarg, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            if (end == NULL || *end != '\0') {
+                fprintf(stderr, "run-jobs: --now takes an ISO 8601 UTC time "
+                                "such as 2026-12-01T10:00:00Z\n");
+                return EXIT_USAGE;
+            }
+            opt.now = timegm(&tm);
+            break;
+        case 'c':
+            errno = 0;
+            opt.concurrency = (int)strtol(optarg, &end, 10);
+            if (errno || *end || opt.concurrency < 1 || opt.concurrency > 256) {
+                fprintf(stderr, "run-jobs: --concurrency takes 1..256\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'd': opt.dry_run = true; break;
+        default: return usage();
+        }
+    }
+    if (optind != argc)
+        return usage();
+    if (isatty(STDERR_FILENO))
+        opt.progress = stderr;
+    struct db db;
+    db_init(&db, cfg->database_url, "rmactl-jobs");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct jobs_summary s;
+    enum rma_err err = jobs_run(&db, cfg, &opt, &s);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    db_close(&db);
+    jobs_print_summary(stdout, &opt, &s,
+                       (double)(t1.tv_sec - t0.tv_sec) +
+                           (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    if (err != RMA_OK) {
+        fprintf(stderr, "run-jobs: %s\n",
+                err == RMA_EDB ? "the database is unavailable"
+                               : "some work failed and stays due");
+        return EXIT_WORK;
+    }
+    return 0;
+}
+
+static int
 cmd_demo(const struct rma_config *cfg, int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[1], "seed") != 0)
@@ -233,6 +301,8 @@ main(int argc, char **argv)
         rc = cmd_migrate(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "token") == 0)
         rc = cmd_token(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "run-jobs") == 0)
+        rc = cmd_run_jobs(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "demo") == 0)
         rc = cmd_demo(&cfg, sub_argc, sub_argv);
     else

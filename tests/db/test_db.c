@@ -182,3 +182,23 @@ Test(demo, seed_creates_the_demo_cases_once)
                      "pending_confirm,pending_confirm,rejected,confirmed\n");
     free(out);
 }
+
+Test(jobs, run_jobs_does_one_pass_and_prints_one_line)
+{
+    char *out;
+    int rc = harness_run("rmactl run-jobs --dry-run", &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert_not_null(strstr(out, "run-jobs (dry run)"), "%s", out);
+    cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "one line: %s", out);
+    free(out);
+    rc = harness_run(
+        "rmactl run-jobs --now 2030-01-01T00:00:00Z --concurrency 4", &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert_not_null(strstr(out, "run-jobs at 2030-01-01T00:00:00Z: mail "),
+                       "%s", out);
+    free(out);
+    cr_assert_eq(
+        harness_run("rmactl run-jobs --now yesterday 2>/dev/null", NULL), 2);
+    cr_assert_eq(
+        harness_run("rmactl run-jobs --concurrency 0 2>/dev/null", NULL), 2);
+}
