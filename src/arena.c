@@ -14,7 +14,7 @@ struct arena_chunk {
     max_align_t data[];
 };
 
-#define ALIGN (sizeof(max_align_t))
+#define ALIGN (_Alignof(max_align_t))
 
 static struct arena_chunk *
 chunk_new(size_t size)

@@ -17,7 +17,7 @@ Test(arena, allocations_are_aligned_and_survive_growth)
     char *p = arena_printf(&a, "%s-%d", s, 42);
     cr_assert_str_eq(s, "hello");
     cr_assert_str_eq(p, "hello-42");
-    cr_assert_eq((uintptr_t)arena_alloc(&a, 3) % sizeof(max_align_t), 0);
+    cr_assert_eq((uintptr_t)arena_alloc(&a, 3) % _Alignof(max_align_t), 0);
     arena_reset(&a);
     char *q = arena_strndup(&a, "abcdef", 3);
     cr_assert_str_eq(q, "abc");
