@@ -15,6 +15,7 @@
 static const struct db_stmt_table *const tables[] = {
     &db_health_stmts,
     &db_staff_stmts,
+    &db_paypal_stmts,
     &db_rma_stmts,
     &db_auth_stmts,
     &db_mail_stmts,

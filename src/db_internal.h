@@ -20,6 +20,7 @@ struct db_stmt_table {
 /* Every concept's statement table, listed in db.c. */
 extern const struct db_stmt_table db_health_stmts;
 extern const struct db_stmt_table db_staff_stmts;
+extern const struct db_stmt_table db_paypal_stmts;
 extern const struct db_stmt_table db_rma_stmts;
 extern const struct db_stmt_table db_auth_stmts;
 extern const struct db_stmt_table db_mail_stmts;

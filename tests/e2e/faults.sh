@@ -75,4 +75,20 @@ else
     echo "FAIL: wrk is not installed (scripts/bootstrap installs it)"
     fail=1
 fi
+# 3. SIGHUP: a new generation of workers replaces the old one while
+#    requests keep being answered.
+before=$(workers)
+bad=0
+( for _ in $(seq 1 200); do [ "$(status)" = 200 ] || echo bad; done ) > "$RUN/hup.out" &
+loop=$!
+sleep 0.2
+kill -HUP "$(cat "$RUN/rma-fcgi.pid")"
+wait "$loop"
+bad=$(grep -c bad "$RUN/hup.out")
+sleep 1
+after=$(workers)
+[ "$bad" = 0 ]; check "no request failed across a reload ($bad of 200 did)" $?
+common=$(comm -12 <(tr ' ' '\n' <<<"$before" | sort) <(tr ' ' '\n' <<<"$after" | sort) | grep -c .)
+[ "$common" = 0 ] && [ "$(wc -w <<<"$after")" = "$(wc -w <<<"$before")" ]
+check "SIGHUP replaced every worker ($before -> $after)" $?
 exit $fail

@@ -1,0 +1,229 @@
+/* db_paypal.c - SQL for durable PayPal intents (paypal_intent.h). */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "rma/paypal_intent.h"
+
+#define INTENT_COLUMNS                                                         \
+    "id, operation, request_id, case_id, hold_id, sequence, status,"           \
+    " attempts, http_status, paypal_id, debug_id"
+
+static const struct db_stmt stmts[] = {
+    /* An open intent met again counts one more attempt; a final one is
+     * returned as it is.  DO UPDATE (not DO NOTHING) so that the row comes
+     * back even when a concurrent run inserted it. */
+    {"paypal_intent_begin",
+     "INSERT INTO paypal_intent"
+     " (operation, request_id, case_id, hold_id, sequence, request)"
+     " VALUES ($1, $2, $3::bigint, $4::bigint, $5::integer,"
+     " COALESCE($6::jsonb, '{}'::jsonb))"
+     " ON CONFLICT (request_id) DO UPDATE SET"
+     " attempts = paypal_intent.attempts + CASE WHEN paypal_intent.status"
+     " IN ('pending', 'unknown') THEN 1 ELSE 0 END, updated_at = now()"
+     " RETURNING " INTENT_COLUMNS ", (xmax = 0) AS created",
+     6},
+    {"paypal_intent_finish",
+     "UPDATE paypal_intent SET status = $2, http_status = $3::integer,"
+     " response = $4::jsonb, paypal_id = COALESCE($5, paypal_id),"
+     " error_name = $6, error_issue = $7, debug_id = COALESCE($8, debug_id),"
+     " updated_at = now(), finished_at = CASE WHEN $2 IN ('succeeded',"
+     " 'failed') THEN now() END"
+     " WHERE request_id = $1 AND status IN ('pending', 'unknown')"
+     " RETURNING id",
+     8},
+    {"paypal_intent_find",
+     "SELECT " INTENT_COLUMNS ", false FROM paypal_intent"
+     " WHERE request_id = $1",
+     1},
+    {"paypal_intent_list_open",
+     "SELECT " INTENT_COLUMNS ", false FROM paypal_intent"
+     " WHERE status IN ('pending', 'unknown')"
+     " AND updated_at <= now() - make_interval(secs => $1::double precision)"
+     " ORDER BY updated_at, id LIMIT $2::integer",
+     2},
+};
+const struct db_stmt_table db_paypal_stmts = {stmts,
+                                              sizeof(stmts) / sizeof(stmts[0])};
+
+static int64_t
+to_i64(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static void
+copy_col(char *out, size_t n, const char *s)
+{
+    snprintf(out, n, "%s", s ? s : "");
+}
+
+static enum rma_err
+row_to_intent(const PGresult *r, int row, struct paypal_intent *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = to_i64(db_get(r, row, 0));
+    const char *op = db_get(r, row, 1);
+    bool found = false;
+    for (int i = PAYPAL_OP_ORDER_CREATE; i <= PAYPAL_OP_REFUND; i++)
+        if (op && strcmp(op, paypal_operation_name(i)) == 0) {
+            out->op = (enum paypal_operation)i;
+            found = true;
+        }
+    copy_col(out->request_id, sizeof(out->request_id), db_get(r, row, 2));
+    out->case_id = to_i64(db_get(r, row, 3));
+    out->hold_id = to_i64(db_get(r, row, 4));
+    out->sequence = (int)to_i64(db_get(r, row, 5));
+    const char *st = db_get(r, row, 6);
+    bool st_found = false;
+    for (int i = PAYPAL_INTENT_PENDING; i <= PAYPAL_INTENT_UNKNOWN; i++)
+        if (st && strcmp(st, paypal_intent_status_name(i)) == 0) {
+            out->status = (enum paypal_intent_status)i;
+            st_found = true;
+        }
+    out->attempts = (int)to_i64(db_get(r, row, 7));
+    out->http_status = (int)to_i64(db_get(r, row, 8));
+    copy_col(out->paypal_id, sizeof(out->paypal_id), db_get(r, row, 9));
+    copy_col(out->debug_id, sizeof(out->debug_id), db_get(r, row, 10));
+    const char *created = db_get(r, row, 11);
+    out->created = created && created[0] == 't';
+    return found && st_found ? RMA_OK : RMA_EINTERNAL;
+}
+
+static const char *
+id_param(int64_t v, char *buf, size_t n)
+{
+    if (v <= 0)
+        return NULL;
+    snprintf(buf, n, "%" PRId64, v);
+    return buf;
+}
+
+enum rma_err
+paypal_intent_begin(struct db *db, const struct paypal_intent_key *key,
+                    const char *request_json, struct paypal_intent *out)
+{
+    char rid[PAYPAL_REQUEST_ID_MAX + 1], cid[24], hid[24], seq[16];
+    enum rma_err err = paypal_request_id(key, rid, sizeof(rid));
+    if (err != RMA_OK)
+        return err;
+    snprintf(seq, sizeof(seq), "%d", key->sequence ? key->sequence : 1);
+    const char *params[] = {paypal_operation_name(key->op),
+                            rid,
+                            id_param(key->case_id, cid, sizeof(cid)),
+                            id_param(key->hold_id, hid, sizeof(hid)),
+                            seq,
+                            request_json};
+    PGresult *r = db_run(db, "paypal_intent_begin", 6, params, &err);
+    if (r == NULL)
+        return err;
+    err = PQntuples(r) == 1 ? row_to_intent(r, 0, out) : RMA_EINTERNAL;
+    PQclear(r);
+    if (err == RMA_OK && (out->op != key->op || out->case_id != key->case_id ||
+                          out->hold_id != key->hold_id))
+        err = RMA_ECONFLICT; /* the id names another intent */
+    return err;
+}
+
+enum rma_err
+paypal_intent_find(struct db *db, const char *request_id,
+                   struct paypal_intent *out)
+{
+    const char *params[] = {request_id};
+    enum rma_err err;
+    PGresult *r = db_run(db, "paypal_intent_find", 1, params, &err);
+    if (r == NULL)
+        return err;
+    err = PQntuples(r) == 1 ? row_to_intent(r, 0, out) : RMA_ENOTFOUND;
+    PQclear(r);
+    return err;
+}
+
+/* A response body as jsonb text: JSON as it is, anything else wrapped so
+ * that it is kept (e.g. an HTML error page from a proxy). */
+static char *
+response_text(const char *body)
+{
+    if (body == NULL || body[0] == '\0')
+        return NULL;
+    json_t *j = json_loads(body, JSON_DECODE_ANY, NULL);
+    if (j == NULL)
+        j = json_pack("{s:s%}", "unparsed", body,
+                      strnlen(body, 4096) < 4096 ? strlen(body) : 4096);
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    return s;
+}
+
+static const char *
+nonempty(const char *s)
+{
+    return s && s[0] ? s : NULL;
+}
+
+enum rma_err
+paypal_intent_finish(struct db *db, const char *request_id,
+                     enum paypal_intent_status status,
+                     const char *response_json, const char *paypal_id,
+                     const struct paypal_result *res)
+{
+    if (status == PAYPAL_INTENT_PENDING ||
+        paypal_intent_status_name(status) == NULL || request_id == NULL)
+        return RMA_EINVAL;
+    char http[16];
+    const char *http_p = NULL;
+    if (res != NULL && res->http_status > 0) {
+        snprintf(http, sizeof(http), "%d", res->http_status);
+        http_p = http;
+    }
+    char *resp = response_text(response_json);
+    const char *params[] = {request_id,
+                            paypal_intent_status_name(status),
+                            http_p,
+                            resp,
+                            nonempty(paypal_id),
+                            res ? nonempty(res->name) : NULL,
+                            res ? nonempty(res->issue) : NULL,
+                            res ? nonempty(res->debug_id) : NULL};
+    enum rma_err err;
+    PGresult *r = db_run(db, "paypal_intent_finish", 8, params, &err);
+    free(resp);
+    if (r == NULL)
+        return err;
+    int n = PQntuples(r);
+    PQclear(r);
+    if (n == 1)
+        return RMA_OK;
+    struct paypal_intent cur;
+    err = paypal_intent_find(db, request_id, &cur);
+    if (err != RMA_OK)
+        return err;
+    return cur.status == status ? RMA_OK : RMA_ECONFLICT;
+}
+
+enum rma_err
+paypal_intent_list_open(struct db *db, long older_than_s,
+                        struct paypal_intent *out, size_t max, size_t *n)
+{
+    char secs[24], lim[24];
+    *n = 0;
+    snprintf(secs, sizeof(secs), "%ld", older_than_s < 0 ? 0 : older_than_s);
+    snprintf(lim, sizeof(lim), "%zu", max > 10000 ? (size_t)10000 : max);
+    const char *params[] = {secs, lim};
+    enum rma_err err;
+    PGresult *r = db_run(db, "paypal_intent_list_open", 2, params, &err);
+    if (r == NULL)
+        return err;
+    int rows = PQntuples(r);
+    for (int i = 0; i < rows && (size_t)i < max; i++) {
+        err = row_to_intent(r, i, &out[i]);
+        if (err != RMA_OK)
+            break;
+        (*n)++;
+    }
+    PQclear(r);
+    return err;
+}

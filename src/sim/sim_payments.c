@@ -1,0 +1,737 @@
+/* sim_payments.c - Payments v2: authorizations, captures, refunds
+ * (NOTES §3, §4): honor period, validity, reauthorization, void rules. */
+#include <stdio.h>
+#include <string.h>
+
+#include "rma/money.h"
+#include "sim/sim_api.h"
+#include "sim/sim_state.h"
+#include "sim/sim_util.h"
+#include "sim/sim_webhooks.h"
+
+static json_t *
+hateoas(const char *rel, const char *method, const char *prefix, const char *id,
+        const char *suffix)
+{
+    char href[512];
+    snprintf(href, sizeof(href), "%s%s%s%s", g_sim->public_url, prefix, id,
+             suffix);
+    return json_pack("{s:s, s:s, s:s}", "href", href, "rel", rel, "method",
+                     method);
+}
+
+static void
+set_time(json_t *o, const char *key, int64_t t)
+{
+    char text[32];
+    json_object_set_new(o, key,
+                        json_string(sim_time_iso(t, text, sizeof(text))));
+}
+
+static void
+copy_optional(json_t *to, const json_t *from, const char *key)
+{
+    const char *v = sim_jstr(from, key);
+    if (v != NULL)
+        sim_set_str(to, key, v);
+}
+
+static json_t *
+seller_protection(void)
+{
+    return json_pack("{s:s, s:[s, s]}", "status", "ELIGIBLE",
+                     "dispute_categories", "ITEM_NOT_RECEIVED",
+                     "UNAUTHORIZED_TRANSACTION");
+}
+
+static json_t *
+payee(void)
+{
+    return json_pack("{s:s, s:s}", "email_address", SIM_MERCHANT_EMAIL,
+                     "merchant_id", SIM_MERCHANT_ID);
+}
+
+#define AUTH_URL "/v2/payments/authorizations/"
+#define CAPTURE_URL "/v2/payments/captures/"
+#define REFUND_URL "/v2/payments/refunds/"
+#define ORDER_URL "/v2/checkout/orders/"
+
+json_t *
+sim_payments_authorization_json(const json_t *auth)
+{
+    const char *id = sim_jstr(auth, "id");
+    const char *currency = sim_jstr(auth, "currency");
+    bool reauth = sim_jstr(auth, "parent_id") != NULL;
+    json_t *links = json_array();
+    json_array_append_new(links, hateoas("self", "GET", AUTH_URL, id, ""));
+    json_array_append_new(links,
+                          hateoas("capture", "POST", AUTH_URL, id, "/capture"));
+    if (!reauth) {
+        json_array_append_new(links,
+                              hateoas("void", "POST", AUTH_URL, id, "/void"));
+        json_array_append_new(links, hateoas("reauthorize", "POST", AUTH_URL,
+                                             id, "/reauthorize"));
+    }
+    json_array_append_new(
+        links, hateoas("up", "GET", ORDER_URL, sim_jstr(auth, "order_id"), ""));
+    json_t *body =
+        json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:{s:s}}}", "id", id,
+                  "status", sim_jstr(auth, "status"), "amount",
+                  sim_money_json(sim_jint(auth, "amount_minor"), currency),
+                  "seller_protection", seller_protection(), "links", links,
+                  "payee", payee(), "supplementary_data", "related_ids",
+                  "order_id", sim_jstr(auth, "order_id"));
+    copy_optional(body, auth, "invoice_id");
+    copy_optional(body, auth, "custom_id");
+    set_time(body, "expiration_time", sim_jint(auth, "expires"));
+    set_time(body, "create_time", sim_jint(auth, "created"));
+    set_time(body, "update_time", sim_jint(auth, "updated"));
+    return body;
+}
+
+json_t *
+sim_payments_capture_json(const json_t *cap)
+{
+    const char *id = sim_jstr(cap, "id");
+    const char *currency = sim_jstr(cap, "currency");
+    int64_t gross = sim_jint(cap, "amount_minor");
+    int64_t fee = sim_jint(cap, "fee_minor");
+    json_t *links = json_array();
+    json_array_append_new(links, hateoas("self", "GET", CAPTURE_URL, id, ""));
+    json_array_append_new(
+        links, hateoas("refund", "POST", CAPTURE_URL, id, "/refund"));
+    json_array_append_new(
+        links,
+        hateoas("up", "GET", AUTH_URL, sim_jstr(cap, "authorization_id"), ""));
+    json_t *body =
+        json_pack("{s:s, s:s, s:o, s:b, s:o, s:{s:o, s:o, s:o}, s:o, s:o, "
+                  "s:{s:{s:s, s:s}}}",
+                  "id", id, "status", sim_jstr(cap, "status"), "amount",
+                  sim_money_json(gross, currency), "final_capture",
+                  sim_jbool(cap, "final_capture"), "seller_protection",
+                  seller_protection(), "seller_receivable_breakdown",
+                  "gross_amount", sim_money_json(gross, currency), "paypal_fee",
+                  sim_money_json(fee, currency), "net_amount",
+                  sim_money_json(gross - fee, currency), "links", links,
+                  "payee", payee(), "supplementary_data", "related_ids",
+                  "order_id", sim_jstr(cap, "order_id"), "authorization_id",
+                  sim_jstr(cap, "authorization_id"));
+    copy_optional(body, cap, "invoice_id");
+    copy_optional(body, cap, "custom_id");
+    set_time(body, "create_time", sim_jint(cap, "created"));
+    set_time(body, "update_time", sim_jint(cap, "updated"));
+    return body;
+}
+
+static json_t *
+refund_json(const json_t *refund, const json_t *cap)
+{
+    const char *id = sim_jstr(refund, "id");
+    const char *currency = sim_jstr(refund, "currency");
+    int64_t gross = sim_jint(refund, "amount_minor");
+    int64_t fee = sim_jint(refund, "fee_minor");
+    json_t *links = json_array();
+    json_array_append_new(links, hateoas("self", "GET", REFUND_URL, id, ""));
+    json_array_append_new(links, hateoas("up", "GET", CAPTURE_URL,
+                                         sim_jstr(refund, "capture_id"), ""));
+    json_t *body = json_pack(
+        "{s:s, s:s, s:o, s:{s:o, s:o, s:o, s:o}, s:o, s:o}", "id", id, "status",
+        sim_jstr(refund, "status"), "amount", sim_money_json(gross, currency),
+        "seller_payable_breakdown", "gross_amount",
+        sim_money_json(gross, currency), "paypal_fee",
+        sim_money_json(fee, currency), "net_amount",
+        sim_money_json(gross - fee, currency), "total_refunded_amount",
+        sim_money_json(sim_jint(refund, "total_refunded_minor"), currency),
+        "links", links, "payer", payee());
+    (void)cap;
+    copy_optional(body, refund, "invoice_id");
+    copy_optional(body, refund, "custom_id");
+    copy_optional(body, refund, "note_to_payer");
+    set_time(body, "create_time", sim_jint(refund, "created"));
+    set_time(body, "update_time", sim_jint(refund, "updated"));
+    return body;
+}
+
+/* {id, status, links} for Prefer: return=minimal, from a full body. */
+static json_t *
+minimal(json_t *full)
+{
+    json_t *body =
+        json_pack("{s:O, s:O, s:O}", "id", json_object_get(full, "id"),
+                  "status", json_object_get(full, "status"), "links",
+                  json_object_get(full, "links"));
+    json_decref(full);
+    return body;
+}
+
+json_t *
+sim_payments_new_authorization(json_t *order, const char *parent_id,
+                               int64_t amount_minor)
+{
+    struct sim *s = g_sim;
+    int64_t now = sim_now(s);
+    char id[SIM_ID_LEN + 1];
+    sim_random_id(id, SIM_ID_LEN);
+    int64_t expires = now + SIM_VALIDITY_SECONDS;
+    if (parent_id != NULL)
+        expires = sim_jint(json_object_get(sim_authorizations(s), parent_id),
+                           "expires");
+    int64_t honor_end = now + SIM_HONOR_SECONDS;
+    if (honor_end > expires)
+        honor_end = expires;
+    json_t *unit = json_array_get(json_object_get(order, "purchase_units"), 0);
+    json_t *auth = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "id",
+        id, "order_id", sim_jstr(order, "id"), "status", "CREATED", "currency",
+        sim_jstr(order, "currency"), "amount_minor", (json_int_t)amount_minor,
+        "captured_minor", (json_int_t)0, "created", (json_int_t)now, "updated",
+        (json_int_t)now, "expires", (json_int_t)expires, "honor_end",
+        (json_int_t)honor_end, "reauth_count", (json_int_t)0, "expired", 0);
+    sim_set_str(auth, "parent_id", parent_id);
+    copy_optional(auth, unit, "invoice_id");
+    copy_optional(auth, unit, "custom_id");
+    json_object_set_new(sim_authorizations(s), id, auth);
+    json_t *resource = sim_payments_authorization_json(auth);
+    char summary[160];
+    snprintf(summary, sizeof(summary),
+             "A payment authorization was created for %s %s",
+             sim_jstr(json_object_get(resource, "amount"), "value"),
+             sim_jstr(auth, "currency"));
+    sim_webhook_queue(s, "PAYMENT.AUTHORIZATION.CREATED", "authorization",
+                      summary, resource);
+    json_decref(resource);
+    return auth;
+}
+
+static void
+issue(struct sim_response *rs, const char *name, const char *description)
+{
+    sim_reply_error(rs, 422, name, description, NULL, NULL, NULL);
+}
+
+/* The original authorization of auth's family. */
+static json_t *
+family_root(json_t *auth)
+{
+    const char *parent = sim_jstr(auth, "parent_id");
+    if (parent == NULL)
+        return auth;
+    json_t *root = json_object_get(sim_authorizations(g_sim), parent);
+    return root != NULL ? root : auth;
+}
+
+/* True when any authorization of the family is fully captured. */
+static bool
+family_captured(json_t *root)
+{
+    const char *root_id = sim_jstr(root, "id");
+    const char *key;
+    json_t *a;
+    json_object_foreach(sim_authorizations(g_sim), key, a)
+    {
+        const char *parent = sim_jstr(a, "parent_id");
+        bool member = strcmp(key, root_id) == 0 ||
+                      (parent != NULL && strcmp(parent, root_id) == 0);
+        if (member && strcmp(sim_jstr(a, "status"), "CAPTURED") == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool
+is_expired(json_t *auth)
+{
+    return sim_jbool(auth, "expired") ||
+           sim_now(g_sim) >= sim_jint(auth, "expires");
+}
+
+/* Parses an optional money field; answers and returns false if bad. */
+static bool
+optional_money(struct sim_request *rq, struct sim_response *rs, const char *key,
+               bool *present, int64_t *minor, char currency[4])
+{
+    json_t *amount = json_object_get(rq->json, key);
+    *present = amount != NULL;
+    if (amount == NULL)
+        return true;
+    struct sim_money_check c;
+    if (sim_money_parse(amount, minor, currency, &c))
+        return true;
+    char field[64];
+    snprintf(field, sizeof(field), "/%s%s", key, c.field_suffix);
+    sim_reply_error(rs, c.status, c.issue, c.description, field,
+                    sim_jstr(amount, c.field_suffix + 1), "body");
+    return false;
+}
+
+static bool
+body_ok(struct sim_request *rq, struct sim_response *rs)
+{
+    if (rq->body_len > 0 && !json_is_object(rq->json)) {
+        sim_reply_error(rs, 400, "MALFORMED_REQUEST_JSON",
+                        "The request JSON is not well formed.", NULL, NULL,
+                        "body");
+        return false;
+    }
+    return true;
+}
+
+static bool
+string_max(struct sim_request *rq, struct sim_response *rs, const char *key,
+           size_t max)
+{
+    json_t *v = json_object_get(rq->json, key);
+    if (v == NULL)
+        return true;
+    char field[64];
+    snprintf(field, sizeof(field), "/%s", key);
+    if (!json_is_string(v) || json_string_length(v) > max ||
+        json_string_length(v) == 0) {
+        sim_reply_error(rs, 400, "INVALID_STRING_LENGTH",
+                        "The value of a field is either too short or too "
+                        "long.",
+                        field, json_string_value(v), "body");
+        return false;
+    }
+    return true;
+}
+
+/* Largest total capture: 115% of the authorization, at most +75.00 USD. */
+static int64_t
+capture_limit(int64_t authorized, const char *currency)
+{
+    int64_t extra = money_ratio_half_up(authorized, 15, 100);
+    if (strcmp(currency, "USD") == 0 && extra > 7500)
+        extra = 7500;
+    return authorized + extra;
+}
+
+static void
+add_transaction_pair(const char *seller_id, const char *event_code,
+                     int64_t amount, int64_t fee, const char *currency,
+                     const json_t *order, const char *invoice_id,
+                     const char *custom_id, const char *reference_id)
+{
+    struct sim *s = g_sim;
+    int64_t now = sim_now(s);
+    char buyer_id[SIM_ID_LEN + 1];
+    sim_random_id(buyer_id, SIM_ID_LEN);
+    const char *payer_email = sim_jstr(order, "payer_email");
+    const char *payer_id = sim_jstr(order, "payer_id");
+    json_t *seller = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s}",
+        "transaction_id", seller_id, "side", "seller", "counterpart_id",
+        buyer_id, "event_code", event_code, "time", (json_int_t)now, "updated",
+        (json_int_t)now, "amount_minor", (json_int_t)amount, "fee_minor",
+        (json_int_t)-fee, "currency", currency, "status", "S", "payer_email",
+        payer_email != NULL ? payer_email : "", "payer_account_id",
+        payer_id != NULL ? payer_id : "");
+    sim_set_str(seller, "invoice_id", invoice_id);
+    sim_set_str(seller, "custom_field", custom_id);
+    sim_set_str(seller, "reference_id", reference_id);
+    json_t *buyer = json_deep_copy(seller);
+    sim_set_str(buyer, "transaction_id", buyer_id);
+    sim_set_str(buyer, "side", "buyer");
+    sim_set_str(buyer, "counterpart_id", seller_id);
+    sim_set_int(buyer, "amount_minor", -amount);
+    sim_set_int(buyer, "fee_minor", 0);
+    sim_add_transaction(s, seller);
+    sim_add_transaction(s, buyer);
+}
+
+void
+sim_authorizations_get(struct sim_request *rq, struct sim_response *rs)
+{
+    json_t *auth = json_object_get(sim_authorizations(g_sim), rq->id);
+    if (auth == NULL) {
+        sim_reply_not_found(rs, rq->id);
+        return;
+    }
+    sim_reply_json(rs, 200, sim_payments_authorization_json(auth));
+}
+
+void
+sim_authorizations_capture(struct sim_request *rq, struct sim_response *rs)
+{
+    struct sim *s = g_sim;
+    json_t *auth = json_object_get(sim_authorizations(s), rq->id);
+    if (auth == NULL) {
+        sim_reply_not_found(rs, rq->id);
+        return;
+    }
+    if (!body_ok(rq, rs) || !string_max(rq, rs, "invoice_id", 127) ||
+        !string_max(rq, rs, "note_to_payer", 255) ||
+        !string_max(rq, rs, "soft_descriptor", 22))
+        return;
+    const char *status = sim_jstr(auth, "status");
+    if (strcmp(status, "CAPTURED") == 0 || family_captured(family_root(auth))) {
+        issue(rs, "AUTHORIZATION_ALREADY_CAPTURED",
+              "Authorization has been previously captured and hence cannot "
+              "be captured again.");
+        return;
+    }
+    if (is_expired(auth)) {
+        issue(rs, "AUTHORIZATION_EXPIRED",
+              "Authorization has expired and hence cannot be captured.");
+        return;
+    }
+    if (strcmp(status, "VOIDED") == 0) {
+        issue(rs, "AUTHORIZATION_VOIDED",
+              "A voided authorization cannot be captured or reauthorized.");
+        return;
+    }
+    if (strcmp(status, "DENIED") == 0) {
+        issue(rs, "AUTHORIZATION_DENIED",
+              "A denied authorization cannot be captured.");
+        return;
+    }
+    const char *currency = sim_jstr(auth, "currency");
+    int64_t authorized = sim_jint(auth, "amount_minor");
+    int64_t captured = sim_jint(auth, "captured_minor");
+    bool present;
+    int64_t amount = 0;
+    char cur[4];
+    if (!optional_money(rq, rs, "amount", &present, &amount, cur))
+        return;
+    if (!present) {
+        amount = authorized - captured;
+        if (amount <= 0) {
+            issue(rs, "AUTHORIZATION_ALREADY_CAPTURED",
+                  "Authorization has been previously captured and hence "
+                  "cannot be captured again.");
+            return;
+        }
+    } else if (strcmp(cur, currency) != 0) {
+        issue(rs, "AUTH_CAPTURE_CURRENCY_MISMATCH",
+              "Currency of capture must be the same as currency of "
+              "authorization.");
+        return;
+    }
+    if (captured + amount > capture_limit(authorized, currency)) {
+        issue(rs, "MAX_CAPTURE_AMOUNT_EXCEEDED",
+              "Capture amount exceeds allowable limit. Please contact "
+              "customer service or your account manager to request the "
+              "change to your overage limit. The default overage limit is "
+              "115%, which allows the sum of all captures to be up to 115% "
+              "of the order amount.");
+        return;
+    }
+    int64_t count = 0;
+    const char *key;
+    json_t *c;
+    json_object_foreach(sim_captures(s), key, c)
+    {
+        if (strcmp(sim_jstr(c, "authorization_id"), rq->id) == 0)
+            count++;
+    }
+    if (count >= s->config.max_captures) {
+        issue(rs, "MAX_CAPTURE_COUNT_EXCEEDED",
+              "Maximum number of allowable captures has been reached. No "
+              "additional captures are possible for this authorization.");
+        return;
+    }
+    if (s->config.decline_after_honor &&
+        sim_now(s) > sim_jint(auth, "honor_end")) {
+        issue(rs, "TRANSACTION_REFUSED",
+              "PayPal's internal controls prevent authorization from being "
+              "captured.");
+        return;
+    }
+    json_t *order = json_object_get(sim_orders(s), sim_jstr(auth, "order_id"));
+    bool final = sim_jbool(rq->json, "final_capture");
+    int64_t now = sim_now(s);
+    char id[SIM_ID_LEN + 1];
+    sim_random_id(id, SIM_ID_LEN);
+    int64_t fee = sim_fee(s, amount);
+    if (fee > amount)
+        fee = amount;
+    json_t *cap = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:I, s:I}", "id", id,
+        "authorization_id", rq->id, "order_id", sim_jstr(auth, "order_id"),
+        "status", "COMPLETED", "currency", currency, "amount_minor",
+        (json_int_t)amount, "fee_minor", (json_int_t)fee, "refunded_minor",
+        (json_int_t)0, "final_capture", final, "created", (json_int_t)now,
+        "updated", (json_int_t)now);
+    const char *invoice = sim_jstr(rq->json, "invoice_id");
+    if (invoice == NULL)
+        invoice = sim_jstr(auth, "invoice_id");
+    sim_set_str(cap, "invoice_id", invoice);
+    copy_optional(cap, auth, "custom_id");
+    copy_optional(cap, rq->json, "note_to_payer");
+    json_object_set_new(sim_captures(s), id, cap);
+    captured += amount;
+    sim_set_int(auth, "captured_minor", captured);
+    sim_set_str(auth, "status",
+                final || captured >= authorized ? "CAPTURED"
+                                                : "PARTIALLY_CAPTURED");
+    sim_set_int(auth, "updated", now);
+    add_transaction_pair(id, "T0006", amount, fee, currency, order, invoice,
+                         sim_jstr(auth, "custom_id"), sim_jstr(order, "id"));
+    json_t *full = sim_payments_capture_json(cap);
+    char summary[160];
+    snprintf(summary, sizeof(summary), "Payment completed for %s %s",
+             sim_jstr(json_object_get(full, "amount"), "value"), currency);
+    sim_webhook_queue(s, "PAYMENT.CAPTURE.COMPLETED", "capture", summary, full);
+    sim_reply_json(rs, 201, rq->representation ? full : minimal(full));
+}
+
+void
+sim_authorizations_reauthorize(struct sim_request *rq, struct sim_response *rs)
+{
+    struct sim *s = g_sim;
+    json_t *auth = json_object_get(sim_authorizations(s), rq->id);
+    if (auth == NULL) {
+        sim_reply_not_found(rs, rq->id);
+        return;
+    }
+    if (!body_ok(rq, rs))
+        return;
+    if (sim_jstr(auth, "parent_id") != NULL) {
+        issue(rs, "REAUTHORIZATION_NOT_SUPPORTED",
+              "A reauthorize cannot be attempted on an authorization_id "
+              "that is the result of a prior reauthorization or on an "
+              "authorization made on an Order saved using the "
+              "`v2/checkout/orders/id/save` API.");
+        return;
+    }
+    if (family_captured(auth)) {
+        issue(rs, "AUTHORIZATION_ALREADY_CAPTURED",
+              "Authorization has been previously captured and hence cannot "
+              "be captured again.");
+        return;
+    }
+    if (is_expired(auth)) {
+        issue(rs, "AUTHORIZATION_EXPIRED",
+              "Authorization has expired and hence cannot be "
+              "reauthorized.");
+        return;
+    }
+    if (strcmp(sim_jstr(auth, "status"), "VOIDED") == 0) {
+        issue(rs, "AUTHORIZATION_VOIDED",
+              "A voided authorization cannot be captured or reauthorized.");
+        return;
+    }
+    if (sim_now(s) < sim_jint(auth, "honor_end")) {
+        issue(rs, "REAUTHORIZATION_TOO_SOON",
+              "A reauthorization is only allowed once from Day 4 to Day 29 "
+              "since the date of the original authorization.");
+        return;
+    }
+    if (sim_jint(auth, "reauth_count") >= s->config.reauth_limit) {
+        issue(rs, "TOO_MANY_REAUTHORIZATIONS",
+              "Maximum number of reauthorizations for this authorization "
+              "has been reached.");
+        return;
+    }
+    const char *currency = sim_jstr(auth, "currency");
+    int64_t authorized = sim_jint(auth, "amount_minor");
+    bool present;
+    int64_t amount = authorized;
+    char cur[4];
+    if (!optional_money(rq, rs, "amount", &present, &amount, cur))
+        return;
+    if (present && strcmp(cur, currency) != 0) {
+        issue(rs, "AUTH_CURRENCY_MISMATCH",
+              "The currency of the reauthorization should be the same as "
+              "the currency of the authorization.");
+        return;
+    }
+    if (amount > capture_limit(authorized, currency)) {
+        issue(rs, "AUTHORIZATION_AMOUNT_EXCEEDED",
+              "Authorization amount exceeds the allowed limit of 115% of "
+              "the original amount (at most 75 USD more).");
+        return;
+    }
+    json_t *order = json_object_get(sim_orders(s), sim_jstr(auth, "order_id"));
+    json_t *reauth = sim_payments_new_authorization(order, rq->id, amount);
+    sim_set_int(auth, "reauth_count", sim_jint(auth, "reauth_count") + 1);
+    sim_set_int(auth, "updated", sim_now(s));
+    json_t *full = sim_payments_authorization_json(reauth);
+    sim_reply_json(rs, 201, rq->representation ? full : minimal(full));
+}
+
+void
+sim_authorizations_void(struct sim_request *rq, struct sim_response *rs)
+{
+    struct sim *s = g_sim;
+    json_t *auth = json_object_get(sim_authorizations(s), rq->id);
+    if (auth == NULL) {
+        sim_reply_not_found(rs, rq->id);
+        return;
+    }
+    if (sim_jstr(auth, "parent_id") != NULL) {
+        issue(rs, "CANNOT_BE_VOIDED",
+              "A reauthorization cannot be voided. Please void the original "
+              "parent authorization.");
+        return;
+    }
+    if (family_captured(auth)) {
+        issue(rs, "PREVIOUSLY_CAPTURED",
+              "Authorization has been previously captured and hence cannot "
+              "be voided.");
+        return;
+    }
+    const char *status = sim_jstr(auth, "status");
+    if (strcmp(status, "VOIDED") == 0) {
+        issue(rs, "PREVIOUSLY_VOIDED",
+              "Authorization has been previously voided and hence cannot be "
+              "voided again.");
+        return;
+    }
+    if (strcmp(status, "EXPIRED") == 0) {
+        issue(rs, "AUTHORIZATION_EXPIRED",
+              "Authorization has expired and hence cannot be voided.");
+        return;
+    }
+    int64_t now = sim_now(s);
+    const char *key;
+    json_t *a;
+    json_object_foreach(sim_authorizations(s), key, a)
+    {
+        const char *parent = sim_jstr(a, "parent_id");
+        bool member =
+            a == auth || (parent != NULL && strcmp(parent, rq->id) == 0);
+        const char *st = sim_jstr(a, "status");
+        if (member && (strcmp(st, "CREATED") == 0 ||
+                       strcmp(st, "PARTIALLY_CAPTURED") == 0)) {
+            sim_set_str(a, "status", "VOIDED");
+            sim_set_int(a, "updated", now);
+        }
+    }
+    json_t *full = sim_payments_authorization_json(auth);
+    char summary[160];
+    snprintf(summary, sizeof(summary),
+             "A payment authorization was voided for %s %s",
+             sim_jstr(json_object_get(full, "amount"), "value"),
+             sim_jstr(auth, "currency"));
+    sim_webhook_queue(s, "PAYMENT.AUTHORIZATION.VOIDED", "authorization",
+                      summary, full);
+    if (rq->representation) {
+        sim_reply_json(rs, 200, full);
+    } else {
+        json_decref(full);
+        rs->status = 204;
+    }
+}
+
+void
+sim_captures_get(struct sim_request *rq, struct sim_response *rs)
+{
+    json_t *cap = json_object_get(sim_captures(g_sim), rq->id);
+    if (cap == NULL) {
+        sim_reply_not_found(rs, rq->id);
+        return;
+    }
+    sim_reply_json(rs, 200, sim_payments_capture_json(cap));
+}
+
+/* Marks the seller row of a transaction id as reversed (V). */
+static void
+reverse_transaction(const char *transaction_id)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(sim_transactions(g_sim), i, row)
+    {
+        if (strcmp(sim_jstr(row, "transaction_id"), transaction_id) == 0) {
+            sim_set_str(row, "status", "V");
+            sim_set_int(row, "updated", sim_now(g_sim));
+        }
+    }
+}
+
+void
+sim_captures_refund(struct sim_request *rq, struct sim_response *rs)
+{
+    struct sim *s = g_sim;
+    json_t *cap = json_object_get(sim_captures(s), rq->id);
+    if (cap == NULL) {
+        sim_reply_not_found(rs, rq->id);
+        return;
+    }
+    if (!body_ok(rq, rs) || !string_max(rq, rs, "invoice_id", 127) ||
+        !string_max(rq, rs, "custom_id", 127) ||
+        !string_max(rq, rs, "note_to_payer", 255))
+        return;
+    const char *status = sim_jstr(cap, "status");
+    if (strcmp(status, "REFUNDED") == 0) {
+        issue(rs, "CAPTURE_FULLY_REFUNDED",
+              "The capture has already been fully refunded");
+        return;
+    }
+    if (strcmp(status, "PENDING") == 0) {
+        issue(rs, "PENDING_CAPTURE",
+              "Cannot initiate a refund as the capture is pending. Capture "
+              "is typically pending when the payer has funded the "
+              "transaction by using an e-check or bank account.");
+        return;
+    }
+    const char *currency = sim_jstr(cap, "currency");
+    int64_t gross = sim_jint(cap, "amount_minor");
+    int64_t refunded = sim_jint(cap, "refunded_minor");
+    bool present;
+    int64_t amount = gross - refunded;
+    char cur[4];
+    if (!optional_money(rq, rs, "amount", &present, &amount, cur))
+        return;
+    if (present && strcmp(cur, currency) != 0) {
+        issue(rs, "REFUND_CAPTURE_CURRENCY_MISMATCH",
+              "Refund must be in the same currency as the capture");
+        return;
+    }
+    if (refunded + amount > gross) {
+        issue(rs, "REFUND_AMOUNT_EXCEEDED",
+              "The refund amount must be less than or equal to the "
+              "capture amount that has not yet been refunded.");
+        return;
+    }
+    /* The fee comes back in proportion; the last refund takes the rest. */
+    int64_t fee = sim_jint(cap, "fee_minor");
+    int64_t fee_back_before = sim_jint(cap, "refunded_fee_minor");
+    int64_t fee_back = refunded + amount == gross
+                           ? fee - fee_back_before
+                           : money_ratio_half_up(amount, fee, gross);
+    int64_t now = sim_now(s);
+    char id[SIM_ID_LEN + 1];
+    sim_random_id(id, SIM_ID_LEN);
+    json_t *refund = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", id, "capture_id",
+        rq->id, "status", "COMPLETED", "currency", currency, "amount_minor",
+        (json_int_t)amount, "fee_minor", (json_int_t)fee_back,
+        "total_refunded_minor", (json_int_t)(refunded + amount), "created",
+        (json_int_t)now, "updated", (json_int_t)now);
+    copy_optional(refund, rq->json, "invoice_id");
+    copy_optional(refund, rq->json, "custom_id");
+    copy_optional(refund, rq->json, "note_to_payer");
+    json_object_set_new(sim_refunds(s), id, refund);
+    sim_set_int(cap, "refunded_minor", refunded + amount);
+    sim_set_int(cap, "refunded_fee_minor", fee_back_before + fee_back);
+    bool full_refund = refunded + amount == gross;
+    sim_set_str(cap, "status", full_refund ? "REFUNDED" : "PARTIALLY_REFUNDED");
+    sim_set_int(cap, "updated", now);
+    json_t *order = json_object_get(sim_orders(s), sim_jstr(cap, "order_id"));
+    add_transaction_pair(id, "T1107", -amount, -fee_back, currency, order,
+                         sim_jstr(cap, "invoice_id"),
+                         sim_jstr(cap, "custom_id"), rq->id);
+    if (full_refund)
+        reverse_transaction(rq->id);
+    json_t *full = refund_json(refund, cap);
+    char summary[160];
+    snprintf(summary, sizeof(summary), "A %s %s capture payment was refunded",
+             sim_jstr(json_object_get(full, "amount"), "value"), currency);
+    sim_webhook_queue(s, "PAYMENT.CAPTURE.REFUNDED", "refund", summary, full);
+    sim_reply_json(rs, 201, rq->representation ? full : minimal(full));
+}
+
+void
+sim_refunds_get(struct sim_request *rq, struct sim_response *rs)
+{
+    json_t *refund = json_object_get(sim_refunds(g_sim), rq->id);
+    if (refund == NULL) {
+        sim_reply_not_found(rs, rq->id);
+        return;
+    }
+    json_t *cap =
+        json_object_get(sim_captures(g_sim), sim_jstr(refund, "capture_id"));
+    sim_reply_json(rs, 200, refund_json(refund, cap));
+}
