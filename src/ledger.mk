@@ -1,0 +1,16 @@
+## src/ledger.mk - the double-entry ledger (SPEC §5.6) and rmactl ledger verify, part of librma.
+dist_migrations_DATA += sql/migrations/0006_ledger.sql
+librma_la_SOURCES += \
+	src/db_ledger.c \
+	src/ledger.c \
+	src/ledger_verify.c
+noinst_HEADERS += \
+	include/rma/ledger.h
+
+# The ledger benchmark's load driver (SPEC §11), built on request by
+# bench/ledger.sh: `make bench/ledger_load`.
+EXTRA_PROGRAMS += bench/ledger_load
+bench_ledger_load_SOURCES = bench/ledger_load.c
+bench_ledger_load_LDADD = librma.la
+CLEANFILES += bench/ledger_load
+EXTRA_DIST += bench/ledger.sh
