@@ -125,7 +125,10 @@ public_base_url = http://127.0.0.1:$HTTP_PORT
 paypal_base_url = http://127.0.0.1:$SIM_PORT
 paypal_client_id = rma-demo-client
 paypal_client_secret_file = $RUN/paypal_client_secret
-paypal_webhook_id = WH-RMA-DEMO
+paypal_webhook_id = WHRMADEMO
+# The simulator signs webhooks with a certificate from its own test CA.
+paypal_webhook_ca_file = $RUN/paypal-sim-ca.pem
+paypal_cert_hosts = http://127.0.0.1:$SIM_PORT
 mail_from = RMA Service <rma@example.com>
 mail_spool_dir = $RUN/mail
 upload_dir = $RUN/uploads
@@ -201,7 +204,7 @@ stack_sim_start() {
     # shellcheck disable=SC2086
     "$top_builddir/paypal-sim" --listen "127.0.0.1:$SIM_PORT" \
         --client-id rma-demo-client --client-secret sim-secret \
-        --webhook-id WH-RMA-DEMO \
+        --webhook-id WHRMADEMO \
         --webhook-url "http://127.0.0.1:$HTTP_PORT/api/v1/paypal/webhooks" \
         --ca-out "$RUN/paypal-sim-ca.pem" \
         ${STACK_SIM_OPTS:-} >>"$RUN/log/paypal-sim.log" 2>&1 &

@@ -62,6 +62,17 @@ static const struct key keys[] = {
     {"rate_limit_sessions_per_address", L(rate_sessions_per_address), "30",
      false, 1, 100000},
     {"test_mode", B(test_mode), "false", false, 0, 0},
+    {"capture_before_expiry", B(capture_before_expiry), "false", false, 0, 0},
+    {"capture_max_attempts", L(capture_max_attempts), "3", false, 1, 10},
+    {"capture_retry_hours", L(capture_retry_hours), "24", false, 1, 72},
+    {"paypal_timeout_ms", L(paypal_timeout_ms), "15000", false, 100, 120000},
+    {"paypal_connect_timeout_ms", L(paypal_connect_timeout_ms), "3000", false,
+     50, 60000},
+    {"paypal_max_attempts", L(paypal_max_attempts), "4", false, 1, 10},
+    {"paypal_request_id_prefix", S(paypal_request_id_prefix), "rma", false, 0,
+     0},
+    {"paypal_webhook_ca_file", S(paypal_webhook_ca_file), NULL, false, 0, 0},
+    {"paypal_cert_hosts", S(paypal_cert_hosts), NULL, false, 0, 0},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -55,6 +55,32 @@ step_housekeeping(struct db *db, const struct jobs_options *opt,
     return db_jobs_housekeeping(db, now, &s->housekeeping_rows);
 }
 
+/* Make-up payment claims whose next look at PayPal is due (makeup_job.c);
+ * the mail of claims it settles goes out in the same pass. */
+static enum rma_err
+step_makeup(struct db *db, const struct rma_config *cfg,
+            const struct jobs_options *opt, struct jobs_summary *s)
+{
+    progress(opt, "make-up payments...");
+    struct makeup_job_options mo = {
+        .now = opt->now,
+        .dry_run = opt->dry_run,
+        .out = stdout,
+        .progress = opt->progress,
+    };
+    enum rma_err err = makeup_job_run(db, cfg, &mo, &s->makeup);
+    s->failures += s->makeup.errors;
+    int settled = 0;
+    for (int i = MAKEUP_MATCHED; i < MAKEUP_STATUS_COUNT; i++)
+        settled += s->makeup.settled[i];
+    if (!opt->dry_run && settled > 0) {
+        int sent = mail_deliver_due(db, cfg, MAIL_PER_RUN);
+        if (sent > 0)
+            s->mail_sent += sent;
+    }
+    return err;
+}
+
 enum rma_err
 jobs_run(struct db *db, const struct rma_config *cfg,
          const struct jobs_options *opt, struct jobs_summary *out)
@@ -69,6 +95,38 @@ jobs_run(struct db *db, const struct rma_config *cfg,
         log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step", "mail",
                   "error", rma_err_code(err));
         first = err;
+    }
+    progress(opt, "holds...");
+    struct hold_job_options ho = {
+        .now = opt->now,
+        .concurrency = opt->concurrency,
+        .dry_run = opt->dry_run,
+        .out = stdout,
+        .progress = opt->progress,
+    };
+    err = hold_job_run(db, cfg, &ho, &out->holds);
+    out->failures += out->holds.pending;
+    if (err != RMA_OK) {
+        log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step", "holds",
+                  "error", rma_err_code(err));
+        if (first == RMA_OK)
+            first = err;
+    }
+    /* Mail the hold steps queued (releases, captures, reminders) goes out
+     * in the same pass. */
+    if (!opt->dry_run && out->holds.reminders + out->holds.done[HOLD_OP_VOID] +
+                                 out->holds.done[HOLD_OP_CAPTURE] >
+                             0) {
+        int sent = mail_deliver_due(db, cfg, MAIL_PER_RUN);
+        if (sent > 0)
+            out->mail_sent += sent;
+    }
+    err = step_makeup(db, cfg, opt, out);
+    if (err != RMA_OK) {
+        log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step",
+                  "makeup_payments", "error", rma_err_code(err));
+        if (first == RMA_OK)
+            first = err;
     }
     err = step_housekeeping(db, opt, out);
     if (err != RMA_OK) {
@@ -89,12 +147,30 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
 {
     char now[32];
     iso(opt->now, now);
+    const struct hold_job_summary *h = &s->holds;
+    const struct makeup_job_summary *m = &s->makeup;
     if (opt->dry_run)
-        fprintf(f, "run-jobs (dry run) at %s: would deliver %d mail; %.2f s\n",
-                now, s->mail_due, seconds);
+        fprintf(f,
+                "run-jobs (dry run) at %s: would void %d, refund %d, "
+                "reauthorize %d, capture %d, remind %d; would look up %d "
+                "make-up payments; would deliver %d mail; %.2f s\n",
+                now, h->would[HOLD_OP_VOID], h->would[HOLD_OP_REFUND],
+                h->would[HOLD_OP_REAUTHORIZE], h->would[HOLD_OP_CAPTURE],
+                h->would_remind, m->would, s->mail_due, seconds);
     else
         fprintf(f,
-                "run-jobs at %s: mail %d sent; housekeeping %ld rows; "
-                "%d pending retry; %.2f s\n",
-                now, s->mail_sent, s->housekeeping_rows, s->failures, seconds);
+                "run-jobs at %s: holds voided %d, refunded %d, reauthorized "
+                "%d (%d refused), captured %d (%d declined), reminded %d; "
+                "make-up payments matched %d, underpaid %d, overpaid %d, "
+                "unmatched %d, duplicate %d, still pending %d; "
+                "mail %d sent; housekeeping %ld rows; %d pending retry; "
+                "%.2f s\n",
+                now, h->done[HOLD_OP_VOID], h->done[HOLD_OP_REFUND],
+                h->done[HOLD_OP_REAUTHORIZE], h->refused[HOLD_OP_REAUTHORIZE],
+                h->done[HOLD_OP_CAPTURE], h->refused[HOLD_OP_CAPTURE],
+                h->reminders, m->settled[MAKEUP_MATCHED],
+                m->settled[MAKEUP_UNDERPAID], m->settled[MAKEUP_OVERPAID],
+                m->settled[MAKEUP_UNMATCHED], m->settled[MAKEUP_DUPLICATE],
+                m->settled[MAKEUP_PENDING], s->mail_sent, s->housekeeping_rows,
+                s->failures, seconds);
 }

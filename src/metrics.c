@@ -14,6 +14,25 @@ static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                 0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
 #define NBUCKET (sizeof(bounds) / sizeof(bounds[0]) + 1) /* + +Inf */
 
+static const char *const paypal_ops[] = {"oauth2_token",
+                                         "orders_create",
+                                         "orders_get",
+                                         "orders_authorize",
+                                         "authorizations_get",
+                                         "authorizations_capture",
+                                         "authorizations_reauthorize",
+                                         "authorizations_void",
+                                         "captures_get",
+                                         "captures_refund",
+                                         "refunds_get",
+                                         "transactions_search",
+                                         "verify_webhook_signature",
+                                         "other"};
+#define NOPS (sizeof(paypal_ops) / sizeof(paypal_ops[0]))
+static const char *const paypal_outcomes[] = {"ok", "rejected", "unavailable",
+                                              "network"};
+#define NOUTCOMES (sizeof(paypal_outcomes) / sizeof(paypal_outcomes[0]))
+
 struct series {
     uint64_t bucket[NBUCKET]; /* non-cumulative here, cumulated on render */
     uint64_t sum_us;
@@ -23,6 +42,7 @@ struct shared {
     size_t nroutes;
     uint64_t db_errors;
     uint64_t worker_restarts;
+    uint64_t paypal[NOPS][NOUTCOMES];
     struct series s[]; /* (nroutes + 1) * NSTATUS */
 };
 
@@ -70,6 +90,20 @@ metrics_count_db_error(void)
 {
     if (shm != NULL)
         __atomic_fetch_add(&shm->db_errors, 1, __ATOMIC_RELAXED);
+}
+
+void
+metrics_count_paypal(const char *op, const char *outcome)
+{
+    if (shm == NULL || op == NULL || outcome == NULL)
+        return;
+    size_t o = 0, k = 0;
+    while (o < NOPS - 1 && strcmp(paypal_ops[o], op) != 0)
+        o++;
+    while (k < NOUTCOMES && strcmp(paypal_outcomes[k], outcome) != 0)
+        k++;
+    if (k < NOUTCOMES)
+        __atomic_fetch_add(&shm->paypal[o][k], 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -173,5 +207,16 @@ metrics_render(struct buf *out, const char *const *route_names,
                           "rma_worker_restarts_total %llu\n",
                           (unsigned long long)load(&shm->db_errors),
                           (unsigned long long)load(&shm->worker_restarts));
+    e = e
+            ?: buf_printf(out, "# HELP rma_paypal_calls_total PayPal calls by "
+                               "operation and final outcome (after retries).\n"
+                               "# TYPE rma_paypal_calls_total counter\n");
+    for (size_t o = 0; o < NOPS && e == RMA_OK; o++)
+        for (size_t k = 0; k < NOUTCOMES && e == RMA_OK; k++)
+            e = buf_printf(out,
+                           "rma_paypal_calls_total{operation=\"%s\","
+                           "outcome=\"%s\"} %llu\n",
+                           paypal_ops[o], paypal_outcomes[k],
+                           (unsigned long long)load(&shm->paypal[o][k]));
     return e;
 }

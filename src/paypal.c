@@ -21,6 +21,7 @@
 #include "rma/crypto.h"
 #include "rma/http_client.h"
 #include "rma/log.h"
+#include "rma/metrics.h"
 
 struct paypal_client {
     struct paypal_client_options opt;
@@ -882,6 +883,7 @@ judge(struct paypal_client *pc, struct exch *x)
         x->done = true;
         x->err = h->transport == HTTP_TRANSPORT_INTERNAL ? RMA_EINTERNAL
                                                          : RMA_EUPSTREAM;
+        metrics_count_paypal(x->op, "network");
         log_failure(x, LOG_ERROR, "paypal_call_failed", 0);
         return;
     }
@@ -890,6 +892,7 @@ judge(struct paypal_client *pc, struct exch *x)
     if (h->status >= 200 && h->status < 300) {
         x->done = true;
         x->err = RMA_OK;
+        metrics_count_paypal(x->op, "ok");
         log_event(LOG_INFO, "paypal_call", "{s:s, s:i, s:s, s:s, s:i, s:I}",
                   "op", x->op, "status", (int)h->status, "debug_id",
                   r->debug_id, "request_id", x->request_id ? x->request_id : "",
@@ -910,6 +913,9 @@ judge(struct paypal_client *pc, struct exch *x)
     }
     x->done = true;
     x->err = paypal_err_for_status((int)h->status, r->issue);
+    metrics_count_paypal(x->op, h->status >= 500 || h->status == 429
+                                    ? "unavailable"
+                                    : "rejected");
     if (x->token_call && h->status >= 400 && h->status < 500)
         x->err = RMA_EUPSTREAM; /* our credentials: PayPal is unusable */
     log_failure(x, x->err == RMA_EUPSTREAM ? LOG_ERROR : LOG_WARN,

@@ -44,6 +44,15 @@ struct rma_config {
     long rate_codes_per_address;
     long rate_sessions_per_address; /* sign-in attempts per 15 minutes */
     bool test_mode;
+    bool capture_before_expiry; /* stricter capture policy (SPEC §5.3.6) */
+    long capture_max_attempts;  /* declined captures tried this often */
+    long capture_retry_hours;   /* between declined capture attempts */
+    long paypal_timeout_ms;     /* per HTTP attempt */
+    long paypal_connect_timeout_ms;
+    long paypal_max_attempts; /* per call, on network errors, 429 and 5xx */
+    char *paypal_request_id_prefix; /* namespace of PayPal-Request-Ids */
+    char *paypal_webhook_ca_file;   /* trust this CA for webhook certs */
+    char *paypal_cert_hosts;        /* hosts webhook certs may come from */
 
     /* Derived from the strings above by config_load. */
     enum review_policy review_policy;

@@ -11,6 +11,8 @@
 #include "rma/config.h"
 #include "rma/db.h"
 #include "rma/err.h"
+#include "rma/hold_job.h"
+#include "rma/makeup_job.h"
 
 struct jobs_options {
     time_t now;      /* the job's clock (--now), or the real time */
@@ -24,6 +26,8 @@ struct jobs_summary {
     int mail_due; /* dry run: messages that would be delivered */
     long housekeeping_rows;
     int failures; /* steps or items that failed and will be retried */
+    struct hold_job_summary holds;
+    struct makeup_job_summary makeup;
 };
 
 /* Runs every step once.  RMA_OK when everything due was done (or, in a dry

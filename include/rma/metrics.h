@@ -16,6 +16,9 @@ enum rma_err metrics_init(size_t nroutes);
 void metrics_observe(int route, int status, double seconds);
 void metrics_count_db_error(void);
 void metrics_count_worker_restart(void);
+/* A PayPal call's final outcome (ok, rejected, unavailable, network) by
+ * operation (paypal.c's names); counted in the worker that made it. */
+void metrics_count_paypal(const char *op, const char *outcome);
 /* Appends the exposition text; route_names[i] labels route i. */
 enum rma_err metrics_render(struct buf *out, const char *const *route_names,
                             const char *const *route_methods);

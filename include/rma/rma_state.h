@@ -66,6 +66,7 @@ enum rma_event {
     EV_COMPLETE,          /* system or staff: nothing left to do */
     EV_CANCEL,            /* agent, with a reason */
     EV_EXPIRE,            /* system: RMA number validity passed */
+    EV_WAIVE,             /* supervisor: release the hold, no return */
     EV_COUNT
 };
 

@@ -61,6 +61,7 @@ sim_handler sim_control_clock_set;
 sim_handler sim_control_latency;
 sim_handler sim_control_faults_set;
 sim_handler sim_control_faults_clear;
+sim_handler sim_control_mocks_set;
 sim_handler sim_control_config;
 sim_handler sim_control_order_approve;
 sim_handler sim_control_state;

@@ -185,3 +185,38 @@ sim_control_reset(struct sim_request *rq, struct sim_response *rs)
     sim_state_reset(g_sim);
     sim_reply_json(rs, 200, json_pack("{s:b}", "reset", 1));
 }
+
+/* POST /sim/mock-responses {"issue", "path_suffix", "next"}: the next N
+ * POSTs whose path ends with path_suffix answer as if they carried
+ * PayPal-Mock-Response {"mock_application_codes": issue}.  "next": 0 clears
+ * them all. */
+void
+sim_control_mocks_set(struct sim_request *rq, struct sim_response *rs)
+{
+    struct sim *s = g_sim;
+    const char *issue = sim_jstr(rq->json, "issue");
+    const char *suffix = sim_jstr(rq->json, "path_suffix");
+    json_t *next = json_object_get(rq->json, "next");
+    if (json_is_integer(next) && json_integer_value(next) == 0) {
+        s->n_mocks = 0;
+        sim_reply_json(rs, 200, json_pack("{s:i}", "mocks", 0));
+        return;
+    }
+    if (issue == NULL || suffix == NULL || strlen(issue) >= 64 ||
+        strlen(suffix) >= 64 || !json_is_integer(next) ||
+        json_integer_value(next) < 1) {
+        sim_reply_sim_error(
+            rs, 400, "expected {\"issue\", \"path_suffix\", \"next\" >= 1}");
+        return;
+    }
+    if (s->n_mocks == SIM_MAX_MOCKS) {
+        sim_reply_sim_error(rs, 400, "too many mocks");
+        return;
+    }
+    struct sim_mock *m = &s->mocks[s->n_mocks++];
+    snprintf(m->issue, sizeof(m->issue), "%s", issue);
+    snprintf(m->path_suffix, sizeof(m->path_suffix), "%s", suffix);
+    m->next = (int64_t)json_integer_value(next);
+    int n = s->n_mocks;
+    sim_reply_json(rs, 200, json_pack("{s:i}", "mocks", n));
+}

@@ -65,6 +65,7 @@ static const struct route routes[] = {
     {"POST", "/sim/latency", sim_control_latency, 0},
     {"POST", "/sim/faults", sim_control_faults_set, 0},
     {"DELETE", "/sim/faults", sim_control_faults_clear, 0},
+    {"POST", "/sim/mock-responses", sim_control_mocks_set, 0},
     {"POST", "/sim/config", sim_control_config, R_MUTATES},
     {"POST", "/sim/payments", sim_control_payments, R_MUTATES},
     {"POST", "/sim/orders/*/approve", sim_control_order_approve, R_MUTATES},
@@ -366,6 +367,22 @@ mock_response(struct sim_request *rq, struct sim_response *rs)
 {
     const char *header = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
                                                      "PayPal-Mock-Response");
+    char armed[160];
+    if (header == NULL && strcmp(rq->method, "POST") == 0) {
+        /* Armed by /sim/mock-responses: as if the client had asked. */
+        size_t plen = strlen(rq->path);
+        for (int i = 0; header == NULL && i < g_sim->n_mocks; i++) {
+            struct sim_mock *m = &g_sim->mocks[i];
+            size_t slen = strlen(m->path_suffix);
+            if (m->next > 0 && plen >= slen &&
+                strcmp(rq->path + plen - slen, m->path_suffix) == 0) {
+                m->next--;
+                snprintf(armed, sizeof(armed),
+                         "{\"mock_application_codes\":\"%s\"}", m->issue);
+                header = armed;
+            }
+        }
+    }
     if (header == NULL)
         return false;
     json_t *mock = json_loads(header, 0, NULL);

@@ -48,7 +48,7 @@ parse_args(struct sim *s, int argc, char **argv, const char **ca_out,
 {
     const char *listen = NULL, *public_url = NULL;
     const char *pending_id = NULL;
-    s->webhook_id = "WH-RMA-DEMO";
+    s->webhook_id = "WHRMADEMO";
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;

@@ -174,6 +174,7 @@ sim_state_reset(struct sim *s)
     s->clock_offset = 0;
     s->latency_ms = 0;
     s->n_faults = 0;
+    s->n_mocks = 0;
     sim_config_defaults(&s->config);
 }
 

@@ -51,6 +51,15 @@ struct sim_fault {
     char path_prefix[128];
 };
 
+/* A PayPal-Mock-Response applied as if the client had sent the header, to
+ * the next `next` calls whose path ends with path_suffix (POST only). */
+struct sim_mock {
+    char issue[64];
+    char path_suffix[64];
+    int64_t next;
+};
+#define SIM_MAX_MOCKS 8
+
 struct sim {
     /* Process lifetime: set from the command line, then read-only. */
     char listen_host[64];
@@ -82,6 +91,8 @@ struct sim {
     struct sim_config config;
     struct sim_fault faults[SIM_MAX_FAULTS];
     int n_faults;
+    struct sim_mock mocks[SIM_MAX_MOCKS];
+    int n_mocks;
     json_t *state;  /* owned; see sim_state_reset for its members */
     json_t *tokens; /* owned; access_token -> {client_id, expires} */
 };

@@ -197,7 +197,7 @@ sim_webhook_queue(struct sim *s, const char *event_type,
     snprintf(resend, sizeof(resend), "%s/resend", self);
     json_t *event =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:[{s:s, s:s, s:s}, "
-                  "{s:s, s:s, s:s}], s:s, s:s}",
+                  "{s:s, s:s, s:s}], s:s}",
                   "id", id, "create_time", now, "resource_type", resource_type,
                   "event_type", event_type, "summary", summary, "event_version",
                   "1.0", "resource", resource, "links", "href", self, "rel",

@@ -116,7 +116,8 @@ sim_private_stop(void)
 json_t *
 sim_call(const char *method, const char *path, const char *body)
 {
-    struct http_client_options o = {.timeout_ms = 10000};
+    struct http_client_options o = {.timeout_ms = 10000,
+                                    .max_response = 64 * 1024 * 1024};
     struct http_client *c = http_client_new(&o);
     char url[512];
     snprintf(url, sizeof(url), "%s%s", sim_url(), path);

@@ -30,6 +30,10 @@ static const char *const allowed[] = {
     "awaiting_shipment ship resend warehouse completed",
     "awaiting_return capture replacement system,supervisor charged",
     "awaiting_return capture_failed replacement system capture_failed",
+    "return_submitted capture replacement system charged",
+    "return_submitted capture_failed replacement system capture_failed",
+    "awaiting_return waive replacement supervisor,system completed",
+    "return_submitted waive replacement supervisor,system completed",
     "charged receive replacement warehouse received",
     "capture_failed receive replacement warehouse received",
     "awaiting_return submit_return refund,replacement,repair customer "

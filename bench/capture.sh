@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# bench/capture.sh - the capture job against its limit (SPEC §11): N due
+# holds at paypal-sim answering after L ms, `rmactl run-jobs --concurrency
+# C`; the limit is C/L holds per second (C calls in flight, each taking L).
+# Prints holds/s, the limit, the duplicate count and, last, the ratio
+# (target >= 0.8, zero duplicates).
+#
+#   cd build && ../bench/capture.sh [N=400] [L_ms=50] [C=16]
+#
+# Run it from a build WITHOUT sanitizers (./configure; make).  It starts its
+# own throwaway stack (scripts/stack.sh) and removes it afterwards.  The
+# ledger entries are not skipped: the measured run does all the work a
+# production run does (intents, ledger, case transitions, mail).
+set -eu
+N=${1:-400}
+L=${2:-50}
+C=${3:-16}
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+top_builddir=${top_builddir:-$(pwd)}
+export top_srcdir top_builddir
+[ -x "$top_builddir/rmactl" ] || { echo "run from the build directory" >&2; exit 2; }
+# shellcheck source=../scripts/stack.sh
+. "$top_srcdir/scripts/stack.sh"
+RUN=$(mktemp -d /tmp/rma-bench.XXXXXX)
+chmod 0755 "$RUN"
+export RUN
+trap 'stack_stop 2>/dev/null; stack_pg_destroy 2>/dev/null; [ -n "${KEEP_RUN:-}" ] || rm -rf "$RUN"' EXIT
+HTTP_PORT=$(stack_free_port)
+SIM_PORT=$(stack_free_port)
+STACK_TEST_MODE=true STACK_LOG_LEVEL=warn STACK_WORKERS=2
+STACK_EXTRA_CONFIG='supervisor_review = never'
+export HTTP_PORT SIM_PORT STACK_TEST_MODE STACK_LOG_LEVEL STACK_WORKERS STACK_EXTRA_CONFIG
+( stack_start ) >/dev/null
+export PATH="$top_builddir:$PATH" RMA_CONFIG="$RUN/rma.conf"
+export BASE_URL="http://127.0.0.1:$HTTP_PORT" SIM_URL="http://127.0.0.1:$SIM_PORT"
+export PSQL="$(stack_pg_bindir)/psql"
+export ADMIN_URL="host=$(readlink -f "$RUN/pg") dbname=rma user=rma_admin"
+AGENT_TOKEN=$(rmactl token create --role agent --name bench | tail -n 1)
+export AGENT_TOKEN
+echo "setting up $N due holds..."
+python3 "$top_srcdir/bench/capture_setup.py" "$N" >/dev/null
+curl -sS -X POST -H 'Content-Type: application/json' \
+    --data "{\"ms\":$L}" "$SIM_URL/sim/latency" >/dev/null
+
+start=$(date +%s.%N)
+RMA_LOG_LEVEL=warn rmactl run-jobs --concurrency "$C" >"$RUN/job.out" 2>"$RUN/job.err" || true
+end=$(date +%s.%N)
+cat "$RUN/job.out"
+
+captured=$("$PSQL" "$ADMIN_URL" -XAtc "SELECT count(*) FROM hold WHERE status = 'captured'")
+dups=$(curl -sS "$SIM_URL/sim/state" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+per = {}
+for c in s["captures"].values():
+    per[c["authorization_id"]] = per.get(c["authorization_id"], 0) + 1
+print(sum(v - 1 for v in per.values()))')
+python3 - "$N" "$L" "$C" "$start" "$end" "$captured" "$dups" <<'PY'
+import sys
+n, l, c, start, end, captured, dups = sys.argv[1:]
+secs = float(end) - float(start)
+rate = int(captured) / secs
+limit = int(c) / (int(l) / 1000)
+print(f"holds: {n}, captured: {captured}, duplicates: {dups}")
+print(f"job: {secs:.2f} s, {rate:.1f} holds/s; limit C/L = {limit:.1f} holds/s")
+print(f"ratio: {rate / limit:.2f} (target >= 0.8)")
+PY

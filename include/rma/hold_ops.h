@@ -1,0 +1,123 @@
+/* hold_ops.h - doing the PayPal work of holds exactly once (SPEC §5.3,
+ * §5.7, §10): shared by the request path (a release right after a receipt)
+ * and `rmactl run-jobs` (everything due).
+ *
+ * One piece of work is one PayPal operation on one hold:
+ *   prepare  re-reads the hold, checks that the work is still due, records
+ *            the durable intent (committed before the call) whose
+ *            PayPal-Request-Id the call carries;
+ *   call     paypal_batch, concurrently for many holds;
+ *   settle   records the intent's outcome, then in one transaction with the
+ *            hold row locked: the hold's new state, its ledger entries, the
+ *            case's transition with its audit event, mail, exceptions.
+ * A crash anywhere leaves either nothing or an open intent: the next run
+ * prepares the same work, replays the same request id (PayPal answers the
+ * first result) and settles it; ledger keys make a second posting
+ * impossible. */
+#ifndef RMA_HOLD_OPS_H
+#define RMA_HOLD_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rma/config.h"
+#include "rma/db.h"
+#include "rma/hold.h"
+#include "rma/paypal.h"
+#include "rma/paypal_intent.h"
+#include "rma/rma.h"
+
+struct hold_env {
+    struct db *db;
+    struct paypal_client *pc; /* NULL: PayPal is not configured */
+    const struct rma_config *cfg;
+    time_t now_t;
+    char now[32];              /* ISO 8601 UTC of now_t */
+    struct rma_actor_info who; /* who asked: the job, or staff */
+};
+
+void hold_env_set_now(struct hold_env *env, time_t now);
+struct hold_policy hold_policy_of(const struct rma_config *cfg);
+
+enum hold_op {
+    HOLD_OP_VOID,
+    HOLD_OP_CAPTURE,
+    HOLD_OP_REAUTHORIZE,
+    HOLD_OP_REFUND,
+};
+
+/* How a piece of work ended. */
+enum hold_outcome {
+    HOLD_DONE,    /* PayPal did it; recorded */
+    HOLD_REFUSED, /* PayPal refused it; recorded (decline, expiry...) */
+    HOLD_PENDING, /* no definite answer: the next run replays it */
+    HOLD_SKIPPED, /* no longer due (someone else did it, or it changed) */
+    HOLD_ERROR,   /* our side failed (database); retried next run */
+};
+
+struct hold_work {
+    int64_t hold_id;
+    enum hold_op op;
+    /* filled by prepare */
+    struct hold h;
+    const char *why; /* capture reason */
+    struct paypal_intent intent;
+    struct paypal_batch_item item;
+    bool ready;
+    /* filled by settle */
+    enum hold_outcome outcome;
+};
+
+const char *hold_op_name(enum hold_op op);
+const char *hold_outcome_name(enum hold_outcome o);
+
+/* Prepares, calls (at most concurrency at once) and settles n pieces of
+ * work.  Each gets its outcome.  RMA_OK unless PayPal is not configured. */
+enum rma_err hold_run(struct hold_env *env, struct hold_work *w, size_t n,
+                      size_t concurrency);
+
+/* Outcomes that need no PayPal call, inside the caller's transaction with
+ * the hold row locked (the request path's authorization, webhooks). */
+enum rma_err hold_apply_authorized(struct hold_env *env, struct hold *h,
+                                   const struct paypal_authorization *a);
+enum rma_err hold_apply_released(struct hold_env *env, struct hold *h,
+                                 enum hold_status to, const char *paypal_id);
+
+/* A finance exception, once per dedupe key. */
+enum rma_err hold_exception(struct hold_env *env, const char *kind,
+                            int64_t rma_id, int64_t hold_id,
+                            const char *currency, int64_t amount_minor,
+                            const char *detail, const char *dedupe_key);
+
+/* The PayPal client of a configuration: NULL when PayPal is not configured
+ * (paypal_base_url empty).  interactive: fewer, shorter attempts for the
+ * request path (the job finishes what it leaves). */
+struct paypal_client *hold_paypal_client(const struct rma_config *cfg,
+                                         bool interactive);
+
+/* ---- SQL helpers (db_hold.c) ---- */
+enum rma_err db_hold_by_authorization(struct db *db,
+                                      const char *authorization_id,
+                                      struct hold *out);
+/* An UPDATE that must touch a row (else RMA_ECONFLICT) / may touch none. */
+enum rma_err db_hold_exec(struct db *db, const char *stmt, int n,
+                          const char *const *params);
+enum rma_err db_hold_exec_any(struct db *db, const char *stmt, int n,
+                              const char *const *params);
+/* rma_id, customer_id, terms_version, terms_text, amount_minor, currency,
+ * client_addr, now. */
+enum rma_err db_hold_create(struct db *db, const char *const params[8],
+                            int64_t *id);
+enum rma_err db_hold_case_status(struct db *db, int64_t hold_id,
+                                 enum rma_status *out);
+/* Due ids (stmt hold_due_*), excluding tried ("{1,2}"), locked briefly. */
+enum rma_err db_hold_due(struct db *db, const char *stmt, const char *now,
+                         const char *tried, int limit, const char *extra,
+                         int64_t *ids, int *n);
+/* Session-level lease on a hold: taken (got) or released. */
+enum rma_err db_hold_lock(struct db *db, int64_t hold_id, bool lock, bool *got);
+/* rma_id, condition, serial_number, uid, notes, now, created_by. */
+enum rma_err db_receipt_insert(struct db *db, const char *const params[7],
+                               bool *match);
+
+#endif

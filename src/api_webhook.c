@@ -1,0 +1,150 @@
+/* api_webhook.c - POST /api/v1/paypal/webhooks (SPEC §7, §12): PayPal's
+ * events, verified before anything in them is read, processed once per
+ * event id, used to catch up with what PayPal did on its own (an
+ * authorization voided by expiry).  Everything else is recorded and left
+ * to the job, which asks PayPal itself. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rma/api.h"
+#include "rma/hold_ops.h"
+#include "rma/log.h"
+#include "rma/makeup_ops.h"
+#include "rma/paypal.h"
+
+#define MAX_ORIGINS 8
+
+static const char *default_origins[] = {
+    "https://api.paypal.com", "https://api.sandbox.paypal.com",
+    "https://api-m.paypal.com", "https://api-m.sandbox.paypal.com", NULL};
+
+/* paypal_cert_hosts: a comma-separated list of origins. */
+static struct paypal_webhook_verifier *
+verifier_of(struct app *app)
+{
+    static char *origins[MAX_ORIGINS + 1];
+    static char list[1024];
+    if (app->webhooks != NULL)
+        return app->webhooks;
+    const struct rma_config *cfg = app->cfg;
+    if (cfg->paypal_webhook_id == NULL || cfg->paypal_webhook_id[0] == '\0')
+        return NULL;
+    const char *const *allowed = default_origins;
+    if (cfg->paypal_cert_hosts != NULL && cfg->paypal_cert_hosts[0] != '\0') {
+        snprintf(list, sizeof(list), "%s", cfg->paypal_cert_hosts);
+        size_t n = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(list, ", ", &save); t && n < MAX_ORIGINS;
+             t = strtok_r(NULL, ", ", &save))
+            origins[n++] = t;
+        origins[n] = NULL;
+        allowed = (const char *const *)origins;
+    }
+    struct paypal_webhook_options o = {
+        .webhook_id = cfg->paypal_webhook_id,
+        .cert_origins = allowed,
+        .ca_file = cfg->paypal_webhook_ca_file,
+        .http_ca_file = cfg->paypal_ca_file,
+    };
+    app->webhooks = paypal_webhook_verifier_new(&o);
+    return app->webhooks;
+}
+
+static enum rma_err
+ignored(struct api_ctx *ctx, const char *outcome)
+{
+    ctx->res->body = json_pack("{s:s}", "outcome", outcome);
+    return RMA_OK;
+}
+
+/* What an event means for our holds, inside the transaction. */
+static const char *
+apply(struct api_ctx *ctx, const char *type, json_t *resource)
+{
+    const char *id = json_string_value(json_object_get(resource, "id"));
+    if (id == NULL)
+        return "no resource id";
+    if (strcmp(type, "PAYMENT.CAPTURE.COMPLETED") == 0)
+        return makeup_match_capture_event(&ctx->app->db, ctx->app->cfg,
+                                          resource, ctx->now_t);
+    if (strcmp(type, "PAYMENT.AUTHORIZATION.VOIDED") != 0)
+        return "noted"; /* the job asks PayPal about captures and refunds */
+    struct hold h;
+    if (db_hold_by_authorization(&ctx->app->db, id, &h) != RMA_OK)
+        return "unknown authorization";
+    if (h.status != HOLD_AUTHORIZED)
+        return "hold already settled";
+    struct hold locked;
+    if (db_hold_by_id(&ctx->app->db, h.id, true, &locked) != RMA_OK ||
+        locked.status != HOLD_AUTHORIZED)
+        return "hold already settled";
+    struct rma_actor_info who = {ACTOR_SYSTEM, "paypal-webhook", NULL, false};
+    struct hold_env env = {
+        .db = &ctx->app->db, .cfg = ctx->app->cfg, .who = who};
+    hold_env_set_now(&env, ctx->now_t);
+    /* Voided without our asking: PayPal let it expire. */
+    enum hold_status to =
+        locked.void_requested_at != 0 ? HOLD_VOIDED : HOLD_EXPIRED;
+    if (hold_apply_released(&env, &locked, to, id) != RMA_OK)
+        return NULL;
+    return to == HOLD_VOIDED ? "hold released" : "hold expired";
+}
+
+enum rma_err
+api_paypal_webhook(struct api_ctx *ctx)
+{
+    struct paypal_webhook_verifier *v = verifier_of(ctx->app);
+    struct paypal_webhook_headers h = {
+        .transmission_id = http_header(ctx->req, "HTTP_PAYPAL_TRANSMISSION_ID"),
+        .transmission_time =
+            http_header(ctx->req, "HTTP_PAYPAL_TRANSMISSION_TIME"),
+        .transmission_sig =
+            http_header(ctx->req, "HTTP_PAYPAL_TRANSMISSION_SIG"),
+        .cert_url = http_header(ctx->req, "HTTP_PAYPAL_CERT_URL"),
+        .auth_algo = http_header(ctx->req, "HTTP_PAYPAL_AUTH_ALGO"),
+    };
+    enum rma_err err =
+        v == NULL ? RMA_EUPSTREAM
+                  : paypal_webhook_verify(v, &h, ctx->req->body,
+                                          ctx->req->body_len, time(NULL));
+    if (err != RMA_OK) {
+        log_event(LOG_WARN, "webhook_rejected", "{s:s, s:s}", "error",
+                  rma_err_code(err), "transmission_id",
+                  h.transmission_id ? h.transmission_id : "");
+        return http_fail(ctx->res, RMA_EUNAUTH, "webhook_unverified",
+                         "the webhook signature could not be verified", NULL);
+    }
+    json_t *event = json_loadb(ctx->req->body, ctx->req->body_len, 0, NULL);
+    const char *id = json_string_value(json_object_get(event, "id"));
+    const char *type = json_string_value(json_object_get(event, "event_type"));
+    json_t *resource = json_object_get(event, "resource");
+    if (id == NULL || type == NULL || !json_is_object(resource) ||
+        strlen(id) > 64 || strlen(type) > 100) {
+        json_decref(event);
+        log_event(LOG_WARN, "webhook_malformed", "{}");
+        return ignored(ctx, "malformed");
+    }
+    const char *rid = json_string_value(json_object_get(resource, "id"));
+    err = api_begin(ctx);
+    const char *outcome = err == RMA_OK ? apply(ctx, type, resource) : NULL;
+    if (outcome == NULL && err == RMA_OK)
+        err = RMA_EINTERNAL;
+    const char *params[] = {id, type, rid, outcome ? outcome : "", ctx->now};
+    if (err == RMA_OK)
+        err = db_hold_exec(&ctx->app->db, "webhook_event_insert", 5, params);
+    if (err == RMA_OK) {
+        err = api_commit(ctx);
+    } else {
+        api_rollback(ctx);
+        if (err == RMA_ECONFLICT) { /* delivered before: no effect twice */
+            log_event(LOG_INFO, "webhook_duplicate", "{s:s}", "event_id", id);
+            json_decref(event);
+            return ignored(ctx, "duplicate");
+        }
+    }
+    if (err == RMA_OK)
+        log_event(LOG_INFO, "webhook", "{s:s, s:s, s:s}", "event_id", id,
+                  "event_type", type, "outcome", outcome);
+    json_decref(event);
+    return err == RMA_OK ? ignored(ctx, outcome) : err;
+}

@@ -1,0 +1,13 @@
+## src/hold.mk - PayPal holds of advanced replacements and the job that settles them (SPEC §5.3, §10), part of librma.
+dist_migrations_DATA += sql/migrations/0005_holds.sql
+librma_la_SOURCES += \
+	src/api_hold.c \
+	src/api_webhook.c \
+	src/db_hold.c \
+	src/hold.c \
+	src/hold_job.c \
+	src/hold_ops.c
+noinst_HEADERS += \
+	include/rma/hold.h \
+	include/rma/hold_job.h \
+	include/rma/hold_ops.h

@@ -1,0 +1,379 @@
+/* hold_job.c - the holds' part of `rmactl run-jobs` (SPEC §5.3, §10):
+ * releases and refunds left pending, reauthorizations, captures, reminders.
+ *
+ * Leases: each round selects due holds with FOR UPDATE SKIP LOCKED (so
+ * concurrent runners see different rows) and takes a session-level advisory
+ * lock on each before any work; the lock lives as long as the connection,
+ * so a runner killed with -9 releases it at once, and a hold another runner
+ * is working on is skipped.  After the lock the hold is re-read and the
+ * work re-checked (hold_ops.c), so a hold settled meanwhile is left alone. */
+#include "rma/hold_job.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rma/log.h"
+#include "rma/mail.h"
+
+#define TRIED_MAX 100000 /* holds one pass looks at per step, at most */
+
+struct tried {
+    int64_t *ids;
+    size_t n, cap;
+    char *text; /* "{1,2,3}" for SQL */
+};
+
+static enum rma_err
+tried_add(struct tried *t, int64_t id)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        int64_t *ids = realloc(t->ids, cap * sizeof(*ids));
+        if (ids == NULL)
+            return RMA_EINTERNAL;
+        t->ids = ids;
+        t->cap = cap;
+    }
+    t->ids[t->n++] = id;
+    return RMA_OK;
+}
+
+static const char *
+tried_text(struct tried *t)
+{
+    free(t->text);
+    size_t len = 3 + t->n * 21;
+    t->text = malloc(len);
+    if (t->text == NULL)
+        return "{}";
+    size_t off = (size_t)snprintf(t->text, len, "{");
+    for (size_t i = 0; i < t->n; i++)
+        off += (size_t)snprintf(t->text + off, len - off, "%s%lld",
+                                i ? "," : "", (long long)t->ids[i]);
+    snprintf(t->text + off, len - off, "}");
+    return t->text;
+}
+
+static void
+tried_free(struct tried *t)
+{
+    free(t->ids);
+    free(t->text);
+    memset(t, 0, sizeof(*t));
+}
+
+static const char *const due_stmt[] = {
+    [HOLD_OP_VOID] = "hold_due_void",
+    [HOLD_OP_CAPTURE] = "hold_due_capture",
+    [HOLD_OP_REAUTHORIZE] = "hold_due_reauth",
+    [HOLD_OP_REFUND] = "hold_due_refund",
+};
+
+/* Selects up to max due holds not tried yet and leases those it can. */
+static enum rma_err
+lease(struct hold_env *env, enum hold_op op, struct tried *tried, int max,
+      int64_t *leased, int *n, int *seen)
+{
+    int64_t *ids = calloc((size_t)max, sizeof(*ids));
+    if (ids == NULL)
+        return RMA_EINTERNAL;
+    const char *extra = NULL;
+    if (op == HOLD_OP_CAPTURE)
+        extra = env->cfg->capture_before_expiry ? "true" : "false";
+    int found = 0;
+    enum rma_err err = db_begin(env->db);
+    if (err == RMA_OK)
+        err = db_hold_due(env->db, due_stmt[op], env->now, tried_text(tried),
+                          max, extra, ids, &found);
+    *n = 0;
+    for (int i = 0; err == RMA_OK && i < found; i++) {
+        bool got = false;
+        err = tried_add(tried, ids[i]);
+        if (err == RMA_OK)
+            err = db_hold_lock(env->db, ids[i], true, &got);
+        if (err == RMA_OK && got)
+            leased[(*n)++] = ids[i];
+    }
+    if (err == RMA_OK)
+        err = db_commit(env->db);
+    else
+        db_rollback(env->db);
+    *seen = found;
+    free(ids);
+    return err;
+}
+
+static void
+count(struct hold_job_summary *s, enum hold_op op, enum hold_outcome o)
+{
+    if (o == HOLD_DONE)
+        s->done[op]++;
+    else if (o == HOLD_REFUSED)
+        s->refused[op]++;
+    else if (o == HOLD_PENDING || o == HOLD_ERROR)
+        s->pending++;
+}
+
+static enum rma_err
+step(struct hold_env *env, enum hold_op op, const struct hold_job_options *o,
+     struct hold_job_summary *s)
+{
+    int batch = o->concurrency > 0 ? o->concurrency : 16;
+    struct tried tried = {0};
+    int64_t *leased = calloc((size_t)batch, sizeof(*leased));
+    struct hold_work *w = calloc((size_t)batch, sizeof(*w));
+    enum rma_err err = leased && w ? RMA_OK : RMA_EINTERNAL;
+    while (err == RMA_OK && tried.n < TRIED_MAX) {
+        int n = 0, seen = 0;
+        err = lease(env, op, &tried, batch, leased, &n, &seen);
+        if (err != RMA_OK || seen == 0)
+            break;
+        if (o->dry_run) {
+            for (int i = 0; i < n; i++) {
+                fprintf(o->out, "would %s hold %lld\n", hold_op_name(op),
+                        (long long)leased[i]);
+                s->would[op]++;
+            }
+        } else if (n > 0) {
+            memset(w, 0, (size_t)n * sizeof(*w));
+            for (int i = 0; i < n; i++) {
+                w[i].hold_id = leased[i];
+                w[i].op = op;
+            }
+            err = hold_run(env, w, (size_t)n, (size_t)batch);
+            for (int i = 0; i < n; i++)
+                count(s, op, w[i].outcome);
+        }
+        for (int i = 0; i < n; i++)
+            db_hold_lock(env->db, leased[i], false, NULL);
+        if (o->progress != NULL) {
+            fprintf(o->progress, "\r\033[Kholds: %s %zu", hold_op_name(op),
+                    tried.n);
+            fflush(o->progress);
+        }
+    }
+    free(leased);
+    free(w);
+    tried_free(&tried);
+    return err;
+}
+
+/* A buyer who approved at PayPal but whose return to us was lost (a
+ * closed tab, PayPal or the service down, a crash between PayPal's answer
+ * and our commit): the order is authorized here, replaying the return's
+ * durable intent; an order PayPal dropped abandons the hold. */
+static void
+catch_up_one(struct hold_env *env, int64_t hold_id, struct hold_job_summary *s)
+{
+    struct hold h;
+    struct rma_ref r;
+    if (db_hold_by_id(env->db, hold_id, false, &h) != RMA_OK ||
+        h.status != HOLD_PENDING_APPROVAL ||
+        db_rma_find_id(env->db, h.rma_id, &r) != RMA_OK)
+        return;
+    struct paypal_order o;
+    struct paypal_result res = {0};
+    enum rma_err err = paypal_order_get(env->pc, h.order_id, &o, &res);
+    paypal_result_free(&res);
+    if (err == RMA_ENOTFOUND ||
+        (err == RMA_OK && strcmp(o.status, "VOIDED") == 0)) {
+        char id[24];
+        snprintf(id, sizeof(id), "%lld", (long long)h.id);
+        const char *params[] = {id, env->now};
+        db_hold_exec_any(env->db, "hold_abandon", 2, params);
+        return;
+    }
+    if (err != RMA_OK || (strcmp(o.status, "APPROVED") != 0 &&
+                          strcmp(o.status, "COMPLETED") != 0)) {
+        if (err != RMA_OK)
+            s->pending++;
+        return;
+    }
+    struct paypal_intent_key key = {
+        .op = PAYPAL_OP_ORDER_AUTHORIZE,
+        .case_id = r.id,
+        .hold_id = h.id,
+        .prefix = env->cfg->paypal_request_id_prefix,
+    };
+    struct paypal_intent in;
+    if (paypal_intent_begin(env->db, &key, NULL, &in) != RMA_OK)
+        return;
+    memset(&res, 0, sizeof(res));
+    err = paypal_order_authorize(env->pc, h.order_id, in.request_id, &o, &res);
+    paypal_intent_finish(env->db, in.request_id, paypal_intent_status_for(err),
+                         res.body, err == RMA_OK ? o.authorization.id : NULL,
+                         &res);
+    paypal_result_free(&res);
+    if (err != RMA_OK) {
+        s->pending++;
+        return;
+    }
+    struct hold locked;
+    err = db_begin(env->db);
+    if (err == RMA_OK)
+        err = db_hold_by_id(env->db, h.id, true, &locked);
+    if (err == RMA_OK && locked.status == HOLD_PENDING_APPROVAL)
+        err = hold_apply_authorized(env, &locked, &o.authorization);
+    if (err == RMA_OK)
+        err = db_commit(env->db);
+    else
+        db_rollback(env->db);
+    if (err == RMA_OK)
+        s->authorized++;
+}
+
+static enum rma_err
+catch_up_approvals(struct hold_env *env, const struct hold_job_options *o,
+                   struct hold_job_summary *s)
+{
+    struct tried tried = {0};
+    enum rma_err err = RMA_OK;
+    for (;;) {
+        int64_t ids[16];
+        int found = 0;
+        err = db_begin(env->db);
+        if (err == RMA_OK)
+            err = db_hold_due(env->db, "hold_due_approval", env->now,
+                              tried_text(&tried), 16, NULL, ids, &found);
+        int n = 0;
+        for (int i = 0; err == RMA_OK && i < found; i++) {
+            bool got = false;
+            err = tried_add(&tried, ids[i]);
+            if (err == RMA_OK)
+                err = db_hold_lock(env->db, ids[i], true, &got);
+            if (err == RMA_OK && got)
+                ids[n++] = ids[i];
+        }
+        if (err == RMA_OK)
+            err = db_commit(env->db);
+        else
+            db_rollback(env->db);
+        if (err != RMA_OK || found == 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            if (o->dry_run)
+                fprintf(o->out, "would look at the approval of hold %lld\n",
+                        (long long)ids[i]);
+            else
+                catch_up_one(env, ids[i], s);
+            db_hold_lock(env->db, ids[i], false, NULL);
+        }
+    }
+    tried_free(&tried);
+    return err;
+}
+
+/* Reminder mails 7 and 2 days before the deadline (reminder_days). */
+static enum rma_err
+remind(struct hold_env *env, const struct hold_job_options *o,
+       struct hold_job_summary *s)
+{
+    const struct rma_config *cfg = env->cfg;
+    for (size_t k = 0; k < cfg->n_reminders; k++) {
+        int days = cfg->reminders[k];
+        char d[16];
+        snprintf(d, sizeof(d), "%d", days);
+        struct tried tried = {0};
+        for (;;) {
+            int64_t ids[64];
+            int found = 0;
+            enum rma_err err = db_begin(env->db);
+            if (err == RMA_OK)
+                err = db_hold_due(env->db, "hold_due_remind", env->now,
+                                  tried_text(&tried), 64, d, ids, &found);
+            for (int i = 0; err == RMA_OK && i < found; i++) {
+                err = tried_add(&tried, ids[i]);
+                struct hold h;
+                struct rma_ref r;
+                if (err == RMA_OK)
+                    err = db_hold_by_id(env->db, ids[i], true, &h);
+                if (err == RMA_OK)
+                    err = db_rma_find_id(env->db, h.rma_id, &r);
+                if (err != RMA_OK)
+                    break;
+                /* Only the nearest reminder after a late start. */
+                int due =
+                    hold_reminder_due(&h, r.status, env->now_t, cfg->reminders,
+                                      (int)cfg->n_reminders);
+                if (due != days)
+                    continue;
+                if (o->dry_run) {
+                    fprintf(o->out, "would remind hold %lld (%d days)\n",
+                            (long long)h.id, days);
+                    s->would_remind++;
+                    continue;
+                }
+                struct mail_text t = {0};
+                err = mail_text_return_reminder(
+                    cfg->public_base_url ? cfg->public_base_url : "",
+                    r.customer_name, r.number, days, h.deadline, &t);
+                if (err == RMA_OK)
+                    err = mail_enqueue(env->db, "reminder", r.id,
+                                       r.customer_email, t.subject, t.body);
+                mail_text_free(&t);
+                char hid[24];
+                snprintf(hid, sizeof(hid), "%lld", (long long)h.id);
+                const char *params[] = {hid, d, env->now};
+                if (err == RMA_OK)
+                    err = db_hold_exec(env->db, "hold_reminded", 3, params);
+                if (err == RMA_OK)
+                    s->reminders++;
+            }
+            if (err == RMA_OK && !o->dry_run)
+                err = db_commit(env->db);
+            else
+                db_rollback(env->db);
+            if (err != RMA_OK) {
+                tried_free(&tried);
+                return err;
+            }
+            if (found == 0)
+                break;
+        }
+        tried_free(&tried);
+    }
+    return RMA_OK;
+}
+
+enum rma_err
+hold_job_run(struct db *db, const struct rma_config *cfg,
+             const struct hold_job_options *o, struct hold_job_summary *s)
+{
+    memset(s, 0, sizeof(*s));
+    struct hold_env env = {
+        .db = db,
+        .cfg = cfg,
+        .who = {ACTOR_SYSTEM, "run-jobs", NULL, false},
+    };
+    hold_env_set_now(&env, o->now);
+    env.pc = hold_paypal_client(cfg, false);
+    if (env.pc == NULL) {
+        log_event(LOG_WARN, "holds_skipped", "{s:s}", "reason",
+                  "paypal_base_url is not set");
+        return RMA_OK;
+    }
+    /* Order matters: a release or refund first (the customer is waiting),
+     * then the reauthorization that a capture right after may use. */
+    static const enum hold_op order[] = {HOLD_OP_VOID, HOLD_OP_REFUND,
+                                         HOLD_OP_REAUTHORIZE, HOLD_OP_CAPTURE};
+    enum rma_err first = RMA_OK;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        enum rma_err err = step(&env, order[i], o, s);
+        if (err != RMA_OK) {
+            log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step",
+                      hold_op_name(order[i]), "error", rma_err_code(err));
+            if (first == RMA_OK)
+                first = err;
+        }
+    }
+    enum rma_err err = catch_up_approvals(&env, o, s);
+    if (err != RMA_OK && first == RMA_OK)
+        first = err;
+    err = remind(&env, o, s);
+    if (err != RMA_OK && first == RMA_OK)
+        first = err;
+    paypal_client_free(env.pc);
+    return first;
+}
