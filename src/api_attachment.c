@@ -1,0 +1,335 @@
+/* api_attachment.c - attachments of a case (SPEC §5.4, §7): the customer
+ * uploads pictures as raw request bodies, gets them back through nginx, and
+ * deletes them while their submission is open; staff read them too.
+ *
+ * An upload streams from the FastCGI body (nginx has already buffered it,
+ * so a slow client never holds a worker) into a temporary file in
+ * upload_dir, at most ATTACHMENT_MAX_BYTES; its type is then decided by its
+ * content alone (image.h), and only an accepted picture is renamed to its
+ * content address and recorded, in one transaction with its audit event.
+ * Any refusal leaves nothing behind. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rma/api.h"
+#include "rma/image.h"
+#include "rma/log.h"
+#include "rma/returns.h"
+#include "rma/upload.h"
+
+#define CHUNK (64 * 1024)
+
+static const char *const kinds[] = {"shipping_label", "postage_receipt",
+                                    "payment_receipt", "product_photo",
+                                    "proof_of_purchase"};
+
+static bool
+known_kind(const char *kind)
+{
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kind, kinds[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool
+return_kind(const char *kind)
+{
+    return strcmp(kind, "shipping_label") == 0 ||
+           strcmp(kind, "postage_receipt") == 0 ||
+           strcmp(kind, "product_photo") == 0;
+}
+
+/* Whether the customer may add attachments of kind now: the return's
+ * pictures while the return can be submitted, the others while the case is
+ * open. */
+static bool
+upload_open(enum rma_status status, enum rma_kind case_kind, const char *kind)
+{
+    if (return_kind(kind))
+        return rma_state_next(status, EV_SUBMIT_RETURN, case_kind,
+                              ACTOR_CUSTOMER) >= 0;
+    return rma_status_in_progress(status);
+}
+
+static enum rma_err
+no_attachment(struct api_ctx *ctx)
+{
+    return http_fail(ctx->res, RMA_ENOTFOUND, NULL, "no such attachment", NULL);
+}
+
+/* The attachment id of the path (its second parameter) if it belongs to
+ * case rma_id; RMA_ENOTFOUND (answered) otherwise. */
+static enum rma_err
+attachment_of(struct api_ctx *ctx, int64_t rma_id, struct attachment *a)
+{
+    const char *s = ctx->req->params[1];
+    if (*s < '1' || *s > '9' || strlen(s) > 18) /* digits, no sign, fits */
+        return no_attachment(ctx);
+    char *end;
+    long long id = strtoll(s, &end, 10);
+    if (*end != '\0')
+        return no_attachment(ctx);
+    enum rma_err err = db_attachment_get(&ctx->app->db, id, a);
+    if (err == RMA_ENOTFOUND || (err == RMA_OK && a->rma_id != rma_id))
+        return no_attachment(ctx);
+    return err;
+}
+
+static enum rma_err
+too_many(struct api_ctx *ctx)
+{
+    return http_fail(ctx->res, RMA_ERULE, "too_many_pictures",
+                     "at most 5 pictures per submission: delete one first",
+                     NULL);
+}
+
+/* Receives the body into t: RMA_ETOOLARGE past the limit, RMA_EINVAL when
+ * empty (both answered). */
+static enum rma_err
+receive(struct api_ctx *ctx, struct upload_tmp *t)
+{
+    struct http_request *req = ctx->req;
+    if (req->content_length > ATTACHMENT_MAX_BYTES)
+        return http_fail(ctx->res, RMA_ETOOLARGE, "file_too_large",
+                         "a picture may have at most 10 MiB", NULL);
+    char *chunk = arena_alloc(ctx->arena, CHUNK);
+    for (;;) {
+        long got = http_body_read(req, chunk, CHUNK);
+        if (got < 0)
+            return http_fail(ctx->res, RMA_EINVAL, "incomplete_body",
+                             "the request body ended early", NULL);
+        size_t n = (size_t)got;
+        if (n == 0)
+            break;
+        if (t->bytes + n > (size_t)ATTACHMENT_MAX_BYTES)
+            return http_fail(ctx->res, RMA_ETOOLARGE, "file_too_large",
+                             "a picture may have at most 10 MiB", NULL);
+        enum rma_err err = upload_tmp_write(t, chunk, n);
+        if (err != RMA_OK)
+            return err;
+        if (n < CHUNK)
+            break;
+    }
+    if (t->bytes == 0)
+        return http_fail(ctx->res, RMA_EINVAL, "empty_body",
+                         "the request body is empty: send the picture", NULL);
+    return RMA_OK;
+}
+
+/* Records the received picture and moves its file into place, in one
+ * transaction that re-checks the case's state and the count under the
+ * case's row lock. */
+static enum rma_err
+record(struct api_ctx *ctx, const struct rma_ref *r, struct upload_tmp *t,
+       struct attachment_new *a, int64_t *id)
+{
+    struct db *db = &ctx->app->db;
+    enum rma_status status;
+    int open = 0;
+    enum rma_err err = api_begin(ctx);
+    if (err == RMA_OK)
+        err = db_attachment_lock_case(db, r->id, &status);
+    if (err == RMA_OK && !upload_open(status, r->kind, a->kind))
+        err = http_fail(ctx->res, RMA_ECONFLICT, "state_changed",
+                        "the RMA changed meanwhile: reload it", NULL);
+    if (err == RMA_OK)
+        err = db_attachment_count_open(db, r->id, a->kind, &open);
+    if (err == RMA_OK && open >= ATTACHMENT_MAX_PER_SUBMISSION)
+        err = too_many(ctx);
+    if (err == RMA_OK)
+        err = db_attachment_lock_file(db, a->sha256);
+    if (err == RMA_OK)
+        err = db_attachment_insert(db, a, ctx->now, id);
+    if (err == RMA_OK) {
+        struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                     false};
+        json_t *d = json_pack("{s:I, s:s, s:s, s:I}", "attachment_id",
+                              (json_int_t)*id, "kind", a->kind, "sha256",
+                              a->sha256, "bytes", (json_int_t)a->bytes);
+        char *text = json_dumps(d, JSON_COMPACT);
+        json_decref(d);
+        err = db_rma_audit(db, r->id, &who, "attachment_added", text, ctx->now);
+        free(text);
+    }
+    if (err == RMA_OK)
+        err = upload_tmp_store(t, ctx->app->cfg->upload_dir, a->sha256);
+    if (err == RMA_OK)
+        err = api_commit(ctx);
+    if (err != RMA_OK && t->stored)
+        /* Stored but not recorded: an orphan file, harmless (nothing names
+         * it) and overwritten by the same upload's retry. */
+        log_event(LOG_WARN, "upload_orphaned", "{s:s}", "sha256", a->sha256);
+    return err;
+}
+
+enum rma_err
+api_attachment_put(struct api_ctx *ctx)
+{
+    struct rma_ref r;
+    enum rma_err err = api_customer_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    const char *kind = ctx->req->params[1];
+    if (!known_kind(kind))
+        return http_fail(ctx->res, RMA_ENOTFOUND, "unknown_kind",
+                         "attachment kinds are shipping_label, "
+                         "postage_receipt, payment_receipt, product_photo "
+                         "and proof_of_purchase",
+                         NULL);
+    if (!upload_open(r.status, r.kind, kind))
+        return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
+                         arena_printf(ctx->arena,
+                                      "%s pictures cannot be added while "
+                                      "the RMA is %s",
+                                      kind, rma_status_name(r.status)),
+                         NULL);
+    int open = 0;
+    err = db_attachment_count_open(&ctx->app->db, r.id, kind, &open);
+    if (err != RMA_OK)
+        return err;
+    if (open >= ATTACHMENT_MAX_PER_SUBMISSION)
+        return too_many(ctx); /* early; record() decides under the lock */
+
+    struct upload_tmp t;
+    const unsigned char *data = NULL;
+    struct image_info info;
+    err = upload_tmp_open(ctx->app->cfg->upload_dir, &t);
+    if (err == RMA_OK)
+        err = receive(ctx, &t);
+    if (err == RMA_OK)
+        err = upload_tmp_map(&t, &data);
+    if (err == RMA_OK && !image_sniff(data, t.bytes, &info))
+        err = http_fail(ctx->res, RMA_EMEDIA, "not_an_image",
+                        "only JPEG, PNG and WEBP pictures are accepted", NULL);
+    int64_t id = 0;
+    unsigned char hash[SHA256_LEN];
+    char hex[SHA256_HEX_LEN];
+    struct attachment_new a = {0};
+    if (err == RMA_OK) {
+        crypto_sha256(data, t.bytes, hash);
+        crypto_hex(hash, SHA256_LEN, hex);
+        a = (struct attachment_new){r.id,
+                                    kind,
+                                    hex,
+                                    (int64_t)t.bytes,
+                                    image_media_type(info.type),
+                                    info.width,
+                                    info.height,
+                                    ctx->customer.email};
+        err = record(ctx, &r, &t, &a, &id);
+    }
+    upload_tmp_discard(&t);
+    if (err != RMA_OK)
+        return err;
+    ctx->res->outcome = OUT_CREATED;
+    ctx->res->body = json_pack(
+        "{s:I, s:s, s:s, s:I, s:s, s:i, s:i}", "id", (json_int_t)id, "kind",
+        kind, "sha256", hex, "bytes", (json_int_t)a.bytes, "media_type",
+        a.media_type, "width", (int)info.width, "height", (int)info.height);
+    return RMA_OK;
+}
+
+/* Answers with the stored file through nginx's internal location. */
+static enum rma_err
+serve(struct api_ctx *ctx, const struct rma_ref *r, const struct attachment *a)
+{
+    char rel[80];
+    upload_relative_path(a->sha256, rel, sizeof(rel));
+    const char *ext = strcmp(a->media_type, "image/png") == 0    ? "png"
+                      : strcmp(a->media_type, "image/webp") == 0 ? "webp"
+                                                                 : "jpg";
+    http_add_header(ctx->res, ctx->arena, "X-Accel-Redirect",
+                    arena_printf(ctx->arena, UPLOAD_ACCEL_PREFIX "%s", rel));
+    http_add_header(ctx->res, ctx->arena, "Content-Disposition",
+                    arena_printf(ctx->arena,
+                                 "inline; filename=\"%s-%s-%lld.%s\"",
+                                 r->number, a->kind, (long long)a->id, ext));
+    ctx->res->outcome = OUT_TEXT;
+    ctx->res->content_type = arena_strdup(ctx->arena, a->media_type);
+    ctx->res->text_body = "";
+    ctx->res->text_len = 0;
+    return RMA_OK;
+}
+
+enum rma_err
+api_attachment_get(struct api_ctx *ctx)
+{
+    struct rma_ref r;
+    struct attachment a;
+    enum rma_err err = api_customer_case(ctx, &r);
+    if (err == RMA_OK)
+        err = attachment_of(ctx, r.id, &a);
+    return err == RMA_OK ? serve(ctx, &r, &a) : err;
+}
+
+enum rma_err
+api_staff_attachment_get(struct api_ctx *ctx)
+{
+    struct rma_ref r;
+    struct attachment a;
+    enum rma_err err = api_staff_case(ctx, &r);
+    if (err == RMA_OK)
+        err = attachment_of(ctx, r.id, &a);
+    return err == RMA_OK ? serve(ctx, &r, &a) : err;
+}
+
+/* Deletes the row, then the file when no attachment uses it any more.  The
+ * file's session lock keeps an upload of the same bytes from placing it
+ * between the two. */
+enum rma_err
+api_attachment_delete(struct api_ctx *ctx)
+{
+    struct rma_ref r;
+    struct attachment a;
+    enum rma_err err = api_customer_case(ctx, &r);
+    if (err == RMA_OK)
+        err = attachment_of(ctx, r.id, &a);
+    if (err != RMA_OK)
+        return err;
+    if (a.submitted || !upload_open(r.status, r.kind, a.kind))
+        return http_fail(ctx->res, RMA_ECONFLICT, "already_submitted",
+                         "this picture belongs to a submission already made",
+                         NULL);
+    struct db *db = &ctx->app->db;
+    err = db_attachment_lock_file_session(db, a.sha256);
+    if (err != RMA_OK)
+        return err;
+    bool deleted = false;
+    long refs = 1;
+    err = api_begin(ctx);
+    if (err == RMA_OK)
+        err = db_attachment_delete(db, a.id, r.id, &deleted);
+    if (err == RMA_OK && !deleted)
+        err = http_fail(ctx->res, RMA_ECONFLICT, "already_submitted",
+                        "this picture belongs to a submission already made",
+                        NULL);
+    if (err == RMA_OK) {
+        struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                     false};
+        json_t *d =
+            json_pack("{s:I, s:s, s:s}", "attachment_id", (json_int_t)a.id,
+                      "kind", a.kind, "sha256", a.sha256);
+        char *text = json_dumps(d, JSON_COMPACT);
+        json_decref(d);
+        err =
+            db_rma_audit(db, r.id, &who, "attachment_deleted", text, ctx->now);
+        free(text);
+    }
+    if (err == RMA_OK)
+        err = api_commit(ctx);
+    else
+        api_rollback(ctx); /* before the unlock, which needs a live session */
+    /* Once committed the row is gone for good: a file left behind (the
+     * database unreachable just now) would only be an orphan that nothing
+     * names, so what follows is not answered. */
+    if (err == RMA_OK &&
+        db_attachment_file_refs(db, a.sha256, &refs) == RMA_OK && refs == 0)
+        (void)upload_remove(ctx->app->cfg->upload_dir, a.sha256);
+    db_attachment_unlock_file(db, a.sha256);
+    if (err != RMA_OK)
+        return err;
+    ctx->res->outcome = OUT_NO_CONTENT;
+    return RMA_OK;
+}
