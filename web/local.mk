@@ -1,0 +1,19 @@
+## web/local.mk - the customer portal (SPEC §9), installed under
+## $(pkgdatadir)/web for nginx (nginx/rma.conf.example), and its browser
+## tests (tests/e2e/browser.sh, run by tests/run-suite).  Included by
+## Makefile.am.
+
+webdir = $(pkgdatadir)/web
+dist_web_DATA = web/index.html
+webcssdir = $(webdir)/css
+dist_webcss_DATA = web/css/portal.css
+webimgdir = $(webdir)/img
+dist_webimg_DATA = web/img/icon.svg
+webjsdir = $(webdir)/js
+dist_webjs_DATA = web/js/api.js web/js/app.js web/js/detail.js \
+	web/js/dom.js web/js/images.js web/js/words.js
+
+EXTRA_DIST += web/local.mk tests/e2e/browser.sh \
+	tests/browser/package.json tests/browser/package-lock.json \
+	tests/browser/run.mjs tests/browser/lib.mjs tests/browser/journeys.mjs \
+	doc/screenshots
