@@ -9,6 +9,7 @@
 #include "rma/api.h"
 #include "rma/log.h"
 #include "rma/mail.h"
+#include "rma/policy_db.h"
 #include "rma/rma.h"
 
 static enum rma_err
@@ -96,7 +97,24 @@ detail(struct api_ctx *ctx, const struct rma_ref *r)
     if (err != RMA_OK)
         return err;
     json_object_set_new(ctx->res->body, "actions", actions(r));
-    return RMA_OK;
+    err = api_hold_detail(ctx, r->id, false);
+    if (err == RMA_OK)
+        err = api_makeup_detail(ctx, r->id, false);
+    if (err == RMA_OK)
+        err = api_policy_detail(ctx, r->id, false);
+    return err == RMA_OK ? api_return_detail(ctx, r->id, false) : err;
+}
+
+enum rma_err
+api_customer_case(struct api_ctx *ctx, struct rma_ref *r)
+{
+    return own_case(ctx, r);
+}
+
+enum rma_err
+api_customer_detail(struct api_ctx *ctx, const struct rma_ref *r)
+{
+    return detail(ctx, r);
 }
 
 enum rma_err

@@ -8,6 +8,7 @@
 #include "rma/api.h"
 #include "rma/mail.h"
 #include "rma/money.h"
+#include "rma/policy_db.h"
 #include "rma/rma.h"
 
 static const char *const kinds[] = {"refund", "replacement", "resend", "repair",
@@ -96,12 +97,18 @@ static const struct field create_spec[] = {
      .required = true,
      .sub = FIELDS(order_spec)},
     {.name = "kind", .type = FT_ENUM, .required = true, .values = kinds},
+    /* Why refund_amount departs from the refund policy (policy.h). */
+    {.name = "refund_override_reason",
+     .type = FT_STRING,
+     .min = 1,
+     .max = 500,
+     .flags = F_MULTILINE},
     CASE_FIELDS,
 };
 static const struct field edit_spec[] = {CASE_FIELDS};
 
-static struct rma_actor_info
-staff_actor(const struct api_ctx *ctx)
+struct rma_actor_info
+api_staff_actor(const struct api_ctx *ctx)
 {
     struct rma_actor_info who = {
         ctx->staff.role == ROLE_SUPERVISOR ? ACTOR_SUPERVISOR : ACTOR_AGENT,
@@ -223,8 +230,8 @@ check_case(struct api_ctx *ctx, json_t *doc, const char *currency,
     return RMA_OK;
 }
 
-static enum rma_err
-staff_detail(struct api_ctx *ctx, int64_t id, bool created)
+enum rma_err
+api_staff_detail(struct api_ctx *ctx, int64_t id, bool created)
 {
     char *json, *events;
     enum rma_err err = db_rma_json(&ctx->app->db, id, true, ctx->arena, &json);
@@ -235,13 +242,22 @@ staff_detail(struct api_ctx *ctx, int64_t id, bool created)
     if (err != RMA_OK)
         return err;
     json_object_set_new(ctx->res->body, "events", json_loads(events, 0, NULL));
+    err = api_hold_detail(ctx, id, true);
+    if (err == RMA_OK)
+        err = api_return_detail(ctx, id, true);
+    if (err == RMA_OK)
+        err = api_makeup_detail(ctx, id, true);
+    if (err == RMA_OK)
+        err = api_policy_detail(ctx, id, true);
+    if (err != RMA_OK)
+        return err;
     if (created)
         ctx->res->outcome = OUT_CREATED;
     return RMA_OK;
 }
 
-static enum rma_err
-case_by_path(struct api_ctx *ctx, struct rma_ref *r)
+enum rma_err
+api_staff_case(struct api_ctx *ctx, struct rma_ref *r)
 {
     enum rma_err err = db_rma_find(&ctx->app->db, ctx->req->params[0], r);
     if (err == RMA_ENOTFOUND)
@@ -268,16 +284,24 @@ api_staff_rma_create(struct api_ctx *ctx)
             ctx->res, RMA_ERULE, "required", "problem and devices are required",
             json_object_get(doc, "problem") ? "devices" : "problem");
     }
-    err = check_case(ctx, doc, currency, kind, order, 0);
+    /* The refund policy proposes refund_amount or asks for a reason. */
+    struct policy_refund_plan plan = {0};
+    err = kind == KIND_REFUND
+              ? api_policy_refund_plan(ctx, doc, currency, &plan)
+              : RMA_OK;
+    if (err == RMA_OK)
+        err = check_case(ctx, doc, currency, kind, order, 0);
     char *text = err == RMA_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (err != RMA_OK)
         return err;
-    struct rma_actor_info who = staff_actor(ctx);
+    struct rma_actor_info who = api_staff_actor(ctx);
     int64_t id = 0;
     err = api_begin(ctx);
     if (err == RMA_OK)
         err = db_rma_create(&ctx->app->db, text, who.name, ctx->now, &id);
+    if (err == RMA_OK)
+        err = api_policy_refund_record(ctx, id, &plan);
     if (err == RMA_OK)
         err = db_rma_snapshot(&ctx->app->db, id, who.name, ctx->now);
     if (err == RMA_OK)
@@ -292,7 +316,7 @@ api_staff_rma_create(struct api_ctx *ctx)
                          NULL);
     if (err != RMA_OK)
         return err;
-    return staff_detail(ctx, id, true);
+    return api_staff_detail(ctx, id, true);
 }
 
 static const char *
@@ -310,7 +334,7 @@ api_staff_rma_edit(struct api_ctx *ctx)
     if (err != RMA_OK)
         return err;
     struct rma_ref r;
-    err = case_by_path(ctx, &r);
+    err = api_staff_case(ctx, &r);
     if (err == RMA_OK && r.status != ST_DRAFT && r.status != ST_REJECTED)
         err = http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
                         conflict_message(ctx, &r, "editing"), NULL);
@@ -321,7 +345,7 @@ api_staff_rma_edit(struct api_ctx *ctx)
     json_decref(doc);
     if (err != RMA_OK)
         return err;
-    struct rma_actor_info who = staff_actor(ctx);
+    struct rma_actor_info who = api_staff_actor(ctx);
     err = api_begin(ctx);
     if (err == RMA_OK && r.status == ST_REJECTED) {
         err = db_rma_transition(&ctx->app->db, &r, ST_DRAFT, EV_REVISE, &who,
@@ -342,7 +366,7 @@ api_staff_rma_edit(struct api_ctx *ctx)
                          "the RMA changed meanwhile: reload it", NULL);
     if (err != RMA_OK)
         return err;
-    return staff_detail(ctx, r.id, false);
+    return api_staff_detail(ctx, r.id, false);
 }
 
 enum rma_err
@@ -389,10 +413,10 @@ enum rma_err
 api_staff_rma_get(struct api_ctx *ctx)
 {
     struct rma_ref r;
-    enum rma_err err = case_by_path(ctx, &r);
+    enum rma_err err = api_staff_case(ctx, &r);
     if (err != RMA_OK)
         return err;
-    return staff_detail(ctx, r.id, false);
+    return api_staff_detail(ctx, r.id, false);
 }
 
 /* Whether policy asks a supervisor to review this case before the customer
@@ -442,6 +466,8 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
     if (err == RMA_OK)
         err = db_rma_transition(&ctx->app->db, r, (enum rma_status)to, ev, who,
                                 detail_json, ctx->now);
+    if (err == RMA_OK && ev == EV_CANCEL)
+        err = api_hold_release_in_tx(ctx, r->id, "cancelled");
     if (err == RMA_OK && to == ST_PENDING_CONFIRM) {
         err = mail_enqueue(&ctx->app->db, "action_required", r->id,
                            r->customer_email, text.subject, text.body);
@@ -459,6 +485,8 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
     }
     if (err == RMA_OK)
         err = api_commit(ctx);
+    if (err == RMA_OK && ev == EV_CANCEL)
+        api_hold_release_now(ctx, r->id);
     mail_text_free(&text);
     if (err == RMA_ECONFLICT)
         return http_fail(ctx->res, err, "state_changed",
@@ -467,17 +495,17 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
         ctx->mail_queued = false;
         return err;
     }
-    return staff_detail(ctx, r->id, false);
+    return api_staff_detail(ctx, r->id, false);
 }
 
 enum rma_err
 api_staff_rma_submit(struct api_ctx *ctx)
 {
     struct rma_ref r;
-    enum rma_err err = case_by_path(ctx, &r);
+    enum rma_err err = api_staff_case(ctx, &r);
     if (err != RMA_OK)
         return err;
-    struct rma_actor_info who = staff_actor(ctx);
+    struct rma_actor_info who = api_staff_actor(ctx);
     enum rma_event ev =
         needs_review(ctx->app->cfg, &r) ? EV_SUBMIT_REVIEWED : EV_SUBMIT;
     return staff_transition(ctx, &r, ev, &who, NULL, "submitting", NULL);
@@ -487,10 +515,10 @@ enum rma_err
 api_staff_rma_approve(struct api_ctx *ctx)
 {
     struct rma_ref r;
-    enum rma_err err = case_by_path(ctx, &r);
+    enum rma_err err = api_staff_case(ctx, &r);
     if (err != RMA_OK)
         return err;
-    struct rma_actor_info who = staff_actor(ctx);
+    struct rma_actor_info who = api_staff_actor(ctx);
     return staff_transition(ctx, &r, EV_APPROVE, &who, NULL, "approving", NULL);
 }
 
@@ -512,14 +540,14 @@ with_reason(struct api_ctx *ctx, enum rma_event ev, const char *what,
     if (err != RMA_OK)
         return err;
     struct rma_ref r;
-    err = case_by_path(ctx, &r);
+    err = api_staff_case(ctx, &r);
     if (err != RMA_OK) {
         json_decref(body);
         return err;
     }
     const char *reason = json_string_value(json_object_get(body, "reason"));
     char *detail = json_dumps(body, JSON_COMPACT);
-    struct rma_actor_info who = staff_actor(ctx);
+    struct rma_actor_info who = api_staff_actor(ctx);
     who.on_behalf = on_behalf;
     err = staff_transition(ctx, &r, ev, &who, detail, what,
                            ev == EV_CANCEL ? reason : NULL);

@@ -20,6 +20,12 @@ static const struct db_stmt_table *const tables[] = {
     &db_auth_stmts,
     &db_mail_stmts,
     &db_jobs_stmts,
+    &db_hold_stmts,
+    &db_ledger_stmts,
+    &db_export_stmts,
+    &db_returns_stmts,
+    &db_makeup_stmts,
+    &db_policy_stmts,
 };
 // clang-format on
 

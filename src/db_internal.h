@@ -25,6 +25,12 @@ extern const struct db_stmt_table db_rma_stmts;
 extern const struct db_stmt_table db_auth_stmts;
 extern const struct db_stmt_table db_mail_stmts;
 extern const struct db_stmt_table db_jobs_stmts;
+extern const struct db_stmt_table db_hold_stmts;
+extern const struct db_stmt_table db_ledger_stmts;
+extern const struct db_stmt_table db_export_stmts;
+extern const struct db_stmt_table db_returns_stmts;
+extern const struct db_stmt_table db_makeup_stmts;
+extern const struct db_stmt_table db_policy_stmts;
 
 static inline PGconn *
 db_pg(struct db *db)

@@ -70,16 +70,34 @@ email_normalize(const char *in, char *out)
     return true;
 }
 
-/* Fails with the message "<field> <what>". */
+/* The length of s's longest prefix of at most max bytes that ends on a
+ * character boundary (s is valid UTF-8). */
+static size_t
+utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+/* Fails with the message "<field> <what>".  A long field name (an unknown
+ * key) is cut to 64 bytes on a character boundary: cut inside a character,
+ * it would make the error envelope invalid UTF-8, which jansson refuses to
+ * build, and the client would get no body (found by tests/fuzz). */
 static enum rma_err
 fail(struct http_response *res, struct arena *a, enum rma_err err,
      const char *code, const char *field, const char *what)
 {
+    const char *f = field ? field : "";
+    int flen = (int)utf8_prefix(f, 64);
     char msg[256];
-    snprintf(msg, sizeof(msg), "%.64s %s", field, what);
+    snprintf(msg, sizeof(msg), "%.*s %s", flen, f, what);
     return http_fail(res, err, code, arena_strdup(a, msg),
-                     field ? arena_strndup(a, field, strnlen(field, 64))
-                           : NULL);
+                     field ? arena_strndup(a, field, (size_t)flen) : NULL);
 }
 
 static enum rma_err check_object(json_t *obj, const struct field *spec,
@@ -89,10 +107,17 @@ static enum rma_err check_object(json_t *obj, const struct field *spec,
 static bool
 valid_date(const char *s)
 {
+    /* The shape first: strptime skips blanks and takes fewer digits, so it
+     * alone would pass "2025- 3-28" (found by tests/fuzz). */
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+            return false;
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
     const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (end == NULL || *end != '\0' || strlen(s) != 10)
+    if (end == NULL || *end != '\0')
         return false;
     /* Round-trip through timegm refuses 2026-02-30. */
     struct tm copy = tm;

@@ -49,6 +49,30 @@ http_read_body(struct http_request *req, size_t max)
     return RMA_OK;
 }
 
+long
+http_body_read(struct http_request *req, void *data, size_t n)
+{
+    int got = FCGX_GetStr(data, (int)n, req->fcgx->in);
+    if ((size_t)(got > 0 ? got : 0) < n && FCGX_GetError(req->fcgx->in) != 0)
+        return -1;
+    return got > 0 ? got : 0;
+}
+
+void
+http_body_drain(struct http_request *req)
+{
+    if (req->fcgx == NULL || req->content_length == 0)
+        return;
+    char sink[16384];
+    long left = HTTP_DRAIN_MAX;
+    while (left > 0) {
+        int n = FCGX_GetStr(sink, (int)sizeof(sink), req->fcgx->in);
+        if (n <= 0)
+            break;
+        left -= n;
+    }
+}
+
 static int
 hexval(char c)
 {

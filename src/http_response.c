@@ -1,9 +1,13 @@
 /* http_response.c - status codes, headers and bodies: the only place that
  * turns an rma_err into an HTTP status. */
+#include <fastcgi.h>
 #include <fcgiapp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "rma/http.h"
 #include "rma/log.h"
@@ -214,4 +218,50 @@ http_respond(const struct http_request *req, struct http_response *res,
     default: put_json(out, req, res->body); break;
     }
     return status;
+}
+
+void
+http_stream_begin(const struct http_request *req, struct http_response *res,
+                  const char *content_type)
+{
+    FCGX_Stream *out = req->fcgx->out;
+    res->outcome = OUT_STREAMED;
+    put_common(out, req, res, 200);
+    FCGX_FPrintF(out,
+                 "Content-Type: %s\r\nCache-Control: no-store\r\n"
+                 "X-Accel-Buffering: no\r\n\r\n",
+                 content_type);
+}
+
+int
+http_stream_write(const struct http_request *req, const char *data, size_t len)
+{
+    if (req->method == HTTP_HEAD || len == 0)
+        return 0;
+    if (len > INT_MAX)
+        return -1;
+    return FCGX_PutStr(data, (int)len, req->fcgx->out) == (int)len ? 0 : -1;
+}
+
+void
+http_stream_abort(const struct http_request *req)
+{
+    /* Ending the FastCGI request early is not enough: without
+     * fastcgi_keep_conn, nginx takes the end of the connection for the end
+     * of the response and closes the chunked body normally.  So after what
+     * libfcgi still buffers, one record that only a web server may send
+     * (FCGI_ABORT_REQUEST): nginx rejects it as a protocol error and resets
+     * the client's connection.  Then the socket is shut, so that
+     * FCGX_Finish_r cannot send FCGI_END_REQUEST. */
+    FCGX_Request *f = req->fcgx;
+    FCGX_FFlush(f->out);
+    const unsigned char record[FCGI_HEADER_LEN] = {
+        FCGI_VERSION_1,
+        FCGI_ABORT_REQUEST,
+        (unsigned char)(f->requestId >> 8),
+        (unsigned char)f->requestId,
+    };
+    if (write(f->ipcFd, record, sizeof(record)) < 0)
+        log_event(LOG_DEBUG, "stream_abort_write_failed", NULL);
+    shutdown(f->ipcFd, SHUT_RDWR);
 }

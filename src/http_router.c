@@ -13,10 +13,14 @@ match(const char *pattern, const char *path, struct http_request *req)
     const char *p = pattern, *s = path;
     while (*p != '\0') {
         if (*p == '{') {
+            /* A parameter runs to the end of its segment, less the literal
+             * that follows it there ("{kind}.csv"). */
             const char *close = strchr(p, '}');
             size_t len = strcspn(s, "/");
-            if (close == NULL || len == 0 || np == HTTP_MAX_PARAMS)
+            size_t suffix = close ? strcspn(close + 1, "/") : 0;
+            if (close == NULL || len <= suffix || np == HTTP_MAX_PARAMS)
                 return 0;
+            len -= suffix;
             params[np] = s;
             lens[np++] = len;
             p = close + 1;

@@ -45,6 +45,21 @@ allow_header(struct http_response *res, struct arena *a, unsigned allowed)
     http_add_header(res, a, "Allow", list);
 }
 
+/* A request id goes back as X-Request-Id and into every log line: 1 to 64
+ * visible ASCII characters (nginx's $request_id is 32 hex digits), so that
+ * no CR or LF splits the header and no invalid UTF-8 drops it from the logs
+ * (found by tests/fuzz). */
+static bool
+request_id_ok(const char *rid)
+{
+    if (rid == NULL || rid[0] == '\0' || strnlen(rid, 65) > 64)
+        return false;
+    for (const char *p = rid; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f)
+            return false;
+    return true;
+}
+
 /* Fills req from the FastCGI parameters.  RMA_EINVAL for what nginx would
  * not send us (missing method, over-long path or query). */
 static enum rma_err
@@ -56,7 +71,7 @@ parse_request(FCGX_Request *f, struct arena *a, struct http_request *req,
     req->arena = a;
     req->content_length = -1;
     const char *rid = FCGX_GetParam("REQUEST_ID", f->envp);
-    if (rid != NULL && strnlen(rid, 65) <= 64)
+    if (request_id_ok(rid))
         req->request_id = arena_strdup(a, rid);
     const char *m = FCGX_GetParam("REQUEST_METHOD", f->envp);
     req->method_name = m ? arena_strndup(a, m, strnlen(m, 16)) : "";
@@ -229,6 +244,8 @@ read_body(struct api_ctx *ctx, const struct route *r)
                              "this endpoint takes no request body", NULL);
         return RMA_OK;
     }
+    if (r->body == BODY_STREAM)
+        return RMA_OK;
     if (!is_json(req->content_type))
         return http_fail(ctx->res, RMA_EMEDIA, NULL,
                          "expected Content-Type: application/json", NULL);
@@ -381,6 +398,7 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
     if ((err == RMA_EDB || err == RMA_EUPSTREAM) && res.retry_after == 0)
         res.retry_after = 1;
 
+    http_body_drain(&req); /* what a refusal or a handler left unread */
     int status = http_respond(&req, &res, err);
     json_decref(res.body);
     double secs = elapsed(&t0);

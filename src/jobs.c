@@ -5,6 +5,7 @@
 
 #include "rma/log.h"
 #include "rma/mail.h"
+#include "rma/policy_db.h"
 
 /* Messages one pass delivers at most; the rest waits for the next pass. */
 #define MAIL_PER_RUN 1000
@@ -128,6 +129,14 @@ jobs_run(struct db *db, const struct rma_config *cfg,
         if (first == RMA_OK)
             first = err;
     }
+    progress(opt, "expiry...");
+    err = policy_expire_run(db, opt->now, opt->dry_run, &out->rmas_expired);
+    if (err != RMA_OK) {
+        log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step", "expiry",
+                  "error", rma_err_code(err));
+        if (first == RMA_OK)
+            first = err;
+    }
     err = step_housekeeping(db, opt, out);
     if (err != RMA_OK) {
         log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step",
@@ -153,17 +162,19 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
         fprintf(f,
                 "run-jobs (dry run) at %s: would void %d, refund %d, "
                 "reauthorize %d, capture %d, remind %d; would look up %d "
-                "make-up payments; would deliver %d mail; %.2f s\n",
+                "make-up payments; would expire %d RMAs; would deliver %d "
+                "mail; %.2f s\n",
                 now, h->would[HOLD_OP_VOID], h->would[HOLD_OP_REFUND],
                 h->would[HOLD_OP_REAUTHORIZE], h->would[HOLD_OP_CAPTURE],
-                h->would_remind, m->would, s->mail_due, seconds);
+                h->would_remind, m->would, s->rmas_expired, s->mail_due,
+                seconds);
     else
         fprintf(f,
                 "run-jobs at %s: holds voided %d, refunded %d, reauthorized "
                 "%d (%d refused), captured %d (%d declined), reminded %d; "
                 "make-up payments matched %d, underpaid %d, overpaid %d, "
                 "unmatched %d, duplicate %d, still pending %d; "
-                "mail %d sent; housekeeping %ld rows; %d pending retry; "
+                "RMAs expired %d; mail %d sent; housekeeping %ld rows; %d pending retry; "
                 "%.2f s\n",
                 now, h->done[HOLD_OP_VOID], h->done[HOLD_OP_REFUND],
                 h->done[HOLD_OP_REAUTHORIZE], h->refused[HOLD_OP_REAUTHORIZE],
@@ -171,6 +182,6 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
                 h->reminders, m->settled[MAKEUP_MATCHED],
                 m->settled[MAKEUP_UNDERPAID], m->settled[MAKEUP_OVERPAID],
                 m->settled[MAKEUP_UNMATCHED], m->settled[MAKEUP_DUPLICATE],
-                m->settled[MAKEUP_PENDING], s->mail_sent, s->housekeeping_rows,
+                m->settled[MAKEUP_PENDING], s->rmas_expired, s->mail_sent, s->housekeeping_rows,
                 s->failures, seconds);
 }

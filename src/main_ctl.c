@@ -3,6 +3,8 @@
  * configuration error. */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +15,12 @@
 #include "rma/crypto.h"
 #include "rma/db.h"
 #include "rma/demo.h"
+#include "rma/export.h"
 #include "rma/jobs.h"
+#include "rma/ledger.h"
 #include "rma/log.h"
 #include "rma/migrate.h"
+#include "rma/paypal.h"
 #include "rma/staff.h"
 
 #define EXIT_WORK 1
@@ -30,6 +35,15 @@ static const char usage_text[] =
     "  token revoke --name N              revoke a staff token\n"
     "  run-jobs [--now TIME] [--concurrency N] [--dry-run]\n"
     "                                     one pass of all due work\n"
+    "  ledger verify [--offline]          check the ledger's invariants "
+    "(--offline:\n"
+    "                                     without asking PayPal)\n"
+    "  export KIND --from T --to T [--output FILE]\n"
+    "                                     a finance export as CSV (kinds: "
+    "ledger,\n"
+    "                                     holds, captures-refunds, "
+    "makeup-payments,\n"
+    "                                     exceptions, rmas)\n"
     "  demo seed                          create the demo's customers and "
     "cases\n"
     "roles: agent, supervisor, warehouse, finance, admin\n";
@@ -247,7 +261,210 @@ cmd_run_jobs(const struct rma_config *cfg, int argc, char **argv)
                                : "some work failed and stays due");
         return EXIT_WORK;
     }
+    if (s.holds.pending > 0) {
+        fprintf(stderr,
+                "run-jobs: %d PayPal operations got no definite answer; the "
+                "next run replays them\n",
+                s.holds.pending);
+        return EXIT_WORK;
+    }
     return 0;
+}
+
+/* Exit 0 when the ledger is clean, 1 when a violation was found (each named
+ * on stdout, one line each) or the checks could not run, 2 on bad usage or
+ * unusable PayPal settings. */
+static int
+cmd_ledger(const struct rma_config *cfg, int argc, char **argv)
+{
+    bool offline = false;
+    if (argc < 2 || strcmp(argv[1], "verify") != 0)
+        return usage();
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--offline") != 0)
+            return usage();
+        offline = true;
+    }
+    struct paypal_client *pc = NULL;
+    if (!offline && cfg->paypal_base_url && cfg->paypal_base_url[0]) {
+        struct paypal_client_options o = {
+            .base_url = cfg->paypal_base_url,
+            .client_id = cfg->paypal_client_id,
+            .client_secret = cfg->paypal_client_secret,
+            .ca_file = cfg->paypal_ca_file && cfg->paypal_ca_file[0]
+                           ? cfg->paypal_ca_file
+                           : NULL,
+            .https_only = !cfg->test_mode,
+        };
+        pc = paypal_client_new(&o);
+        if (pc == NULL) {
+            fprintf(stderr, "ledger verify: the PayPal settings are "
+                            "unusable (--offline skips PayPal)\n");
+            return EXIT_USAGE;
+        }
+    }
+    struct db db;
+    db_init(&db, cfg->database_url, "rmactl-ledger");
+    struct ledger_findings f = {0};
+    enum rma_err err = ledger_verify(&db, pc, &f);
+    db_close(&db);
+    paypal_client_free(pc);
+    for (size_t i = 0; i < f.n; i++)
+        printf("%s\n", f.item[i].text);
+    if (f.omitted > 0)
+        printf("and %zu more violations\n", f.omitted);
+    size_t total = f.n + f.omitted;
+    ledger_findings_free(&f);
+    if (err != RMA_OK) {
+        fprintf(stderr, "ledger verify: %s\n",
+                err == RMA_EDB ? "the database is unavailable"
+                               : "the checks could not run");
+        return EXIT_WORK;
+    }
+    fprintf(stderr, "ledger verify: %zu violation%s%s\n", total,
+            total == 1 ? "" : "s", pc ? "" : " (PayPal not checked)");
+    return total > 0 ? EXIT_WORK : 0;
+}
+
+/* The CSV writer's sink for rmactl export. */
+static int
+file_sink(void *arg, const char *data, size_t len)
+{
+    return fwrite(data, 1, len, arg) == len ? 0 : -1;
+}
+
+/* Who ran rmactl, for the audit trail: the operating-system user. */
+static const char *
+os_user(void)
+{
+    struct passwd *pw = getpwuid(getuid());
+    return pw != NULL && pw->pw_name != NULL ? pw->pw_name : "unknown";
+}
+
+/* The same CSV as GET /api/v1/staff/exports/{kind}.csv (export_run), to
+ * stdout or to --output FILE, which is written whole or not at all (a
+ * temporary file beside it, renamed at the end).  Audited like the API. */
+static int
+cmd_export(const struct rma_config *cfg, int argc, char **argv)
+{
+    const char *from = NULL, *to = NULL, *output = NULL;
+    static const struct option opts[] = {
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"output", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'f')
+            from = optarg;
+        else if (c == 't')
+            to = optarg;
+        else if (c == 'o')
+            output = optarg;
+        else
+            return usage();
+    }
+    if (optind != argc - 1 || from == NULL || to == NULL)
+        return usage();
+    enum export_kind kind;
+    if (!export_kind_parse(argv[optind], &kind)) {
+        fprintf(stderr,
+                "export: unknown kind %s (ledger, holds, "
+                "captures-refunds, makeup-payments, exceptions, "
+                "rmas)\n",
+                argv[optind]);
+        return EXIT_USAGE;
+    }
+    struct export_period period;
+    const char *field;
+    enum rma_err err = export_period_parse(from, to, &period, &field);
+    if (err != RMA_OK) {
+        fprintf(stderr, "%s\n",
+                err == RMA_ERULE ? "export: --to must be later than --from"
+                                 : "export: --from and --to take a date "
+                                   "(2026-11-01) or a time "
+                                   "(2026-11-01T10:00:00Z)");
+        return EXIT_USAGE;
+    }
+
+    signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, audited */
+    FILE *out = stdout;
+    char tmp[4096] = "";
+    if (output != NULL) {
+        int n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", output);
+        int fd = n > 0 && (size_t)n < sizeof(tmp) ? mkstemp(tmp) : -1;
+        out = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (out == NULL) {
+            fprintf(stderr, "export: cannot write beside %s: %s\n", output,
+                    strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+                unlink(tmp);
+            }
+            return EXIT_WORK;
+        }
+    }
+    bool replica = strcmp(cfg->export_database_url, cfg->database_url) != 0;
+    struct db db, export_db;
+    db_init(&db, cfg->database_url, "rmactl-export");
+    if (replica)
+        db_init(&export_db, cfg->export_database_url, "rmactl-export");
+    struct csv_writer w;
+    csv_init(&w, file_sink, out);
+    uint64_t rows = 0;
+    err = export_run(replica ? &export_db : &db, kind, &period, &w, &rows);
+    bool written = !w.failed && fflush(out) == 0 && !ferror(out);
+    if (output != NULL) {
+        written = written && fsync(fileno(out)) == 0;
+        written = fclose(out) == 0 && written;
+    }
+    int write_errno = written ? 0 : errno;
+    const char *outcome = err != RMA_OK ? "failed"
+                          : !written    ? "output_failed"
+                                        : "completed";
+    char now[EXPORT_TIME_TEXT];
+    time_t t = time(NULL);
+    struct tm tm;
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    struct export_audit audit = {
+        .actor_kind = "system",
+        .actor_name = os_user(),
+        .via = "rmactl",
+        .kind = kind,
+        .period = &period,
+        .rows = rows,
+        .outcome = outcome,
+        .at = now,
+    };
+    enum rma_err audit_err = db_export_audit(&db, &audit);
+    db_close(&db);
+    if (replica)
+        db_close(&export_db);
+
+    int rc = EXIT_WORK;
+    if (err != RMA_OK)
+        fprintf(stderr, "export: %s\n",
+                err == RMA_EDB ? "the database is unavailable"
+                               : "the export failed");
+    else if (!written)
+        fprintf(stderr, "export: cannot write the output: %s\n",
+                strerror(write_errno ? write_errno : EIO));
+    else if (audit_err != RMA_OK)
+        fprintf(stderr, "export: the export could not be audited\n");
+    else if (output != NULL && rename(tmp, output) != 0)
+        fprintf(stderr, "export: cannot rename to %s: %s\n", output,
+                strerror(errno));
+    else
+        rc = 0;
+    if (rc != 0 && output != NULL)
+        unlink(tmp);
+    if (rc == 0)
+        fprintf(stderr, "export %s: %llu rows from %s to %s\n",
+                export_kind_name(kind), (unsigned long long)rows,
+                period.from_text, period.to_text);
+    return rc;
 }
 
 static int
@@ -303,8 +520,12 @@ main(int argc, char **argv)
         rc = cmd_token(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "run-jobs") == 0)
         rc = cmd_run_jobs(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "ledger") == 0)
+        rc = cmd_ledger(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "demo") == 0)
         rc = cmd_demo(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "export") == 0)
+        rc = cmd_export(&cfg, sub_argc, sub_argv);
     else
         rc = usage();
     config_free(&cfg);

@@ -63,9 +63,12 @@ worker_main(const struct rma_config *cfg, int listen_fd)
 
     struct app app = {.cfg = cfg};
     db_init(&app.db, cfg->database_url, "rma-fcgi");
+    if (strcmp(cfg->export_database_url, cfg->database_url) != 0)
+        db_init(&app.export_db, cfg->export_database_url, "rma-fcgi-export");
     log_event(LOG_INFO, "worker_started", NULL);
     int rc = http_serve(&app, listen_fd, &worker_stop);
     db_close(&app.db);
+    db_close(&app.export_db);
     log_event(LOG_INFO, "worker_stopped", NULL);
     return rc == 0 ? 0 : 1;
 }

@@ -52,6 +52,64 @@ const struct route routes[] = {
      STAFF(CASEWORK), BODY_JSON, false},
     {HTTP_POST, STAFF_RMA "/cancel", api_staff_rma_cancel, STAFF(CASEWORK),
      BODY_JSON, false},
+
+    /* The advanced replacement's hold (SPEC §5.3) */
+    {HTTP_POST, RMA "/preauthorization", api_rma_preauthorize, CUSTOMER,
+     BODY_JSON, true},
+    {HTTP_GET, "/api/v1/paypal/return", api_paypal_return, PUBLIC, BODY_NONE,
+     false},
+    {HTTP_GET, "/api/v1/paypal/cancel", api_paypal_cancel, PUBLIC, BODY_NONE,
+     false},
+    {HTTP_POST, "/api/v1/paypal/webhooks", api_paypal_webhook, PUBLIC,
+     BODY_JSON, false},
+    {HTTP_POST, STAFF_RMA "/shipments", api_staff_rma_shipments,
+     STAFF(ROLE_WAREHOUSE), BODY_JSON, false},
+    {HTTP_POST, STAFF_RMA "/receipt", api_staff_rma_receipt,
+     STAFF(ROLE_WAREHOUSE), BODY_JSON, false},
+    {HTTP_POST, STAFF_RMA "/deadline-extension",
+     api_staff_rma_deadline_extension, STAFF(ROLE_SUPERVISOR), BODY_JSON,
+     false},
+    {HTTP_POST, STAFF_RMA "/waive-hold", api_staff_rma_waive_hold,
+     STAFF(ROLE_SUPERVISOR), BODY_JSON, false},
+    {HTTP_POST, STAFF_RMA "/capture-now", api_staff_rma_capture_now,
+     STAFF(ROLE_SUPERVISOR), BODY_JSON, false},
+
+    /* Attachments and the return (SPEC §5.4); uploads are raw bodies */
+    {HTTP_PUT, RMA "/attachments/{kind}", api_attachment_put, CUSTOMER,
+     BODY_STREAM, true},
+    {HTTP_GET, RMA "/attachments/{id}", api_attachment_get, CUSTOMER, BODY_NONE,
+     true},
+    {HTTP_DELETE, RMA "/attachments/{id}", api_attachment_delete, CUSTOMER,
+     BODY_NONE, true},
+    {HTTP_POST, RMA "/return-shipment", api_rma_return_shipment, CUSTOMER,
+     BODY_JSON, true},
+    {HTTP_GET, RMA "/packing-slip", api_rma_packing_slip, CUSTOMER, BODY_NONE,
+     true},
+    {HTTP_GET, STAFF_RMA "/attachments/{id}", api_staff_attachment_get,
+     STAFF(READERS), BODY_NONE, false},
+    {HTTP_POST, STAFF_RMA "/inspection", api_staff_rma_inspection,
+     STAFF(ROLE_WAREHOUSE), BODY_JSON, false},
+
+    /* Repair quotes and the RMA number's validity (policy.h) */
+    {HTTP_POST, STAFF_RMA "/quote", api_staff_rma_quote, STAFF(ROLE_WAREHOUSE),
+     BODY_JSON, false},
+    {HTTP_POST, RMA "/quote-decision", api_rma_quote_decision, CUSTOMER,
+     BODY_JSON, true},
+    {HTTP_POST, STAFF_RMA "/validity-extension",
+     api_staff_rma_validity_extension, STAFF(ROLE_SUPERVISOR), BODY_JSON,
+     false},
+
+    /* Make-up payments (SPEC §5.5) */
+    {HTTP_POST, RMA "/makeup-payment", api_rma_makeup_payment, CUSTOMER,
+     BODY_JSON, true},
+    {HTTP_GET, "/api/v1/staff/makeup-payments", api_staff_makeup_list,
+     STAFF(ROLE_FINANCE | ROLE_ADMIN), BODY_NONE, false},
+    {HTTP_POST, "/api/v1/staff/makeup-payments/{id}/resolve",
+     api_staff_makeup_resolve, STAFF(ROLE_FINANCE), BODY_JSON, false},
+
+    /* Finance exports (SPEC §8) */
+    {HTTP_GET, "/api/v1/staff/exports/{kind}.csv", api_export_get,
+     STAFF(ROLE_FINANCE | ROLE_ADMIN), BODY_NONE, false},
 };
 
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);

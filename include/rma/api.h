@@ -14,12 +14,22 @@
 #include "rma/db.h"
 #include "rma/http.h"
 #include "rma/http_json.h"
+#include "rma/rma.h"
 #include "rma/staff.h"
 
 /* Process-lifetime state, built before the accept loop. */
+struct paypal_client;
+struct paypal_webhook_verifier;
+
 struct app {
     const struct rma_config *cfg; /* borrowed from main */
     struct db db;
+    /* Where exports read when export_database_url is not database_url (a
+     * replica); unused (conninfo NULL) otherwise.  See api_export.c. */
+    struct db export_db;
+    /* Made at first use (api_hold.c); NULL while PayPal is not configured. */
+    struct paypal_client *paypal;
+    struct paypal_webhook_verifier *webhooks;
 };
 
 struct api_ctx {
@@ -43,8 +53,10 @@ enum route_auth {
 };
 
 enum route_body {
-    BODY_NONE, /* a body is refused */
-    BODY_JSON, /* application/json, read up to max_body_bytes */
+    BODY_NONE,   /* a body is refused */
+    BODY_JSON,   /* application/json, read up to max_body_bytes */
+    BODY_STREAM, /* any type, left unread: the handler reads it with
+                    http_body_read and bounds it (uploads) */
 };
 
 struct route {
@@ -90,6 +102,63 @@ enum rma_err api_staff_rma_approve(struct api_ctx *ctx);
 enum rma_err api_staff_rma_send_back(struct api_ctx *ctx);
 enum rma_err api_staff_rma_confirm(struct api_ctx *ctx);
 enum rma_err api_staff_rma_cancel(struct api_ctx *ctx);
+enum rma_err api_rma_preauthorize(struct api_ctx *ctx);
+enum rma_err api_paypal_return(struct api_ctx *ctx);
+enum rma_err api_paypal_cancel(struct api_ctx *ctx);
+enum rma_err api_paypal_webhook(struct api_ctx *ctx);
+enum rma_err api_staff_rma_shipments(struct api_ctx *ctx);
+enum rma_err api_staff_rma_receipt(struct api_ctx *ctx);
+enum rma_err api_staff_rma_deadline_extension(struct api_ctx *ctx);
+enum rma_err api_staff_rma_waive_hold(struct api_ctx *ctx);
+enum rma_err api_staff_rma_capture_now(struct api_ctx *ctx);
+enum rma_err api_export_get(struct api_ctx *ctx);
+/* Policies (api_policy.c; policy.h): the repair quote and its decision,
+ * the RMA number's validity extension. */
+enum rma_err api_staff_rma_quote(struct api_ctx *ctx);
+enum rma_err api_rma_quote_decision(struct api_ctx *ctx);
+enum rma_err api_staff_rma_validity_extension(struct api_ctx *ctx);
+
+/* Shared with api_hold.c (api_staff_rma.c): the acting staff member, the
+ * case named by the path (404 answered), the staff detail answer. */
+struct rma_actor_info api_staff_actor(const struct api_ctx *ctx);
+enum rma_err api_staff_case(struct api_ctx *ctx, struct rma_ref *r);
+enum rma_err api_staff_detail(struct api_ctx *ctx, int64_t id, bool created);
+/* The hold part of a case's detail (api_hold.c): "hold", and while the
+ * customer must accept it, "preauthorization" with the agreement. */
+enum rma_err api_hold_detail(struct api_ctx *ctx, int64_t rma_id, bool staff);
+/* Inside the caller's transaction: asks for the release of the case's hold
+ * (reason: received | waived | cancelled), or abandons an unapproved one. */
+enum rma_err api_hold_release_in_tx(struct api_ctx *ctx, int64_t rma_id,
+                                    const char *reason);
+/* After the commit: tries the release at once; the job finishes it if
+ * PayPal does not answer. */
+void api_hold_release_now(struct api_ctx *ctx, int64_t rma_id);
+
+/* Attachments, the return and its inspection (api_attachment.c,
+ * api_return.c; SPEC §5.4). */
+enum rma_err api_attachment_put(struct api_ctx *ctx);
+enum rma_err api_attachment_get(struct api_ctx *ctx);
+enum rma_err api_attachment_delete(struct api_ctx *ctx);
+enum rma_err api_staff_attachment_get(struct api_ctx *ctx);
+enum rma_err api_rma_return_shipment(struct api_ctx *ctx);
+enum rma_err api_rma_packing_slip(struct api_ctx *ctx);
+enum rma_err api_staff_rma_inspection(struct api_ctx *ctx);
+/* Shared with api_attachment.c and api_return.c (api_rma.c): the
+ * customer's visible case named by the path (404 answered), and the
+ * customer's detail answer. */
+enum rma_err api_customer_case(struct api_ctx *ctx, struct rma_ref *r);
+enum rma_err api_customer_detail(struct api_ctx *ctx, const struct rma_ref *r);
+/* The return part of a case's detail (api_return.c): "attachments",
+ * "return" (required, missing, submission, inspection), "upload_limits". */
+enum rma_err api_return_detail(struct api_ctx *ctx, int64_t rma_id, bool staff);
+
+/* Make-up payments (api_makeup.c; SPEC §5.5): the customer's claim, the
+ * finance list and resolution, and the detail's part: "makeup_payment" (the
+ * newest claim) and, for the customer, the "submit_makeup_payment" action. */
+enum rma_err api_rma_makeup_payment(struct api_ctx *ctx);
+enum rma_err api_staff_makeup_list(struct api_ctx *ctx);
+enum rma_err api_staff_makeup_resolve(struct api_ctx *ctx);
+enum rma_err api_makeup_detail(struct api_ctx *ctx, int64_t rma_id, bool staff);
 
 /* Helpers shared by the handlers (api_common.c). */
 

@@ -94,6 +94,17 @@ const char *http_header(const struct http_request *req, const char *cgi_name);
  * alone).  RMA_ETOOLARGE past max. */
 enum rma_err http_read_body(struct http_request *req, size_t max);
 
+/* For BODY_STREAM routes (uploads): reads the next body bytes into
+ * data[0..n) (n < INT_MAX).  Returns the count, fewer than n only at the
+ * end of the body, 0 at its end, -1 when the stream broke before its end.
+ * The handler bounds the total. */
+long http_body_read(struct http_request *req, void *data, size_t n);
+/* Reads and discards what is left of the body (at most HTTP_DRAIN_MAX
+ * bytes), so that nginx, still sending it, sees the answer rather than a
+ * closed connection.  Called for every request before it is answered. */
+#define HTTP_DRAIN_MAX (64L * 1024 * 1024)
+void http_body_drain(struct http_request *req);
+
 /* The value of name in the query string, percent-decoded into the arena, or
  * NULL.  RMA_EINVAL (via *err) for bad encoding. */
 const char *http_query_param(const struct http_request *req, const char *name,
@@ -118,5 +129,22 @@ char *http_render_body(const struct http_response *res, enum rma_err err);
  * Returns the status sent. */
 int http_respond(const struct http_request *req, struct http_response *res,
                  enum rma_err err);
+
+/* Streaming, for bodies too large to hold (the finance exports): a 200 whose
+ * body the handler writes in pieces as it produces them, without
+ * Content-Length, with X-Accel-Buffering: no so that nginx passes each piece
+ * on instead of collecting the whole body.
+ *
+ * http_stream_begin sends the status line and headers (res's extra headers
+ * included) and sets res->outcome to OUT_STREAMED.  http_stream_write sends
+ * body bytes (none for HEAD): 0, or -1 when the client has gone.
+ * http_stream_abort ends a stream that cannot be finished: the connection is
+ * cut without the end of the response, so that the client sees a failed
+ * transfer rather than a complete-looking short file. */
+void http_stream_begin(const struct http_request *req,
+                       struct http_response *res, const char *content_type);
+int http_stream_write(const struct http_request *req, const char *data,
+                      size_t len);
+void http_stream_abort(const struct http_request *req);
 
 #endif

@@ -1,5 +1,7 @@
 /* test_http_json.c - strict request bodies: every refusal names its field. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rma/http_json.h"
@@ -163,4 +165,45 @@ Test(http_json, nested_objects_and_arrays_are_checked_too)
     cr_assert_eq(parse("{\"email\":\"a@b.co\",\"day\":\"2026-02-30\"}"),
                  RMA_ERULE);
     cr_assert_eq(parse("{\"email\":\"a@b.co\",\"country\":\"us\"}"), RMA_ERULE);
+}
+
+/* Regression (tests/fuzz/regressions/json_body/date_with_blank): strptime
+ * alone took blanks and short numbers. */
+Test(http_json, dates_are_exactly_yyyy_mm_dd)
+{
+    const char *bad[] = {"2025- 3-28", "2025-03- 8", " 999-01-01",
+                         "2025-3-028", "+025-03-28", "2025-03-2x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char body[80];
+        snprintf(body, sizeof(body), "{\"email\":\"a@b.co\",\"day\":\"%s\"}",
+                 bad[i]);
+        cr_assert_eq(parse(body), RMA_ERULE, "%s", bad[i]);
+        cr_assert_str_eq(res.error_code, "invalid_date");
+    }
+    cr_assert_eq(parse("{\"email\":\"a@b.co\",\"day\":\"2024-02-29\"}"),
+                 RMA_OK);
+}
+
+/* Regression (tests/fuzz/regressions/json_body/
+ * unknown_key_cut_in_a_character): a field name is cut to 64 bytes for the
+ * error, and cutting inside a character made the envelope invalid UTF-8, so
+ * the client got no body at all. */
+Test(http_json, a_long_unknown_field_still_gets_an_envelope)
+{
+    char key[80], body[120];
+    memset(key, 'a', 63);
+    memcpy(key + 63, "\xc3\xa9z", 4); /* 'é' straddles byte 64 */
+    snprintf(body, sizeof(body), "{\"email\":\"a@b.co\",\"%s\":1}", key);
+    cr_assert_eq(parse(body), RMA_EINVAL);
+    cr_assert_str_eq(res.error_code, "unknown_field");
+    cr_assert_eq(strlen(res.error_field), 63, "cut before the character");
+    char *text = http_render_body(&res, RMA_EINVAL);
+    cr_assert_not_null(text, "an error envelope is rendered");
+    json_t *doc = json_loads(text, 0, NULL);
+    cr_assert_not_null(doc);
+    cr_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(doc, "error"), "field")),
+                     res.error_field);
+    json_decref(doc);
+    free(text);
 }

@@ -1,5 +1,6 @@
 /* test_router.c - the static route table: patterns, parameters, methods. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rma/api.h"
@@ -65,4 +66,39 @@ Test(router, every_staff_route_names_its_roles)
             cr_assert_eq(routes[i].auth, AUTH_STAFF, "%s", routes[i].pattern);
         cr_assert_not_null(routes[i].handler);
     }
+}
+
+Test(router, a_parameter_ends_before_the_literal_that_follows_it)
+{
+    unsigned allowed;
+    const char *base = "/api/v1/staff/exports/";
+    char path[128];
+    snprintf(path, sizeof(path), "%sledger.csv", base);
+    int i = router_match(path, HTTP_GET, &req, &allowed);
+    cr_assert_geq(i, 0);
+    cr_assert_str_eq(routes[i].pattern, "/api/v1/staff/exports/{kind}.csv");
+    cr_assert_eq(req.nparams, 1);
+    cr_assert_str_eq(req.params[0], "ledger");
+    snprintf(path, sizeof(path), "%scaptures-refunds.v2.csv", base);
+    cr_assert_geq(router_match(path, HTTP_GET, &req, &allowed), 0);
+    cr_assert_str_eq(req.params[0], "captures-refunds.v2");
+    static const char *const misses[] = {".csv",        "ledger.json",
+                                         "ledger.cs",   "ledger.csv/",
+                                         "ledger.csvx", "ledger"};
+    for (size_t k = 0; k < sizeof(misses) / sizeof(misses[0]); k++) {
+        snprintf(path, sizeof(path), "%s%s", base, misses[k]);
+        cr_assert_eq(router_match(path, HTTP_GET, &req, &allowed), -1, "%s",
+                     path);
+    }
+}
+
+Test(router, finance_exports_are_for_finance_and_admin_only)
+{
+    unsigned allowed;
+    int i = router_match("/api/v1/staff/exports/rmas.csv", HTTP_GET, &req,
+                         &allowed);
+    cr_assert_geq(i, 0);
+    cr_assert_eq(routes[i].auth, AUTH_STAFF);
+    cr_assert_eq(routes[i].roles, ROLE_FINANCE | ROLE_ADMIN);
+    cr_assert_eq(routes[i].body, BODY_NONE);
 }

@@ -1,0 +1,78 @@
+/* fcgi_min.c - the limit the API read is judged against (SPEC §11): the
+ * least a libfcgi responder can do for GET /api/v1/rmas/{number} — one
+ * prepared PostgreSQL query on a persistent connection, its JSON text as
+ * the answer.  No routing, authentication, validation or logging.
+ *
+ *   fcgi_min SOCKET CONNINFO WORKERS
+ *
+ * Preforks WORKERS processes accepting on the Unix socket SOCKET. */
+#include <fcgiapp.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const sql =
+    "SELECT rma_json(r.id, false)::text FROM rma r WHERE r.number = $1";
+
+static int
+serve(int fd, const char *conninfo)
+{
+    PGconn *db = PQconnectdb(conninfo);
+    if (PQstatus(db) != CONNECTION_OK) {
+        fprintf(stderr, "fcgi_min: %s", PQerrorMessage(db));
+        return 1;
+    }
+    PGresult *p = PQprepare(db, "q", sql, 1, NULL);
+    if (PQresultStatus(p) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "fcgi_min: %s", PQerrorMessage(db));
+        return 1;
+    }
+    PQclear(p);
+    FCGX_Request rq;
+    FCGX_InitRequest(&rq, fd, 0);
+    while (FCGX_Accept_r(&rq) >= 0) {
+        const char *uri = FCGX_GetParam("DOCUMENT_URI", rq.envp);
+        const char *number = uri ? strrchr(uri, '/') : NULL;
+        const char *params[] = {number ? number + 1 : ""};
+        PGresult *r = PQexecPrepared(db, "q", 1, params, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+            FCGX_FPrintF(rq.out,
+                         "Status: 200 OK\r\nContent-Type: "
+                         "application/json\r\n\r\n%s",
+                         PQgetvalue(r, 0, 0));
+        else
+            FCGX_FPrintF(rq.out, "Status: 404 Not Found\r\nContent-Type: "
+                                 "application/json\r\n\r\n{}");
+        PQclear(r);
+        FCGX_Finish_r(&rq);
+    }
+    PQfinish(db);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: fcgi_min SOCKET CONNINFO WORKERS\n");
+        return 2;
+    }
+    int workers = (int)strtol(argv[3], NULL, 10);
+    if (FCGX_Init() != 0)
+        return 1;
+    unlink(argv[1]);
+    int fd = FCGX_OpenSocket(argv[1], 1024);
+    if (fd < 0)
+        return 1;
+    chmod(argv[1], 0666);
+    for (int i = 0; i < workers; i++)
+        if (fork() == 0)
+            return serve(fd, argv[2]);
+    while (wait(NULL) > 0)
+        ;
+    return 0;
+}

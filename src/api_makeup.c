@@ -1,0 +1,356 @@
+/* api_makeup.c - make-up payments over HTTP (SPEC §5.5, §7): the customer
+ * claims a payment (PayPal transaction id and a screenshot), the detail
+ * answers show the latest claim's outcome, finance lists claims and
+ * resolves their exceptions with a note.
+ *
+ * A claim is looked up at PayPal once while the customer waits (the short
+ * client of the request path, at most two pages of the fallback search);
+ * what that cannot settle, `rmactl run-jobs` retries (makeup_job.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rma/api.h"
+#include "rma/hold_ops.h"
+#include "rma/log.h"
+#include "rma/makeup_ops.h"
+#include "rma/returns.h"
+
+#define INTERACTIVE_PAGES 2
+#define LIST_LIMIT_DEFAULT 100
+#define LIST_LIMIT_MAX 500
+
+/* The request path's PayPal client, shared with api_hold.c's. */
+static struct paypal_client *
+paypal_of(struct app *app)
+{
+    if (app->paypal == NULL)
+        app->paypal = hold_paypal_client(app->cfg, true);
+    return app->paypal;
+}
+
+/* ---- the detail ---- */
+
+enum rma_err
+api_makeup_detail(struct api_ctx *ctx, int64_t rma_id, bool staff)
+{
+    struct makeup_case mc;
+    enum rma_err err = db_makeup_case(&ctx->app->db, rma_id, false, &mc);
+    if (err != RMA_OK)
+        return err;
+    char *json = NULL;
+    if (mc.latest_id != 0)
+        err = db_makeup_latest_json(&ctx->app->db, rma_id, staff, ctx->arena,
+                                    &json);
+    if (err != RMA_OK)
+        return err;
+    if (json != NULL) {
+        json_t *claim = json_loads(json, 0, NULL);
+        if (claim == NULL)
+            return RMA_EINTERNAL;
+        json_object_set_new(ctx->res->body, "makeup_payment", claim);
+    }
+    if (staff)
+        return RMA_OK;
+    const char *status =
+        json_string_value(json_object_get(ctx->res->body, "status"));
+    int st = rma_status_parse(status ? status : "");
+    json_t *actions = json_object_get(ctx->res->body, "actions");
+    if (st >= 0 && json_is_array(actions) &&
+        makeup_can_submit((enum rma_status)st, mc.due, mc.latest_id != 0,
+                          mc.latest_status) == MAKEUP_SUBMIT_OK)
+        json_array_append_new(actions, json_string("submit_makeup_payment"));
+    return RMA_OK;
+}
+
+/* ---- the customer's claim ---- */
+
+static const struct field claim_spec[] = {
+    {.name = "transaction_id",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 64},
+    {.name = "payment_receipt_id",
+     .type = FT_INTEGER,
+     .required = true,
+     .min = 1,
+     .max = INT64_MAX},
+};
+
+/* Why a claim cannot be made now, answered. */
+static enum rma_err
+refuse(struct api_ctx *ctx, enum makeup_submit why, enum rma_status status)
+{
+    switch (why) {
+    case MAKEUP_SUBMIT_NOTHING_DUE:
+        return http_fail(ctx->res, RMA_ECONFLICT, "nothing_due",
+                         "no make-up payment is due on this RMA", NULL);
+    case MAKEUP_SUBMIT_PENDING:
+        return http_fail(ctx->res, RMA_ECONFLICT, "claim_pending",
+                         "your payment is being checked: wait for the "
+                         "outcome",
+                         NULL);
+    case MAKEUP_SUBMIT_PAID:
+        return http_fail(ctx->res, RMA_ECONFLICT, "already_paid",
+                         "a payment for this RMA was already found", NULL);
+    default:
+        return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
+                         arena_printf(ctx->arena,
+                                      "a make-up payment cannot be submitted "
+                                      "while the RMA is %s",
+                                      rma_status_name(status)),
+                         NULL);
+    }
+}
+
+/* The screenshot: a payment_receipt attachment of the case. */
+static enum rma_err
+check_receipt(struct api_ctx *ctx, int64_t rma_id, json_int_t id)
+{
+    struct attachment a;
+    enum rma_err err = db_attachment_get(&ctx->app->db, id, &a);
+    if (err != RMA_OK && err != RMA_ENOTFOUND)
+        return err;
+    if (err == RMA_ENOTFOUND || a.rma_id != rma_id)
+        return http_fail(ctx->res, RMA_ERULE, "unknown_attachment",
+                         "payment_receipt_id is not an attachment of this "
+                         "RMA: upload the screenshot as payment_receipt",
+                         "payment_receipt_id");
+    if (strcmp(a.kind, "payment_receipt") != 0)
+        return http_fail(ctx->res, RMA_ERULE, "wrong_attachment_kind",
+                         arena_printf(ctx->arena,
+                                      "payment_receipt_id must name a "
+                                      "payment_receipt attachment, not a %s",
+                                      a.kind),
+                         "payment_receipt_id");
+    return RMA_OK;
+}
+
+/* Records the claim and its audit event in one transaction under the
+ * case's row lock, re-checking that a claim may be made. */
+static enum rma_err
+record_claim(struct api_ctx *ctx, const struct rma_ref *r, const char *txn,
+             json_int_t receipt, int64_t *id)
+{
+    struct db *db = &ctx->app->db;
+    struct makeup_case mc;
+    enum rma_err err = api_begin(ctx);
+    if (err == RMA_OK)
+        err = db_makeup_case(db, r->id, true, &mc);
+    if (err != RMA_OK)
+        return err;
+    enum rma_status status;
+    err = db_attachment_lock_case(db, r->id, &status);
+    if (err != RMA_OK)
+        return err;
+    enum makeup_submit why =
+        makeup_can_submit(status, mc.due, mc.latest_id != 0, mc.latest_status);
+    if (why != MAKEUP_SUBMIT_OK)
+        return refuse(ctx, why, status);
+    /* The job's first look comes after the backoff's first step: the try
+     * made right after this commit goes first. */
+    struct makeup_policy policy = makeup_policy_default();
+    time_t retry = ctx->now_t + policy.backoff_first_s;
+    struct tm tm;
+    char first_retry[32];
+    gmtime_r(&retry, &tm);
+    strftime(first_retry, sizeof(first_retry), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    struct makeup_claim_new c = {r->id,
+                                 txn,
+                                 receipt,
+                                 mc.currency,
+                                 mc.due,
+                                 mc.reason,
+                                 ctx->customer.email,
+                                 first_retry};
+    err = db_makeup_insert(db, &c, ctx->now, id);
+    if (err == RMA_ERULE) /* the receipt went away meanwhile */
+        return http_fail(ctx->res, RMA_ECONFLICT, "state_changed",
+                         "the RMA changed meanwhile: reload it", NULL);
+    if (err == RMA_ECONFLICT) /* a concurrent claim won */
+        return refuse(ctx, MAKEUP_SUBMIT_PENDING, status);
+    if (err != RMA_OK)
+        return err;
+    json_t *d = json_pack("{s:I, s:s, s:I}", "claim_id", (json_int_t)*id,
+                          "transaction_id", txn, "payment_receipt_id",
+                          (json_int_t)receipt);
+    char *text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                 false};
+    err = db_rma_audit(db, r->id, &who, "makeup_payment_submitted", text,
+                       ctx->now);
+    free(text);
+    if (err == RMA_OK)
+        err = api_commit(ctx);
+    return err;
+}
+
+enum rma_err
+api_rma_makeup_payment(struct api_ctx *ctx)
+{
+    /* Another customer's case is unknown, whatever the body says. */
+    struct rma_ref r;
+    enum rma_err err = api_customer_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    json_t *body;
+    err = api_body(ctx, FIELDS(claim_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    char txn[MAKEUP_TXN_ID_LEN + 1];
+    bool txn_ok = makeup_transaction_id_normalize(
+        json_string_value(json_object_get(body, "transaction_id")), txn);
+    json_int_t receipt =
+        json_integer_value(json_object_get(body, "payment_receipt_id"));
+    json_decref(body);
+    if (!txn_ok)
+        return http_fail(ctx->res, RMA_ERULE, "invalid_transaction_id",
+                         "a PayPal transaction ID has 17 letters and digits, "
+                         "as on PayPal's receipt",
+                         "transaction_id");
+    err = check_receipt(ctx, r.id, receipt);
+    int64_t id = 0;
+    if (err == RMA_OK)
+        err = record_claim(ctx, &r, txn, receipt, &id);
+    if (err != RMA_OK)
+        return err;
+
+    /* One quick look while the customer waits; the job does the rest. */
+    struct makeup_env env;
+    makeup_env_init(&env, &ctx->app->db, paypal_of(ctx->app), ctx->app->cfg,
+                    ctx->now_t, "rma");
+    env.max_pages = INTERACTIVE_PAGES;
+    enum makeup_status status = MAKEUP_PENDING;
+    err = makeup_reconcile(&env, id, &status);
+    if (err != RMA_OK) /* recorded and due: the job will try */
+        log_event(LOG_WARN, "makeup_first_attempt_failed", "{s:I, s:s}",
+                  "claim_id", (json_int_t)id, "error", rma_err_code(err));
+    char *json;
+    err = db_makeup_claim_json(&ctx->app->db, id, false, ctx->arena, &json);
+    if (err == RMA_OK && json == NULL)
+        err = RMA_EINTERNAL;
+    if (err != RMA_OK)
+        return err;
+    err = api_json_text(ctx, json);
+    if (err == RMA_OK)
+        ctx->res->outcome = OUT_CREATED;
+    return err;
+}
+
+/* ---- finance ---- */
+
+enum rma_err
+api_staff_makeup_list(struct api_ctx *ctx)
+{
+    enum rma_err err;
+    const char *status = http_query_param(ctx->req, "status", &err);
+    const char *limit_s =
+        err == RMA_OK ? http_query_param(ctx->req, "limit", &err) : NULL;
+    if (err != RMA_OK)
+        return http_fail(ctx->res, RMA_EINVAL, "bad_query",
+                         "malformed query string", NULL);
+    if (status != NULL && *status == '\0')
+        status = NULL;
+    if (status != NULL && strcmp(status, "open") != 0 &&
+        makeup_status_parse(status) < 0)
+        return http_fail(ctx->res, RMA_EINVAL, "invalid_status",
+                         "status is one of pending, matched, underpaid, "
+                         "overpaid, unmatched, duplicate, open",
+                         "status");
+    int limit = LIST_LIMIT_DEFAULT;
+    if (limit_s != NULL) {
+        char *end;
+        long v = strtol(limit_s, &end, 10);
+        if (*limit_s == '\0' || *end != '\0' || v < 1 || v > LIST_LIMIT_MAX)
+            return http_fail(ctx->res, RMA_EINVAL, "invalid_limit",
+                             "limit takes 1 to 500", "limit");
+        limit = (int)v;
+    }
+    char *json;
+    err = db_makeup_list_json(&ctx->app->db, status, limit, ctx->arena, &json);
+    if (err != RMA_OK)
+        return err;
+    json_t *list = json_loads(json, 0, NULL);
+    if (list == NULL)
+        return RMA_EINTERNAL;
+    ctx->res->body = json_pack("{s:o}", "makeup_payments", list);
+    return RMA_OK;
+}
+
+static const struct field resolve_spec[] = {
+    {.name = "note",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 2000,
+     .flags = F_MULTILINE},
+};
+
+static enum rma_err
+no_claim(struct api_ctx *ctx)
+{
+    return http_fail(ctx->res, RMA_ENOTFOUND, NULL,
+                     "no such make-up payment claim", NULL);
+}
+
+enum rma_err
+api_staff_makeup_resolve(struct api_ctx *ctx)
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(resolve_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    const char *s = ctx->req->params[0];
+    char *end;
+    long long id = 0;
+    if (*s >= '1' && *s <= '9' && strlen(s) <= 18)
+        id = strtoll(s, &end, 10);
+    if (id <= 0 || *end != '\0') {
+        json_decref(body);
+        return no_claim(ctx);
+    }
+    const char *note = json_string_value(json_object_get(body, "note"));
+    struct rma_actor_info who = api_staff_actor(ctx);
+    struct makeup_claim_row c;
+    bool resolved = false;
+    err = api_begin(ctx);
+    if (err == RMA_OK)
+        err = db_makeup_claim(&ctx->app->db, id, true, &c);
+    if (err == RMA_ENOTFOUND) {
+        json_decref(body);
+        return no_claim(ctx);
+    }
+    if (err == RMA_OK)
+        err = db_makeup_resolve(&ctx->app->db, id, who.name, note, ctx->now,
+                                &resolved);
+    if (err == RMA_OK && !resolved) {
+        json_decref(body);
+        return http_fail(ctx->res, RMA_ECONFLICT, "nothing_to_resolve",
+                         arena_printf(ctx->arena,
+                                      "make-up payment claim %lld has no open "
+                                      "exception (it is %s)",
+                                      id, makeup_status_name(c.status)),
+                         NULL);
+    }
+    if (err == RMA_OK) {
+        json_t *d =
+            json_pack("{s:I, s:s, s:s}", "claim_id", (json_int_t)id, "outcome",
+                      makeup_status_name(c.status), "note", note);
+        char *text = json_dumps(d, JSON_COMPACT);
+        json_decref(d);
+        err = db_rma_audit(&ctx->app->db, c.rma_id, &who,
+                           "makeup_payment_resolved", text, ctx->now);
+        free(text);
+    }
+    json_decref(body);
+    if (err == RMA_OK)
+        err = api_commit(ctx);
+    if (err != RMA_OK)
+        return err;
+    char *json;
+    err = db_makeup_claim_json(&ctx->app->db, id, true, ctx->arena, &json);
+    if (err == RMA_OK && json == NULL)
+        err = RMA_EINTERNAL;
+    return err == RMA_OK ? api_json_text(ctx, json) : err;
+}

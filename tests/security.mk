@@ -1,0 +1,6 @@
+## tests/security.mk - the attack surface in one place (SPEC §12).
+check_PROGRAMS += tests/e2e/test_security
+tests_e2e_test_security_SOURCES = tests/e2e/test_security.c tests/harness.c \
+	tests/harness.h
+tests_e2e_test_security_CFLAGS = $(TEST_CFLAGS)
+tests_e2e_test_security_LDADD = $(TEST_LDADD)
