@@ -34,7 +34,9 @@ stack_as_pg() {
 
 stack_free_port() {
     for _ in $(seq 1 50); do
-        p=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
+        # Below the kernel's ephemeral range (32768-60999), so that the
+        # port is not taken by an outgoing connection meanwhile.
+        p=$(( (RANDOM * 32768 + RANDOM) % 12000 + 20000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             printf '%s\n' "$p"; return
         fi
@@ -145,7 +147,7 @@ stack_fcgi_start() {
         --workers "${STACK_WORKERS:-4}" --socket-mode 0660 \
         >>"$RUN/log/rma-fcgi.log" 2>&1 &
     echo $! > "$RUN/rma-fcgi.pid"
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         [ -S "$RUN/rma.sock" ] && return 0
         kill -0 "$(cat "$RUN/rma-fcgi.pid")" 2>/dev/null \
             || stack_die "rma-fcgi exited: see $RUN/log/rma-fcgi.log"
@@ -180,7 +182,7 @@ stack_nginx_start() {
     nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
     "$nginx_bin" -e "$RUN/nginx/error.log" -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" \
         || stack_die "nginx did not start: see $RUN/nginx/error.log"
-    for _ in $(seq 1 50); do
+    for _ in $(seq 1 300); do
         (exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT") 2>/dev/null && return 0
         sleep 0.1
     done
@@ -209,7 +211,8 @@ stack_sim_start() {
         --ca-out "$RUN/paypal-sim-ca.pem" \
         ${STACK_SIM_OPTS:-} >>"$RUN/log/paypal-sim.log" 2>&1 &
     echo $! > "$RUN/paypal-sim.pid"
-    for _ in $(seq 1 100); do
+    # A loaded machine (CI, sanitizers) can take its time: 30 s at most.
+    for _ in $(seq 1 300); do
         (exec 3<>"/dev/tcp/127.0.0.1/$SIM_PORT") 2>/dev/null && return 0
         sleep 0.1
     done

@@ -308,17 +308,18 @@ static const struct field decision_spec[] = {
 enum rma_err
 api_rma_quote_decision(struct api_ctx *ctx)
 {
+    /* Another customer's case is 404 whatever the body. */
+    struct rma_ref r;
+    enum rma_err err = api_customer_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
     json_t *body;
-    enum rma_err err = api_body(ctx, FIELDS(decision_spec), &body);
+    err = api_body(ctx, FIELDS(decision_spec), &body);
     if (err != RMA_OK)
         return err;
     bool approve = strcmp(json_string_value(json_object_get(body, "decision")),
                           "approve") == 0;
     json_decref(body);
-    struct rma_ref r;
-    err = api_customer_case(ctx, &r);
-    if (err != RMA_OK)
-        return err;
     int to = rma_state_next(r.status, EV_QUOTE_DECIDED, r.kind, ACTOR_CUSTOMER);
     if (to < 0)
         return invalid_state(ctx, &r, "deciding on a quote");

@@ -221,6 +221,25 @@ db_rollback(struct db *db)
         (void)simple(db, "ROLLBACK");
 }
 
+/* Savepoints inside a transaction: one piece of a batch can fail alone. */
+enum rma_err
+db_savepoint(struct db *db)
+{
+    return simple(db, "SAVEPOINT piece");
+}
+
+enum rma_err
+db_release(struct db *db)
+{
+    return simple(db, "RELEASE SAVEPOINT piece");
+}
+
+enum rma_err
+db_rollback_to(struct db *db)
+{
+    return simple(db, "ROLLBACK TO SAVEPOINT piece");
+}
+
 /* ------------------------------------------------------------------ */
 /* Health */
 

@@ -99,6 +99,21 @@ static const struct db_stmt stmts[] = {
      " AND f.created_at < $2::timestamptz"
      " ORDER BY f.created_at, f.id",
      2},
+    /* makeup-payments: the customers' claims with their reconciliation
+     * outcome, by submission time. */
+    {"export_makeup_payments",
+     "DECLARE export_rows NO SCROLL CURSOR FOR"
+     " SELECT m.submitted_at, m.id, r.number, m.reason, m.currency,"
+     " m.amount_due_minor, m.transaction_id, m.status, m.match_method,"
+     " m.paid_minor,"
+     " CASE WHEN m.status = 'overpaid' THEN m.paid_minor - m.amount_due_minor"
+     " END,"
+     " m.reconciled_at, m.resolved_at, m.resolved_by, m.resolution"
+     " FROM makeup_claim m JOIN rma r ON r.id = m.rma_id"
+     " WHERE m.submitted_at >= $1::timestamptz"
+     " AND m.submitted_at < $2::timestamptz"
+     " ORDER BY m.submitted_at, m.id",
+     2},
     /* rmas: the case summary, by creation time. */
     {"export_rmas",
      "DECLARE export_rows NO SCROLL CURSOR FOR"
@@ -132,7 +147,7 @@ static const char *const declare_stmt[EXPORT_KINDS] = {
     [EXPORT_LEDGER] = "export_ledger",
     [EXPORT_HOLDS] = "export_holds",
     [EXPORT_CAPTURES_REFUNDS] = "export_captures_refunds",
-    [EXPORT_MAKEUP_PAYMENTS] = NULL,
+    [EXPORT_MAKEUP_PAYMENTS] = "export_makeup_payments",
     [EXPORT_EXCEPTIONS] = "export_exceptions",
     [EXPORT_RMAS] = "export_rmas",
 };

@@ -10,6 +10,7 @@
 #include "rma/hold_job.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,46 +117,131 @@ count(struct hold_job_summary *s, enum hold_op op, enum hold_outcome o)
         s->pending++;
 }
 
+/* One round of work: the holds leased, their work, their PayPal batch. */
+struct round {
+    int64_t *leased;
+    struct hold_work *w;
+    int n;
+    struct hold_batch b;
+};
+
+struct call {
+    struct paypal_client *pc;
+    struct hold_batch *b;
+    size_t concurrency;
+};
+
+static void *
+call_thread(void *arg)
+{
+    struct call *c = arg;
+    hold_batch_call(c->pc, c->b, c->concurrency);
+    return NULL;
+}
+
+static void
+release(struct hold_env *env, struct round *r)
+{
+    for (int i = 0; i < r->n; i++)
+        db_hold_lock(env->db, r->leased[i], false, NULL);
+    r->n = 0;
+}
+
+/* Leases due holds round after round.  The PayPal calls of a round run in
+ * a second thread (which touches neither the database nor env) while this
+ * one settles the previous round and prepares the next, so the calls and
+ * the database work overlap and C calls stay in flight. */
 static enum rma_err
 step(struct hold_env *env, enum hold_op op, const struct hold_job_options *o,
      struct hold_job_summary *s)
 {
-    int batch = o->concurrency > 0 ? o->concurrency : 16;
+    /* Each round leases several holds per call slot: paypal_batch keeps C
+     * calls in flight through the round, and the database work of a round
+     * (one commit for the intents, one for the outcomes) is shared. */
+    int c = o->concurrency > 0 ? o->concurrency : 16;
+    int size = c * 4 < 256 ? c * 4 : 256;
     struct tried tried = {0};
-    int64_t *leased = calloc((size_t)batch, sizeof(*leased));
-    struct hold_work *w = calloc((size_t)batch, sizeof(*w));
-    enum rma_err err = leased && w ? RMA_OK : RMA_EINTERNAL;
-    while (err == RMA_OK && tried.n < TRIED_MAX) {
-        int n = 0, seen = 0;
-        err = lease(env, op, &tried, batch, leased, &n, &seen);
-        if (err != RMA_OK || seen == 0)
-            break;
-        if (o->dry_run) {
-            for (int i = 0; i < n; i++) {
+    struct round rounds[2];
+    memset(rounds, 0, sizeof(rounds));
+    enum rma_err err = RMA_OK;
+    for (int k = 0; k < 2; k++) {
+        rounds[k].leased = calloc((size_t)size, sizeof(int64_t));
+        rounds[k].w = calloc((size_t)size, sizeof(struct hold_work));
+        if (rounds[k].leased == NULL || rounds[k].w == NULL)
+            err = RMA_EINTERNAL;
+    }
+    pthread_t thread;
+    struct call call = {.pc = env->pc, .concurrency = (size_t)c};
+    struct round *inflight = NULL;
+    bool done = err != RMA_OK;
+    int cur = 0;
+    for (;;) {
+        struct round *next = &rounds[cur];
+        int seen = 0;
+        next->n = 0;
+        if (!done && tried.n < TRIED_MAX) {
+            err = lease(env, op, &tried, size, next->leased, &next->n, &seen);
+            done = err != RMA_OK || seen == 0;
+        } else {
+            done = true;
+        }
+        bool run = !done && next->n > 0;
+        if (run && o->dry_run) {
+            for (int i = 0; i < next->n; i++) {
                 fprintf(o->out, "would %s hold %lld\n", hold_op_name(op),
-                        (long long)leased[i]);
+                        (long long)next->leased[i]);
                 s->would[op]++;
             }
-        } else if (n > 0) {
-            memset(w, 0, (size_t)n * sizeof(*w));
-            for (int i = 0; i < n; i++) {
-                w[i].hold_id = leased[i];
-                w[i].op = op;
-            }
-            err = hold_run(env, w, (size_t)n, (size_t)batch);
-            for (int i = 0; i < n; i++)
-                count(s, op, w[i].outcome);
+            release(env, next);
+            run = false;
         }
-        for (int i = 0; i < n; i++)
-            db_hold_lock(env->db, leased[i], false, NULL);
+        if (run) {
+            memset(next->w, 0, (size_t)next->n * sizeof(*next->w));
+            for (int i = 0; i < next->n; i++) {
+                next->w[i].hold_id = next->leased[i];
+                next->w[i].op = op;
+            }
+            err = hold_batch_prepare(env, next->w, (size_t)next->n, &next->b);
+            run = err == RMA_OK;
+        }
+        struct round *prev = inflight, *now = NULL;
+        inflight = NULL;
+        if (prev != NULL)
+            pthread_join(thread, NULL);
+        if (run) {
+            call.b = &next->b;
+            if (pthread_create(&thread, NULL, call_thread, &call) == 0) {
+                inflight = next;
+            } else { /* no thread: call here, settle at once */
+                call_thread(&call);
+                now = next;
+            }
+        } else if (next->n > 0) {
+            release(env, next);
+        }
+        struct round *settle[] = {prev, now};
+        for (int k = 0; k < 2; k++) {
+            if (settle[k] == NULL)
+                continue;
+            hold_batch_settle(env, &settle[k]->b);
+            for (int i = 0; i < settle[k]->n; i++)
+                count(s, op, settle[k]->w[i].outcome);
+            hold_batch_free(&settle[k]->b);
+            release(env, settle[k]);
+        }
         if (o->progress != NULL) {
             fprintf(o->progress, "\r\033[Kholds: %s %zu", hold_op_name(op),
                     tried.n);
             fflush(o->progress);
         }
+        if (done && inflight == NULL)
+            break;
+        cur ^= 1;
     }
-    free(leased);
-    free(w);
+    for (int k = 0; k < 2; k++) {
+        free(rounds[k].leased);
+        free(rounds[k].w);
+    }
     tried_free(&tried);
     return err;
 }

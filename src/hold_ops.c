@@ -557,33 +557,38 @@ void_refusal_means(const struct paypal_result *res)
     return -1;
 }
 
+/* Settles w inside the caller's transaction, under its own savepoint: the
+ * intent's outcome, then (when PayPal answered) the hold's new state with
+ * everything that follows.  A failure rolls back this piece only. */
 static void
 settle(struct hold_env *env, struct hold_work *w)
 {
     struct paypal_batch_item *it = &w->item;
     enum paypal_intent_status st = paypal_intent_status_for(it->err);
     const char *pid = st == PAYPAL_INTENT_SUCCEEDED ? result_id(w) : NULL;
-    enum rma_err err =
-        paypal_intent_finish(env->db, w->intent.request_id, st, it->result.body,
-                             pid && pid[0] ? pid : NULL, &it->result);
-    if (err != RMA_OK && err != RMA_ECONFLICT) {
-        w->outcome = HOLD_ERROR;
-        return;
-    }
-    if (st == PAYPAL_INTENT_UNKNOWN || st == PAYPAL_INTENT_PENDING) {
-        w->outcome = HOLD_PENDING;
-        return;
-    }
     bool ok = st == PAYPAL_INTENT_SUCCEEDED;
-    err = db_begin(env->db);
+    enum rma_err err = db_savepoint(env->db);
+    if (err == RMA_OK) {
+        err = paypal_intent_finish(env->db, w->intent.request_id, st,
+                                   it->result.body, pid && pid[0] ? pid : NULL,
+                                   &it->result);
+        if (err == RMA_ECONFLICT) /* already final: its outcome stands */
+            err = RMA_OK;
+    }
+    if (err == RMA_OK &&
+        (st == PAYPAL_INTENT_UNKNOWN || st == PAYPAL_INTENT_PENDING)) {
+        err = db_release(env->db);
+        w->outcome = err == RMA_OK ? HOLD_PENDING : HOLD_ERROR;
+        return;
+    }
     /* Re-read under the row lock: the state this work was prepared for
      * must still hold (another runner, a webhook or staff may have won). */
     struct hold now;
     if (err == RMA_OK)
         err = db_hold_by_id(env->db, w->hold_id, true, &now);
     if (err == RMA_OK && now.status != w->h.status) {
-        db_rollback(env->db);
-        w->outcome = HOLD_SKIPPED;
+        err = db_release(env->db);
+        w->outcome = err == RMA_OK ? HOLD_SKIPPED : HOLD_ERROR;
         return;
     }
     if (err == RMA_OK) {
@@ -621,10 +626,11 @@ settle(struct hold_env *env, struct hold_work *w)
             break;
         }
     }
-    if (err == RMA_OK)
-        err = db_commit(env->db);
-    else
-        db_rollback(env->db);
+    if (err == RMA_OK) {
+        err = db_release(env->db);
+    } else if (db_rollback_to(env->db) == RMA_OK) {
+        (void)db_release(env->db);
+    }
     if (err != RMA_OK) {
         log_event(LOG_ERROR, "hold_settle_failed", "{s:I, s:s, s:s}", "hold_id",
                   (json_int_t)w->hold_id, "op", hold_op_name(w->op), "error",
@@ -639,40 +645,97 @@ settle(struct hold_env *env, struct hold_work *w)
               w->intent.request_id);
 }
 
+void
+hold_batch_free(struct hold_batch *b)
+{
+    free(b->items);
+    free(b->index);
+    memset(b, 0, sizeof(*b));
+}
+
+enum rma_err
+hold_batch_prepare(struct hold_env *env, struct hold_work *w, size_t n,
+                   struct hold_batch *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->w = w;
+    b->items = calloc(n ? n : 1, sizeof(*b->items));
+    b->index = calloc(n ? n : 1, sizeof(*b->index));
+    if (b->items == NULL || b->index == NULL) {
+        hold_batch_free(b);
+        return RMA_EINTERNAL;
+    }
+    /* The intents of the whole batch are committed together, before any
+     * call: one commit (one WAL flush) for the batch, not one per hold. */
+    enum rma_err err = db_begin(env->db);
+    for (size_t i = 0; err == RMA_OK && i < n; i++) {
+        err = db_savepoint(env->db);
+        if (err != RMA_OK)
+            break;
+        prepare(env, &w[i]);
+        if (w[i].outcome == HOLD_ERROR)
+            err = db_rollback_to(env->db);
+        if (err == RMA_OK)
+            err = db_release(env->db);
+        if (w[i].ready) {
+            b->items[b->m] = w[i].item;
+            b->index[b->m++] = i;
+        }
+    }
+    err = err == RMA_OK ? db_commit(env->db) : err;
+    if (err != RMA_OK) {
+        db_rollback(env->db);
+        for (size_t i = 0; i < n; i++)
+            w[i].outcome = HOLD_ERROR;
+        b->m = 0;
+    }
+    return RMA_OK;
+}
+
+void
+hold_batch_call(struct paypal_client *pc, struct hold_batch *b,
+                size_t concurrency)
+{
+    b->err = b->m > 0 ? paypal_batch(pc, b->items, b->m,
+                                     concurrency ? concurrency : 1)
+                      : RMA_OK;
+}
+
+void
+hold_batch_settle(struct hold_env *env, struct hold_batch *b)
+{
+    /* Every outcome of the batch in one transaction, a savepoint each. */
+    enum rma_err err = b->err;
+    enum rma_err tx = b->m > 0 && err == RMA_OK ? db_begin(env->db) : RMA_OK;
+    for (size_t k = 0; k < b->m; k++) {
+        struct hold_work *x = &b->w[b->index[k]];
+        x->item = b->items[k];
+        if (err == RMA_OK && tx == RMA_OK)
+            settle(env, x);
+        else
+            x->outcome = HOLD_PENDING;
+        paypal_result_free(&x->item.result);
+    }
+    if (b->m > 0 && err == RMA_OK && tx == RMA_OK &&
+        db_commit(env->db) != RMA_OK) {
+        db_rollback(env->db);
+        for (size_t k = 0; k < b->m; k++)
+            b->w[b->index[k]].outcome = HOLD_ERROR; /* replayed next run */
+    }
+}
+
 enum rma_err
 hold_run(struct hold_env *env, struct hold_work *w, size_t n,
          size_t concurrency)
 {
     if (env->pc == NULL)
         return RMA_EUPSTREAM;
-    struct paypal_batch_item *items = calloc(n ? n : 1, sizeof(*items));
-    size_t *index = calloc(n ? n : 1, sizeof(*index));
-    if (items == NULL || index == NULL) {
-        free(items);
-        free(index);
-        return RMA_EINTERNAL;
-    }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        prepare(env, &w[i]);
-        if (w[i].ready) {
-            items[m] = w[i].item;
-            index[m++] = i;
-        }
-    }
-    enum rma_err err = RMA_OK;
-    if (m > 0)
-        err = paypal_batch(env->pc, items, m, concurrency ? concurrency : 1);
-    for (size_t k = 0; k < m; k++) {
-        struct hold_work *x = &w[index[k]];
-        x->item = items[k];
-        if (err == RMA_OK)
-            settle(env, x);
-        else
-            x->outcome = HOLD_PENDING;
-        paypal_result_free(&x->item.result);
-    }
-    free(items);
-    free(index);
+    struct hold_batch b;
+    enum rma_err err = hold_batch_prepare(env, w, n, &b);
+    if (err != RMA_OK)
+        return err;
+    hold_batch_call(env->pc, &b, concurrency);
+    hold_batch_settle(env, &b);
+    hold_batch_free(&b);
     return RMA_OK;
 }

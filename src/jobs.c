@@ -174,7 +174,8 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
                 "%d (%d refused), captured %d (%d declined), reminded %d; "
                 "make-up payments matched %d, underpaid %d, overpaid %d, "
                 "unmatched %d, duplicate %d, still pending %d; "
-                "RMAs expired %d; mail %d sent; housekeeping %ld rows; %d pending retry; "
+                "RMAs expired %d; mail %d sent; housekeeping %ld rows; %d "
+                "pending retry; "
                 "%.2f s\n",
                 now, h->done[HOLD_OP_VOID], h->done[HOLD_OP_REFUND],
                 h->done[HOLD_OP_REAUTHORIZE], h->refused[HOLD_OP_REAUTHORIZE],
@@ -182,6 +183,6 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
                 h->reminders, m->settled[MAKEUP_MATCHED],
                 m->settled[MAKEUP_UNDERPAID], m->settled[MAKEUP_OVERPAID],
                 m->settled[MAKEUP_UNMATCHED], m->settled[MAKEUP_DUPLICATE],
-                m->settled[MAKEUP_PENDING], s->rmas_expired, s->mail_sent, s->housekeeping_rows,
-                s->failures, seconds);
+                m->settled[MAKEUP_PENDING], s->rmas_expired, s->mail_sent,
+                s->housekeeping_rows, s->failures, seconds);
 }

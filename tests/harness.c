@@ -192,11 +192,14 @@ harness_create_case(const char *token, const char *email, const char *kind,
         "value", "129.99", "kind", kind, "problem",
         "The camera does not power on.", "devices", "model", "CAM-4K-OUT",
         "serial_number", "SN-E2E-0001");
-    if (strcmp(kind, "refund") == 0)
+    if (strcmp(kind, "refund") == 0) {
         json_object_set_new(
             doc, "refund_amount",
             json_pack("{s:s, s:s}", "currency_code", "USD", "value", "129.99"));
-    else
+        /* A full refund past the 30-day window is an override (policy.h). */
+        json_object_set_new(doc, "refund_override_reason",
+                            json_string("Full refund for the test."));
+    } else
         json_object_set_new(
             doc, "replacement_value",
             json_pack("{s:s, s:s}", "currency_code", "USD", "value", "129.99"));

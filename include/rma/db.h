@@ -36,5 +36,10 @@ void db_close(struct db *db);
 enum rma_err db_begin(struct db *db);
 enum rma_err db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* One savepoint ("piece") inside a transaction: taken, released, or rolled
+ * back to, so that one piece of a batch fails without the others. */
+enum rma_err db_savepoint(struct db *db);
+enum rma_err db_release(struct db *db);
+enum rma_err db_rollback_to(struct db *db);
 
 #endif

@@ -201,7 +201,10 @@ export async function createCase(email, kind, extra = {}) {
     problem: extra.problem || 'The camera does not power on.',
     devices: [{ model: 'CAM-4K-OUT', serial_number: 'SN-BRW-' + randomBytes(2).toString('hex').toUpperCase() }],
   };
-  if (kind === 'refund') doc.refund_amount = { currency_code: 'USD', value };
+  if (kind === 'refund') {
+    doc.refund_amount = { currency_code: 'USD', value };
+    doc.refund_override_reason = 'full refund agreed by the test';
+  }
   else doc.replacement_value = { currency_code: 'USD', value };
   if (extra.makeup) {
     doc.makeup_due = { currency_code: 'USD', value: extra.makeup };

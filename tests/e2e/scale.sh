@@ -40,7 +40,7 @@ grep -q "rma2.sock" "$conf" && ok "nginx's upstream has both pools" \
 email="scale-$$-$RANDOM@example.com"
 agent=$(rmactl token create --role agent --name "scale-$$-$RANDOM" 2>/dev/null | tail -n 1)
 number=$(curl -sS -H "Authorization: Bearer $agent" -H 'Content-Type: application/json' \
-    --data "{\"customer\":{\"email\":\"$email\",\"name\":\"Scale\"},\"order\":{\"order_number\":\"SO-SCALE-$$\",\"sales_channel\":\"web\",\"shipping_country\":\"US\",\"currency\":\"USD\",\"purchase_date\":\"2026-06-01\",\"items\":[{\"model\":\"CAM-4K-OUT\",\"quantity\":1,\"unit_price\":{\"currency_code\":\"USD\",\"value\":\"129.99\"}}]},\"kind\":\"refund\",\"problem\":\"Scale.\",\"devices\":[{\"model\":\"CAM-4K-OUT\",\"serial_number\":\"SN-SCALE-1\"}],\"refund_amount\":{\"currency_code\":\"USD\",\"value\":\"129.99\"}}" \
+    --data "{\"customer\":{\"email\":\"$email\",\"name\":\"Scale\"},\"order\":{\"order_number\":\"SO-SCALE-$$\",\"sales_channel\":\"web\",\"shipping_country\":\"US\",\"currency\":\"USD\",\"purchase_date\":\"2026-06-01\",\"items\":[{\"model\":\"CAM-4K-OUT\",\"quantity\":1,\"unit_price\":{\"currency_code\":\"USD\",\"value\":\"129.99\"}}]},\"kind\":\"refund\",\"problem\":\"Scale.\",\"devices\":[{\"model\":\"CAM-4K-OUT\",\"serial_number\":\"SN-SCALE-1\"}],\"refund_amount\":{\"currency_code\":\"USD\",\"value\":\"129.99\"},\"refund_override_reason\":\"full refund agreed by the test\"}" \
     "$base/api/v1/staff/rmas" | sed -n 's/.*"number": *"\([^"]*\)".*/\1/p')
 curl -sS -o /dev/null -X POST -H "Authorization: Bearer $agent" "$base/api/v1/staff/rmas/$number/submit"
 curl -sS -o /dev/null -X POST -H 'Content-Type: application/json' -H 'X-Requested-With: rma-portal' \

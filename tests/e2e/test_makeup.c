@@ -292,9 +292,10 @@ upload(struct world *w, const struct buyer *b, const char *kind)
     return id;
 }
 
-/* A refund case of the customer email (NULL: a new one) with a make-up
- * payment of due USD (shipping fee), shown to the customer; agreed
- * (awaiting the return) unless !agree. */
+/* A repair case (in warranty: no refund or quote policy involved) of the
+ * customer email (NULL: a new one) with a make-up payment of due USD (the
+ * shipping fee), shown to the customer; agreed (awaiting the return) unless
+ * !agree. */
 static struct buyer
 buyer_of(struct world *w, const char *email, const char *due, bool agree)
 {
@@ -304,17 +305,15 @@ buyer_of(struct world *w, const char *email, const char *due, bool agree)
     snprintf(order, sizeof(order), "SO-MU-%d-%ld", (int)getpid(), unique());
     json_t *doc = json_pack(
         "{s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:i, "
-        "s:{s:s, s:s}}]}, s:s, s:s, s:[{s:s, s:s}], s:{s:s, s:s}, "
-        "s:{s:s, s:s}, s:s}",
+        "s:{s:s, s:s}}]}, s:s, s:s, s:[{s:s, s:s}], s:{s:s, s:s}, s:s}",
         "customer", "email", b.email, "name", "Mona Makeup", "order",
         "order_number", order, "sales_channel", "web", "shipping_country", "US",
         "currency", "USD", "purchase_date", "2026-06-01", "items", "model",
         "CAM-4K-OUT", "quantity", 1, "unit_price", "currency_code", "USD",
-        "value", "129.99", "kind", "refund", "problem",
+        "value", "129.99", "kind", "repair", "problem",
         "The camera does not power on.", "devices", "model", "CAM-4K-OUT",
-        "serial_number", "SN-MU-0001", "refund_amount", "currency_code", "USD",
-        "value", "129.99", "makeup_due", "currency_code", "USD", "value", due,
-        "makeup_reason", "shipping_fee");
+        "serial_number", "SN-MU-0001", "makeup_due", "currency_code", "USD",
+        "value", due, "makeup_reason", "shipping_fee");
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     struct http_result r =

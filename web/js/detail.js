@@ -578,7 +578,7 @@ class Page {
     const errorEl = h('p', { class: 'form-error' });
     const txn = h('input', {
       id: 'makeup-transaction', name: 'transaction_id', type: 'text', required: true,
-      maxlength: 32, pattern: '[A-Za-z0-9]{8,32}', autocomplete: 'off', spellcheck: 'false',
+      maxlength: 17, pattern: '[A-Za-z0-9]{17}', autocomplete: 'off', spellcheck: 'false',
     });
     const shot = h('input', { id: 'makeup-receipt', name: 'payment_receipt_id', type: 'file', accept: ACCEPT });
     const progress = h('ul', { class: 'progress-list', 'aria-label': 'Uploads' });
@@ -605,7 +605,7 @@ class Page {
       clearMessages();
       markField(form, null);
       const id = txn.value.trim();
-      if (!/^[A-Za-z0-9]{8,32}$/.test(id)) {
+      if (!/^[A-Za-z0-9]{17}$/.test(id)) {
         txn.setAttribute('aria-invalid', 'true');
         showError('The transaction ID has 8 to 32 letters and digits.', errorEl);
         txn.focus();
