@@ -17,8 +17,18 @@ conf="$top_srcdir/tests/conformance"
 [ -x "$sim" ] || die "$sim is not built"
 [ -x "$client" ] || die "$client is not built"
 
+# ajv goes beside package.json, or into the build tree (with a copy of the
+# validator, which resolves its modules from where it lies) when the source
+# tree is read-only (make distcheck).
+if [ ! -w "$conf" ]; then
+    mkdir -p "$top_builddir/tests/conformance"
+    cp "$conf/package.json" "$conf/package-lock.json" "$conf/validate.mjs" \
+        "$top_builddir/tests/conformance/"
+    conf="$top_builddir/tests/conformance"
+fi
 if [ ! -d "$conf/node_modules/ajv" ] || [ ! -d "$conf/node_modules/ajv-formats" ]; then
-    (cd "$conf" && npm install --no-audit --no-fund) || die "npm install failed in $conf"
+    (cd "$conf" && npm ci --no-audit --no-fund --loglevel=error) \
+        || die "npm ci failed in $conf"
 fi
 
 work=$(mktemp -d /tmp/rma-conformance.XXXXXX)
@@ -52,7 +62,11 @@ fi
 [ -s "$record" ] || die "nothing was recorded"
 
 echo "== conformance: $(wc -l <"$record") exchanges against the OpenAPI documents"
-node "$conf/validate.mjs" "$record" "$top_srcdir/../shared/paypal/openapi"
+# PayPal's documents sit beside the repository (../shared); a build from a
+# tarball (make distcheck) names them with PAYPAL_OPENAPI_DIR.
+openapi=${PAYPAL_OPENAPI_DIR:-$top_srcdir/../shared/paypal/openapi}
+[ -d "$openapi" ] || die "PayPal's OpenAPI documents are not at $openapi (set PAYPAL_OPENAPI_DIR)"
+node "$conf/validate.mjs" "$record" "$openapi"
 rc=$?
 [ "$rc" = 0 ] || keep=1
 exit "$rc"
