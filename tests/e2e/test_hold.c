@@ -918,3 +918,53 @@ Test(hold, approval_whose_return_was_lost_is_authorized_by_the_job)
     free(number);
     world_free(&w);
 }
+
+Test(hold, serial_mismatch_on_receipt_blocks_the_release_until_a_supervisor)
+{
+    struct world w;
+    world_init(&w);
+    char *number = held_case(&w, true);
+    at(&w, w.t0 + 5 * DAY);
+    struct http_result r = receipt(&w, number, "SN-NOT-THIS-ONE");
+    cr_assert_eq(r.status, 200, "the receipt is recorded: %s", r.body);
+    harness_http_free(&r);
+    char *st = case_status(number);
+    cr_assert_str_eq(st, "received");
+    free(st);
+    char *hs = hold_field(number, "status");
+    cr_assert_str_eq(hs, "authorized", "no automatic release");
+    free(hs);
+    long flagged = sql_long(
+        "SELECT count(*) FROM finance_exception x JOIN rma r ON r.id = "
+        "x.rma_id WHERE x.kind = 'serial_mismatch' AND r.number = '%s'",
+        number);
+    cr_assert_eq(flagged, 1, "flagged for finance and the supervisor");
+    long matched = sql_long("SELECT count(*) FROM return_receipt t JOIN rma r "
+                            "ON r.id = t.rma_id WHERE r.number = '%s' AND NOT "
+                            "t.serial_match",
+                            number);
+    cr_assert_eq(matched, 1, "the receipt records the mismatch");
+    /* The job does not release it either. */
+    char *summary;
+    cr_assert_eq(run_jobs(w.t0 + 5 * DAY + 600, &summary), 0, "%s", summary);
+    free(summary);
+    hs = hold_field(number, "status");
+    cr_assert_str_eq(hs, "authorized");
+    free(hs);
+    /* The supervisor decides: release. */
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/waive-hold", number);
+    r = staff(&w, w.supervisor, "POST", path,
+              "{\"reason\":\"the kit's box S/N, checked by hand\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    hs = hold_field(number, "status");
+    cr_assert_str_eq(hs, "voided");
+    free(hs);
+    st = case_status(number);
+    cr_assert_str_eq(st, "completed");
+    free(st);
+    cr_assert_eq(memo_balance(number), 0);
+    free(number);
+    world_free(&w);
+}
