@@ -3,11 +3,14 @@
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rma/buf.h"
@@ -272,4 +275,40 @@ harness_login(const char *email)
     harness_http_free(&r);
     cookie[strcspn(cookie, ";")] = '\0';
     return strdup(cookie);
+}
+
+void
+harness_sim_lock(void)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/hold-tests.lock",
+             harness_env("RMA_TEST_RUN"));
+    int fd = open(path, O_CREAT | O_RDWR, 0600);
+    cr_assert(fd >= 0, "open %s", path);
+    cr_assert_eq(flock(fd, LOCK_EX), 0); /* held until the test exits */
+}
+
+json_t *
+harness_sim(const char *method, const char *path, const char *body)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd),
+             "curl -sS -X %s -H 'Content-Type: application/json' "
+             "--data '%s' '%s%s'",
+             method, body ? body : "", harness_env("RMA_TEST_SIM_URL"), path);
+    char *out;
+    int rc = harness_run(cmd, &out);
+    cr_assert_eq(rc, 0, "%s -> %d: %s", cmd, rc, out);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "sim %s %s: %s", method, path, out);
+    free(out);
+    return j;
+}
+
+void
+harness_iso(time_t t, char out[32])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

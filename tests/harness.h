@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct http_result {
     long status;
@@ -49,5 +50,15 @@ char *harness_create_case(const char *token, const char *email,
 char *harness_mailed_code(const char *email);
 /* Signs email in; returns "rma_session=..." for a Cookie header. */
 char *harness_login(const char *email);
+
+/* Tests that change the simulator's clock or rules share one lock: the
+ * caller holds it until its process exits (Criterion runs each test in a
+ * process of its own). */
+void harness_sim_lock(void);
+/* A control call to the stack's paypal-sim (/sim/...); its JSON answer
+ * (owned), the test fails if there is none. */
+json_t *harness_sim(const char *method, const char *path, const char *body);
+/* t as ISO 8601 UTC ("2026-11-23T10:00:00Z"). */
+void harness_iso(time_t t, char out[32]);
 
 #endif

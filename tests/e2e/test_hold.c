@@ -18,25 +18,6 @@
 
 #define DAY (24L * 3600)
 
-static void
-serialize(void)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/hold-tests.lock",
-             harness_env("RMA_TEST_RUN"));
-    int fd = open(path, O_CREAT | O_RDWR, 0600);
-    cr_assert(fd >= 0);
-    cr_assert_eq(flock(fd, LOCK_EX), 0); /* held until the test exits */
-}
-
-static void
-iso(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Runs a command made from fmt; returns its stdout (owned), asserting
  * success unless allow_fail. */
 static char *
@@ -54,33 +35,17 @@ run(bool allow_fail, const char *fmt, ...)
     return out;
 }
 
-/* A control call to the simulator; returns its JSON answer. */
-static json_t *
-sim(const char *method, const char *path, const char *body)
-{
-    char *out =
-        run(false,
-            "curl -sS -X %s -H 'Content-Type: application/json' "
-            "%s%s%s%s%s '%s%s'",
-            method, body ? "--data '" : "", body ? body : "", body ? "'" : "",
-            "", "", harness_env("RMA_TEST_SIM_URL"), path);
-    json_t *j = json_loads(out, 0, NULL);
-    cr_assert_not_null(j, "sim %s %s: %s", method, path, out);
-    free(out);
-    return j;
-}
-
 static void
 sim_ok(const char *method, const char *path, const char *body)
 {
-    json_decref(sim(method, path, body));
+    json_decref(harness_sim(method, path, body));
 }
 
 static void
 set_sim_clock(time_t t)
 {
     char now[32], body[64];
-    iso(t, now);
+    harness_iso(t, now);
     snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
     sim_ok("POST", "/sim/clock", body);
 }
@@ -115,7 +80,7 @@ static int
 run_jobs(time_t t, char **summary)
 {
     char now[32];
-    iso(t, now);
+    harness_iso(t, now);
     char cmd[512];
     snprintf(cmd, sizeof(cmd), "rmactl run-jobs --now %s 2>&1", now);
     char *out;
@@ -147,7 +112,7 @@ static void
 at(struct world *w, time_t t)
 {
     char now[32];
-    iso(t, now);
+    harness_iso(t, now);
     snprintf(w->now_header, sizeof(w->now_header), "X-Rma-Test-Now: %s", now);
     set_sim_clock(t);
 }
@@ -194,7 +159,7 @@ sim_defaults(void)
 static void
 world_init(struct world *w)
 {
-    serialize();
+    harness_sim_lock();
     sim_defaults();
     memset(w, 0, sizeof(*w));
     /* Start a little ahead of real time, as a fresh day. */
@@ -350,7 +315,7 @@ memo_balance(const char *number)
 static long
 sim_count(const char *kind, const char *authorization_id)
 {
-    json_t *state = sim("GET", "/sim/state", NULL);
+    json_t *state = harness_sim("GET", "/sim/state", NULL);
     json_t *coll = json_object_get(state, kind);
     long n = 0;
     const char *key;
@@ -375,7 +340,7 @@ Test(hold, on_time_return_releases_the_hold)
     /* Regression: the simulator's event for the authorization was never
      * queued (a json_pack format with one key too many). */
     char *created = hold_field(number, "authorization_id");
-    json_t *state = sim("GET", "/sim/state", NULL);
+    json_t *state = harness_sim("GET", "/sim/state", NULL);
     json_t *hooks = json_object_get(state, "webhooks");
     bool queued = false;
     size_t i;
@@ -647,14 +612,14 @@ Test(hold, supervisor_actions_are_bounded_and_audited)
     char body[256], when[32];
     /* Past the authorization's validity (29 days, a day kept for the
      * capture): refused. */
-    iso(w.t0 + 28 * DAY + 60, when);
+    harness_iso(w.t0 + 28 * DAY + 60, when);
     snprintf(body, sizeof(body), "{\"deadline\":\"%s\",\"reason\":\"abroad\"}",
              when);
     struct http_result r = staff(&w, w.supervisor, "POST", path, body);
     cr_assert_eq(r.status, 422, "%s", r.body);
     harness_http_free(&r);
     /* An agent may not. */
-    iso(w.t0 + 27 * DAY, when);
+    harness_iso(w.t0 + 27 * DAY, when);
     snprintf(body, sizeof(body), "{\"deadline\":\"%s\",\"reason\":\"abroad\"}",
              when);
     r = staff(&w, w.agent, "POST", path, body);
@@ -735,7 +700,7 @@ assert_captured_once(struct world *w, int n)
                      "hold h JOIN rma r ON r.id = h.rma_id JOIN customer c "
                      "ON c.id = r.customer_id WHERE c.email = '%s'",
                      w->email);
-    json_t *state = sim("GET", "/sim/state", NULL);
+    json_t *state = harness_sim("GET", "/sim/state", NULL);
     json_t *caps = json_object_get(state, "captures");
     json_t *per_auth = json_object();
     const char *key;
@@ -786,7 +751,7 @@ Test(hold, two_runners_capture_each_of_200_holds_exactly_once, .timeout = 600)
     at(&w, after);
     sim_ok("POST", "/sim/latency", "{\"ms\":20}");
     char now[32], cmd[512];
-    iso(after, now);
+    harness_iso(after, now);
     snprintf(cmd, sizeof(cmd),
              "(rmactl run-jobs --now %s --concurrency 8 & "
              "rmactl run-jobs --now %s --concurrency 8 & wait) 2>&1",
@@ -812,7 +777,7 @@ Test(hold, job_killed_at_random_moments_loses_and_duplicates_nothing,
     /* Slow PayPal calls widen the window in which a kill lands mid-call. */
     sim_ok("POST", "/sim/latency", "{\"ms\":60}");
     char now[32], cmd[512];
-    iso(after, now);
+    harness_iso(after, now);
     for (int i = 0; i < 25; i++) {
         int ms = 20 + (int)(arc4random_uniform(400));
         snprintf(cmd, sizeof(cmd),
@@ -861,7 +826,7 @@ Test(hold, job_converges_through_paypal_faults_at_30_percent, .timeout = 600)
     sim_ok("POST", "/sim/faults",
            "{\"kind\":\"timeout\",\"rate\":0.04,\"path_prefix\":\"/v2/\"}");
     char now[32], cmd[512];
-    iso(after, now);
+    harness_iso(after, now);
     snprintf(cmd, sizeof(cmd),
              "RMA_PAYPAL_TIMEOUT_MS=1500 RMA_PAYPAL_MAX_ATTEMPTS=2 "
              "rmactl run-jobs --now %s --concurrency 8 2>&1",

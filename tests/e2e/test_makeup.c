@@ -26,25 +26,6 @@
 
 #define HOUR 3600L
 
-static void
-serialize(void)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/hold-tests.lock",
-             harness_env("RMA_TEST_RUN"));
-    int fd = open(path, O_CREAT | O_RDWR, 0600);
-    cr_assert(fd >= 0);
-    cr_assert_eq(flock(fd, LOCK_EX), 0); /* held until the test exits */
-}
-
-static void
-iso(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static char *
 run(bool allow_fail, const char *fmt, ...)
 {
@@ -60,32 +41,17 @@ run(bool allow_fail, const char *fmt, ...)
     return out;
 }
 
-/* A call to the simulator; returns its JSON answer. */
-static json_t *
-sim(const char *method, const char *path, const char *body)
-{
-    char *out =
-        run(false,
-            "curl -sS -X %s -H 'Content-Type: application/json' "
-            "--data '%s' '%s%s'",
-            method, body ? body : "", harness_env("RMA_TEST_SIM_URL"), path);
-    json_t *j = json_loads(out, 0, NULL);
-    cr_assert_not_null(j, "sim %s %s: %s", method, path, out);
-    free(out);
-    return j;
-}
-
 static void
 sim_ok(const char *method, const char *path, const char *body)
 {
-    json_decref(sim(method, path, body));
+    json_decref(harness_sim(method, path, body));
 }
 
 static void
 set_sim_clock(time_t t)
 {
     char now[32], body[64];
-    iso(t, now);
+    harness_iso(t, now);
     snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
     sim_ok("POST", "/sim/clock", body);
 }
@@ -133,7 +99,7 @@ static char *
 run_jobs(time_t t)
 {
     char now[32];
-    iso(t, now);
+    harness_iso(t, now);
     return run(false, "rmactl run-jobs --now %s 2>&1", now);
 }
 
@@ -179,7 +145,7 @@ static void
 at(struct world *w, time_t t)
 {
     char now[32];
-    iso(t, now);
+    harness_iso(t, now);
     snprintf(w->now_header, sizeof(w->now_header), "X-Rma-Test-Now: %s", now);
     set_sim_clock(t);
 }
@@ -187,9 +153,9 @@ at(struct world *w, time_t t)
 static void
 world_init(struct world *w)
 {
-    serialize();
+    harness_sim_lock();
     memset(w, 0, sizeof(*w));
-    json_t *cfg = sim("POST", "/sim/config", "{}");
+    json_t *cfg = harness_sim("POST", "/sim/config", "{}");
     w->latency = (long)json_integer_value(
         json_object_get(json_object_get(cfg, "config"), "search_latency_"
                                                         "seconds"));
@@ -363,12 +329,12 @@ static struct paid
 pay(const char *value, const char *payer_email, time_t t)
 {
     char body[512], when[32];
-    iso(t, when);
+    harness_iso(t, when);
     snprintf(body, sizeof(body),
              "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"%s\"},"
              "\"payer_email\":\"%s\",\"time\":\"%s\"}",
              value, payer_email, when);
-    json_t *j = sim("POST", "/sim/payments", body);
+    json_t *j = harness_sim("POST", "/sim/payments", body);
     struct paid p;
     snprintf(p.seller, sizeof(p.seller), "%s",
              json_string_value(json_object_get(j, "seller_transaction_id")));
@@ -716,7 +682,7 @@ Test(makeup, a_payment_never_found_is_unmatched_after_72_hours)
                      "JOIN rma r ON r.id = m.rma_id WHERE r.number = '%s'",
                      b.number);
     char want[32];
-    iso(end, want);
+    harness_iso(end, want);
     cr_assert_str_eq(next, want, "the last look is at the window's end");
     free(next);
     at(&w, end);
@@ -979,7 +945,7 @@ checkout_capture(const char *value)
 static json_t *
 delivery_of(const char *event_type, const char *id)
 {
-    json_t *state = sim("GET", "/sim/state", NULL);
+    json_t *state = harness_sim("GET", "/sim/state", NULL);
     json_t *found = NULL;
     size_t i;
     json_t *e;

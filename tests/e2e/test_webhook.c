@@ -13,18 +13,6 @@
 
 #include "../harness.h"
 
-/* Shares the simulator's clock with test_hold: one at a time. */
-static void
-serialize(void)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/hold-tests.lock",
-             harness_env("RMA_TEST_RUN"));
-    int fd = open(path, O_CREAT | O_RDWR, 0600);
-    cr_assert(fd >= 0);
-    cr_assert_eq(flock(fd, LOCK_EX), 0);
-}
-
 static char *
 run(const char *fmt, ...)
 {
@@ -36,19 +24,6 @@ run(const char *fmt, ...)
     char *out;
     harness_run(cmd, &out);
     return out;
-}
-
-static json_t *
-sim(const char *method, const char *path, const char *body)
-{
-    char *out =
-        run("curl -sS -X %s -H 'Content-Type: application/json' "
-            "--data '%s' '%s%s'",
-            method, body ? body : "", harness_env("RMA_TEST_SIM_URL"), path);
-    json_t *j = json_loads(out, 0, NULL);
-    cr_assert_not_null(j, "sim %s %s: %s", method, path, out);
-    free(out);
-    return j;
 }
 
 /* A PayPal API call to the simulator as the service's client. */
@@ -88,7 +63,7 @@ make_events(const char *tag)
     json_decref(o);
     char path[128];
     snprintf(path, sizeof(path), "/sim/orders/%s/approve", order);
-    json_decref(sim("POST", path, "{}"));
+    json_decref(harness_sim("POST", path, "{}"));
     snprintf(rid, sizeof(rid), "wh-%s-%d-a", tag, (int)getpid());
     snprintf(path, sizeof(path), "/v2/checkout/orders/%s/authorize", order);
     json_decref(paypal(path, "{}", rid));
@@ -99,8 +74,8 @@ make_events(const char *tag)
 static json_t *
 delivery(const char *needle)
 {
-    json_decref(sim("POST", "/sim/webhooks/flush", "{}"));
-    json_t *state = sim("GET", "/sim/state", NULL);
+    json_decref(harness_sim("POST", "/sim/webhooks/flush", "{}"));
+    json_t *state = harness_sim("GET", "/sim/state", NULL);
     json_t *found = NULL;
     size_t i;
     json_t *e;
@@ -164,7 +139,7 @@ rows_for(const char *event_id)
 
 Test(webhook, a_signed_event_is_taken_once_and_replays_change_nothing)
 {
-    serialize();
+    harness_sim_lock();
     char *order = make_events("once");
     json_t *rec = delivery(order);
     cr_assert_eq(json_integer_value(json_object_get(rec, "last_http_status")),
@@ -181,7 +156,7 @@ Test(webhook, a_signed_event_is_taken_once_and_replays_change_nothing)
 
 Test(webhook, forgeries_are_refused_and_leave_no_trace)
 {
-    serialize();
+    harness_sim_lock();
     char *order = make_events("forged");
     json_t *rec = delivery(order);
     const char *body = json_string_value(json_object_get(rec, "body"));
@@ -222,7 +197,7 @@ Test(webhook, forgeries_are_refused_and_leave_no_trace)
 
 Test(webhook, a_stale_signed_event_is_refused)
 {
-    serialize();
+    harness_sim_lock();
     /* The simulator signs with its clock: an hour ago. */
     char now[32], body[64];
     time_t t = time(NULL) - 3600;
@@ -230,14 +205,14 @@ Test(webhook, a_stale_signed_event_is_refused)
     gmtime_r(&t, &tm);
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
     snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
-    json_decref(sim("POST", "/sim/clock", body));
+    json_decref(harness_sim("POST", "/sim/clock", body));
     char *order = make_events("stale");
     json_t *rec = delivery(order);
     t = time(NULL);
     gmtime_r(&t, &tm);
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
     snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
-    json_decref(sim("POST", "/sim/clock", body));
+    json_decref(harness_sim("POST", "/sim/clock", body));
     cr_assert_eq(json_integer_value(json_object_get(rec, "last_http_status")),
                  401, "an hour-old transmission is refused");
     const char *id = json_string_value(json_object_get(rec, "event_id"));
