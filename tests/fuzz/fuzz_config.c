@@ -35,6 +35,12 @@ write_file(const char *name, const char *dir, size_t n, char fill)
     FUZZ_ASSERT(rename(tmp, p) == 0);
 }
 
+static void
+remove_input(void)
+{
+    (void)unlink(path);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -61,6 +67,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     int fd = mkstemp(path);
     FUZZ_ASSERT(fd >= 0);
     close(fd);
+    atexit(remove_input);
     return 0;
 }
 
