@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,4 +312,34 @@ harness_iso(time_t t, char out[32])
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+char *
+harness_runf(bool allow_fail, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    char *out;
+    int rc = harness_run(cmd, &out);
+    if (!allow_fail)
+        cr_assert_eq(rc, 0, "%s -> %d: %s", cmd, rc, out);
+    return out;
+}
+
+void
+harness_sim_ok(const char *method, const char *path, const char *body)
+{
+    json_decref(harness_sim(method, path, body));
+}
+
+void
+harness_sim_clock(time_t t)
+{
+    char now[32], body[64];
+    harness_iso(t, now);
+    snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
+    harness_sim_ok("POST", "/sim/clock", body);
 }

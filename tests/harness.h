@@ -61,4 +61,12 @@ json_t *harness_sim(const char *method, const char *path, const char *body);
 /* t as ISO 8601 UTC ("2026-11-23T10:00:00Z"). */
 void harness_iso(time_t t, char out[32]);
 
+/* Runs the command made from fmt; its stdout (owned), asserting success
+ * unless allow_fail. */
+char *harness_runf(bool allow_fail, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* harness_sim without the answer; the simulator's clock set to t. */
+void harness_sim_ok(const char *method, const char *path, const char *body);
+void harness_sim_clock(time_t t);
+
 #endif

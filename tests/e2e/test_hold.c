@@ -18,38 +18,6 @@
 
 #define DAY (24L * 3600)
 
-/* Runs a command made from fmt; returns its stdout (owned), asserting
- * success unless allow_fail. */
-static char *
-run(bool allow_fail, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    char *out;
-    int rc = harness_run(cmd, &out);
-    if (!allow_fail)
-        cr_assert_eq(rc, 0, "%s -> %d: %s", cmd, rc, out);
-    return out;
-}
-
-static void
-sim_ok(const char *method, const char *path, const char *body)
-{
-    json_decref(harness_sim(method, path, body));
-}
-
-static void
-set_sim_clock(time_t t)
-{
-    char now[32], body[64];
-    harness_iso(t, now);
-    snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
-    sim_ok("POST", "/sim/clock", body);
-}
-
 /* A single value from the database (as the admin). */
 static char *
 sql(const char *fmt, ...)
@@ -59,9 +27,9 @@ sql(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(q, sizeof(q), fmt, ap);
     va_end(ap);
-    char *out =
-        run(false, "%s '%s' -XAtq -c \"%s\"", harness_env("RMA_TEST_PSQL"),
-            harness_env("RMA_TEST_ADMIN_URL"), q);
+    char *out = harness_runf(false, "%s '%s' -XAtq -c \"%s\"",
+                             harness_env("RMA_TEST_PSQL"),
+                             harness_env("RMA_TEST_ADMIN_URL"), q);
     out[strcspn(out, "\n")] = '\0';
     return out;
 }
@@ -114,7 +82,7 @@ at(struct world *w, time_t t)
     char now[32];
     harness_iso(t, now);
     snprintf(w->now_header, sizeof(w->now_header), "X-Rma-Test-Now: %s", now);
-    set_sim_clock(t);
+    harness_sim_clock(t);
 }
 
 static struct http_result
@@ -149,11 +117,11 @@ str(const struct http_result *r, const char *key)
 static void
 sim_defaults(void)
 {
-    sim_ok("DELETE", "/sim/faults", NULL);
-    sim_ok("POST", "/sim/latency", "{\"ms\":0}");
-    sim_ok("POST", "/sim/mock-responses", "{\"next\":0}");
-    sim_ok("POST", "/sim/config",
-           "{\"decline_after_honor\":false,\"reauth_limit\":1}");
+    harness_sim_ok("DELETE", "/sim/faults", NULL);
+    harness_sim_ok("POST", "/sim/latency", "{\"ms\":0}");
+    harness_sim_ok("POST", "/sim/mock-responses", "{\"next\":0}");
+    harness_sim_ok("POST", "/sim/config",
+                   "{\"decline_after_honor\":false,\"reauth_limit\":1}");
 }
 
 static void
@@ -175,7 +143,7 @@ static void
 world_free(struct world *w)
 {
     sim_defaults();
-    set_sim_clock(time(NULL));
+    harness_sim_clock(time(NULL));
     free(w->agent);
     free(w->warehouse);
     free(w->supervisor);
@@ -223,7 +191,7 @@ held_case(struct world *w, bool ship)
 
     char sp[256];
     snprintf(sp, sizeof(sp), "/sim/orders/%s/approve", order);
-    sim_ok("POST", sp, "{}");
+    harness_sim_ok("POST", sp, "{}");
     snprintf(path, sizeof(path), "/api/v1/paypal/return?token=%s&PayerID=X1",
              order);
     r = customer(w, "GET", path, NULL);
@@ -476,7 +444,7 @@ Test(hold, reauthorization_then_capture_uses_the_new_authorization)
     world_init(&w);
     /* Captures outside an honor period are declined: only the
      * reauthorization makes the capture after the deadline succeed. */
-    sim_ok("POST", "/sim/config", "{\"decline_after_honor\":true}");
+    harness_sim_ok("POST", "/sim/config", "{\"decline_after_honor\":true}");
     char *number = held_case(&w, true);
     time_t day23 = w.t0 + 23 * DAY + 60;
     at(&w, day23);
@@ -506,7 +474,7 @@ Test(hold, refused_reauthorization_still_captures_the_original)
 {
     struct world w;
     world_init(&w);
-    sim_ok("POST", "/sim/config", "{\"reauth_limit\":0}");
+    harness_sim_ok("POST", "/sim/config", "{\"reauth_limit\":0}");
     char *number = held_case(&w, true);
     char *auth = hold_field(number, "authorization_id");
     time_t day23 = w.t0 + 23 * DAY + 60;
@@ -535,9 +503,10 @@ Test(hold, declined_capture_is_retried_then_fails_with_an_exception)
     struct world w;
     world_init(&w);
     char *number = held_case(&w, true);
-    sim_ok("POST", "/sim/mock-responses",
-           "{\"issue\":\"INSTRUMENT_DECLINED\",\"path_suffix\":\"/capture\","
-           "\"next\":3}");
+    harness_sim_ok(
+        "POST", "/sim/mock-responses",
+        "{\"issue\":\"INSTRUMENT_DECLINED\",\"path_suffix\":\"/capture\","
+        "\"next\":3}");
     time_t t = w.t0 + 25 * DAY + 3600;
     char *summary;
     for (int attempt = 1; attempt <= 3; attempt++) {
@@ -573,7 +542,7 @@ Test(hold, receipt_while_paypal_is_down_is_released_by_the_next_run)
     struct world w;
     world_init(&w);
     char *number = held_case(&w, true);
-    sim_ok("POST", "/sim/faults", "{\"kind\":\"503\",\"rate\":1.0}");
+    harness_sim_ok("POST", "/sim/faults", "{\"kind\":\"503\",\"rate\":1.0}");
     at(&w, w.t0 + 5 * DAY);
     char *serial = serial_of(number);
     struct http_result r = receipt(&w, number, serial);
@@ -585,7 +554,7 @@ Test(hold, receipt_while_paypal_is_down_is_released_by_the_next_run)
     char *hs = hold_field(number, "status");
     cr_assert_str_eq(hs, "authorized", "PayPal did not answer");
     free(hs);
-    sim_ok("DELETE", "/sim/faults", NULL);
+    harness_sim_ok("DELETE", "/sim/faults", NULL);
     char *summary;
     cr_assert_eq(run_jobs(w.t0 + 5 * DAY + 600, &summary), 0, "%s", summary);
     free(summary);
@@ -749,7 +718,7 @@ Test(hold, two_runners_capture_each_of_200_holds_exactly_once, .timeout = 600)
         free(held_case(&w, true));
     time_t after = w.t0 + 25 * DAY + 3600;
     at(&w, after);
-    sim_ok("POST", "/sim/latency", "{\"ms\":20}");
+    harness_sim_ok("POST", "/sim/latency", "{\"ms\":20}");
     char now[32], cmd[512];
     harness_iso(after, now);
     snprintf(cmd, sizeof(cmd),
@@ -759,7 +728,7 @@ Test(hold, two_runners_capture_each_of_200_holds_exactly_once, .timeout = 600)
     char *out;
     cr_assert_eq(harness_run(cmd, &out), 0, "%s", out);
     free(out);
-    sim_ok("POST", "/sim/latency", "{\"ms\":0}");
+    harness_sim_ok("POST", "/sim/latency", "{\"ms\":0}");
     assert_captured_once(&w, n);
     world_free(&w);
 }
@@ -775,7 +744,7 @@ Test(hold, job_killed_at_random_moments_loses_and_duplicates_nothing,
     time_t after = w.t0 + 25 * DAY + 3600;
     at(&w, after);
     /* Slow PayPal calls widen the window in which a kill lands mid-call. */
-    sim_ok("POST", "/sim/latency", "{\"ms\":60}");
+    harness_sim_ok("POST", "/sim/latency", "{\"ms\":60}");
     char now[32], cmd[512];
     harness_iso(after, now);
     for (int i = 0; i < 25; i++) {
@@ -788,7 +757,7 @@ Test(hold, job_killed_at_random_moments_loses_and_duplicates_nothing,
         harness_run(cmd, &out);
         free(out);
     }
-    sim_ok("POST", "/sim/latency", "{\"ms\":0}");
+    harness_sim_ok("POST", "/sim/latency", "{\"ms\":0}");
     char *out;
     snprintf(cmd, sizeof(cmd), "rmactl run-jobs --now %s 2>&1", now);
     cr_assert_eq(harness_run(cmd, &out), 0, "%s", out);
@@ -814,17 +783,19 @@ Test(hold, job_converges_through_paypal_faults_at_30_percent, .timeout = 600)
     at(&w, after);
     /* 30% of PayPal calls fail: errors, rate limits, connections dropped
      * before or after PayPal did the work, calls that never answer. */
-    sim_ok("POST", "/sim/faults",
-           "{\"kind\":\"503\",\"rate\":0.08,\"path_prefix\":\"/v2/\"}");
-    sim_ok("POST", "/sim/faults",
-           "{\"kind\":\"429\",\"rate\":0.06,\"path_prefix\":\"/v2/\"}");
-    sim_ok("POST", "/sim/faults",
-           "{\"kind\":\"drop\",\"rate\":0.06,\"path_prefix\":\"/v2/\"}");
-    sim_ok("POST", "/sim/faults",
-           "{\"kind\":\"500_after_effect\",\"rate\":0.06,"
-           "\"path_prefix\":\"/v2/\"}");
-    sim_ok("POST", "/sim/faults",
-           "{\"kind\":\"timeout\",\"rate\":0.04,\"path_prefix\":\"/v2/\"}");
+    harness_sim_ok("POST", "/sim/faults",
+                   "{\"kind\":\"503\",\"rate\":0.08,\"path_prefix\":\"/v2/\"}");
+    harness_sim_ok("POST", "/sim/faults",
+                   "{\"kind\":\"429\",\"rate\":0.06,\"path_prefix\":\"/v2/\"}");
+    harness_sim_ok(
+        "POST", "/sim/faults",
+        "{\"kind\":\"drop\",\"rate\":0.06,\"path_prefix\":\"/v2/\"}");
+    harness_sim_ok("POST", "/sim/faults",
+                   "{\"kind\":\"500_after_effect\",\"rate\":0.06,"
+                   "\"path_prefix\":\"/v2/\"}");
+    harness_sim_ok(
+        "POST", "/sim/faults",
+        "{\"kind\":\"timeout\",\"rate\":0.04,\"path_prefix\":\"/v2/\"}");
     char now[32], cmd[512];
     harness_iso(after, now);
     snprintf(cmd, sizeof(cmd),
@@ -843,7 +814,7 @@ Test(hold, job_converges_through_paypal_faults_at_30_percent, .timeout = 600)
                         "WHERE c.email = '%s' AND h.status = 'authorized'",
                         w.email);
     }
-    sim_ok("DELETE", "/sim/faults", NULL);
+    harness_sim_ok("DELETE", "/sim/faults", NULL);
     cr_assert_eq(left, 0, "converged after %d runs", runs);
     assert_captured_once(&w, n);
     world_free(&w);
@@ -869,7 +840,7 @@ Test(hold, approval_whose_return_was_lost_is_authorized_by_the_job)
     char sp[256];
     snprintf(sp, sizeof(sp), "/sim/orders/%s/approve", str(&r, "order_id"));
     harness_http_free(&r);
-    sim_ok("POST", sp, "{}");
+    harness_sim_ok("POST", sp, "{}");
     /* The buyer never comes back to us. */
     char *summary;
     cr_assert_eq(run_jobs(w.t0 + 600, &summary), 0, "%s", summary);

@@ -26,42 +26,12 @@
 
 #define HOUR 3600L
 
-static char *
-run(bool allow_fail, const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    char *out;
-    int rc = harness_run(cmd, &out);
-    if (!allow_fail)
-        cr_assert_eq(rc, 0, "%s -> %d: %s", cmd, rc, out);
-    return out;
-}
-
-static void
-sim_ok(const char *method, const char *path, const char *body)
-{
-    json_decref(harness_sim(method, path, body));
-}
-
-static void
-set_sim_clock(time_t t)
-{
-    char now[32], body[64];
-    harness_iso(t, now);
-    snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
-    sim_ok("POST", "/sim/clock", body);
-}
-
 static void
 search_latency(long seconds)
 {
     char body[64];
     snprintf(body, sizeof(body), "{\"search_latency_seconds\":%ld}", seconds);
-    sim_ok("POST", "/sim/config", body);
+    harness_sim_ok("POST", "/sim/config", body);
 }
 
 /* A single value from the database, as the admin. */
@@ -73,9 +43,9 @@ sql(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(q, sizeof(q), fmt, ap);
     va_end(ap);
-    char *out =
-        run(false, "%s '%s' -XAtq -c \"%s\"", harness_env("RMA_TEST_PSQL"),
-            harness_env("RMA_TEST_ADMIN_URL"), q);
+    char *out = harness_runf(false, "%s '%s' -XAtq -c \"%s\"",
+                             harness_env("RMA_TEST_PSQL"),
+                             harness_env("RMA_TEST_ADMIN_URL"), q);
     out[strcspn(out, "\n")] = '\0';
     return out;
 }
@@ -100,7 +70,7 @@ run_jobs(time_t t)
 {
     char now[32];
     harness_iso(t, now);
-    return run(false, "rmactl run-jobs --now %s 2>&1", now);
+    return harness_runf(false, "rmactl run-jobs --now %s 2>&1", now);
 }
 
 /* A number not used before by this process (order numbers, request ids). */
@@ -147,7 +117,7 @@ at(struct world *w, time_t t)
     char now[32];
     harness_iso(t, now);
     snprintf(w->now_header, sizeof(w->now_header), "X-Rma-Test-Now: %s", now);
-    set_sim_clock(t);
+    harness_sim_clock(t);
 }
 
 static void
@@ -174,7 +144,7 @@ static void
 world_free(struct world *w)
 {
     search_latency(w->latency);
-    set_sim_clock(time(NULL));
+    harness_sim_clock(time(NULL));
     free(w->agent);
     free(w->finance);
 }
@@ -882,19 +852,21 @@ Test(makeup, claims_are_checked_before_anything_is_recorded)
 static json_t *
 paypal(const char *path, const char *body, const char *request_id)
 {
-    char *tok = run(false,
-                    "curl -sS -u rma-demo-client:sim-secret -d "
-                    "grant_type=client_credentials '%s/v1/oauth2/token'",
-                    harness_env("RMA_TEST_SIM_URL"));
+    char *tok =
+        harness_runf(false,
+                     "curl -sS -u rma-demo-client:sim-secret -d "
+                     "grant_type=client_credentials '%s/v1/oauth2/token'",
+                     harness_env("RMA_TEST_SIM_URL"));
     json_t *t = json_loads(tok, 0, NULL);
     free(tok);
-    char *out = run(false,
-                    "curl -sS -X POST -H 'Authorization: Bearer %s' -H "
-                    "'Content-Type: application/json' -H 'Prefer: "
-                    "return=representation' -H 'PayPal-Request-Id: %s' "
-                    "--data '%s' '%s%s'",
-                    json_string_value(json_object_get(t, "access_token")),
-                    request_id, body, harness_env("RMA_TEST_SIM_URL"), path);
+    char *out =
+        harness_runf(false,
+                     "curl -sS -X POST -H 'Authorization: Bearer %s' -H "
+                     "'Content-Type: application/json' -H 'Prefer: "
+                     "return=representation' -H 'PayPal-Request-Id: %s' "
+                     "--data '%s' '%s%s'",
+                     json_string_value(json_object_get(t, "access_token")),
+                     request_id, body, harness_env("RMA_TEST_SIM_URL"), path);
     json_decref(t);
     json_t *j = json_loads(out, 0, NULL);
     cr_assert_not_null(j, "%s: %s", path, out);
@@ -917,7 +889,7 @@ checkout_capture(const char *value)
     char *order = strdup(json_string_value(json_object_get(o, "id")));
     json_decref(o);
     snprintf(path, sizeof(path), "/sim/orders/%s/approve", order);
-    sim_ok("POST", path, "{}");
+    harness_sim_ok("POST", path, "{}");
     snprintf(rid, sizeof(rid), "mu-%d-%ld-a", (int)getpid(), unique());
     snprintf(path, sizeof(path), "/v2/checkout/orders/%s/authorize", order);
     json_t *a = paypal(path, "{}", rid);
@@ -975,7 +947,7 @@ Test(makeup, a_capture_webhook_settles_the_pending_claim_naming_it)
     /* PayPal's clock an hour ahead: its deliveries are refused as
      * future-dated until it is set right, so the event waits for the
      * claim; and its reports do not show the capture yet. */
-    set_sim_clock(now + HOUR);
+    harness_sim_clock(now + HOUR);
     char *capture = checkout_capture("12.34");
     char *status = claim(&w, &b, capture);
     cr_assert_str_eq(status, "pending");
@@ -984,10 +956,10 @@ Test(makeup, a_capture_webhook_settles_the_pending_claim_naming_it)
     cr_assert_str_neq(json_string_value(json_object_get(rec, "status")),
                       "delivered", "refused while the clocks disagree");
     json_decref(rec);
-    set_sim_clock(time(NULL));
+    harness_sim_clock(time(NULL));
     /* The delivery thread may be retrying it meanwhile: wait for it. */
     for (int i = 0; i < 50; i++) {
-        sim_ok("POST", "/sim/webhooks/flush", "{}");
+        harness_sim_ok("POST", "/sim/webhooks/flush", "{}");
         rec = delivery_of("PAYMENT.CAPTURE.COMPLETED", capture);
         if (json_integer_value(json_object_get(rec, "last_http_status")) == 200)
             break;
