@@ -191,6 +191,8 @@ sim_payments_new_authorization(json_t *order, const char *parent_id,
     copy_optional(auth, unit, "invoice_id");
     copy_optional(auth, unit, "custom_id");
     json_object_set_new(sim_authorizations(s), id, auth);
+    if (expires < s->next_expiry)
+        s->next_expiry = expires;
     json_t *resource = sim_payments_authorization_json(auth);
     char summary[160];
     snprintf(summary, sizeof(summary),

@@ -171,6 +171,8 @@ sim_state_reset(struct sim *s)
     s->state = json_pack("{s:{}, s:{}, s:{}, s:{}, s:[], s:[], s:{}, s:{}}",
                          "orders", "authorizations", "captures", "refunds",
                          "transactions", "webhooks", "idempotency", "executed");
+    s->next_expiry = 0;
+    s->webhook_scan_from = 0;
     s->clock_offset = 0;
     s->latency_ms = 0;
     s->n_faults = 0;
@@ -218,6 +220,9 @@ void
 sim_state_sweep(struct sim *s)
 {
     int64_t now = sim_now(s);
+    if (now < s->next_expiry)
+        return;
+    int64_t next = INT64_MAX;
     const char *id;
     json_t *auth;
     json_object_foreach(sim_authorizations(s), id, auth)
@@ -227,8 +232,11 @@ sim_state_sweep(struct sim *s)
                                strcmp(status, "PARTIALLY_CAPTURED") != 0))
             continue;
         int64_t expires = sim_jint(auth, "expires");
-        if (now < expires)
+        if (now < expires) {
+            if (expires < next)
+                next = expires;
             continue;
+        }
         sim_set_str(auth, "status", s->config.expiry_status);
         json_object_set_new(auth, "expired", json_true());
         sim_set_int(auth, "updated", expires);
@@ -242,6 +250,7 @@ sim_state_sweep(struct sim *s)
                           summary, resource);
         json_decref(resource);
     }
+    s->next_expiry = next;
 }
 
 void
@@ -281,6 +290,8 @@ sim_state_load(struct sim *s)
     }
     json_decref(s->state);
     s->state = json_incref(state);
+    s->next_expiry = 0;
+    s->webhook_scan_from = 0;
     s->clock_offset = sim_jint(snap, "clock_offset");
     json_t *config = json_object_get(snap, "config");
     if (config != NULL && !sim_config_apply(&s->config, config, &msg))

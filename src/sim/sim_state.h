@@ -93,7 +93,14 @@ struct sim {
     int n_faults;
     struct sim_mock mocks[SIM_MAX_MOCKS];
     int n_mocks;
-    json_t *state;  /* owned; see sim_state_reset for its members */
+    json_t *state; /* owned; see sim_state_reset for its members */
+    /* No live authorization expires before this sim time (a lower bound;
+     * 0 after a reset or load): the sweep before every request is skipped
+     * until then instead of walking every authorization. */
+    int64_t next_expiry;
+    /* Every webhook record before this index is final (delivered or
+     * failed): the delivery thread starts looking for work here. */
+    size_t webhook_scan_from;
     json_t *tokens; /* owned; access_token -> {client_id, expires} */
 };
 

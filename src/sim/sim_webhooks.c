@@ -272,13 +272,16 @@ transmit(struct sim *s, const char *body, int64_t sim_time, json_t **headers)
     return status;
 }
 
+/* The record of event_id: looked for among the open ones first (where
+ * the delivery thread's events are), then among the final ones. */
 static json_t *
 find_delivery(struct sim *s, const char *event_id)
 {
-    size_t i;
-    json_t *rec;
-    json_array_foreach(sim_webhook_list(s), i, rec)
-    {
+    json_t *list = sim_webhook_list(s);
+    size_t n = json_array_size(list);
+    size_t from = s->webhook_scan_from < n ? s->webhook_scan_from : 0;
+    for (size_t k = 0; k < n; k++) {
+        json_t *rec = json_array_get(list, (from + k) % n);
         if (strcmp(sim_jstr(rec, "event_id"), event_id) == 0)
             return rec;
     }
@@ -345,12 +348,18 @@ static bool
 next_due(struct sim *s, bool all, char *id, size_t n)
 {
     int64_t now = sim_mono_ms();
-    size_t i;
-    json_t *rec;
-    json_array_foreach(sim_webhook_list(s), i, rec)
-    {
-        if (strcmp(sim_jstr(rec, "status"), "pending") != 0 ||
-            sim_jbool(rec, "in_flight"))
+    json_t *list = sim_webhook_list(s);
+    size_t count = json_array_size(list);
+    if (s->webhook_scan_from > count)
+        s->webhook_scan_from = 0;
+    bool final_so_far = true;
+    for (size_t i = s->webhook_scan_from; i < count; i++) {
+        json_t *rec = json_array_get(list, i);
+        bool pending = strcmp(sim_jstr(rec, "status"), "pending") == 0;
+        if (final_so_far && !pending) /* never pending again */
+            s->webhook_scan_from = i + 1;
+        final_so_far = final_so_far && !pending;
+        if (!pending || sim_jbool(rec, "in_flight"))
             continue;
         if (!all && sim_jint(rec, "next_attempt_ms") > now)
             continue;
