@@ -358,6 +358,7 @@ http_client_batch(struct http_client *c, const struct http_request *reqs,
         }
         CURLMsg *m;
         int left;
+        bool freed = false;
         while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
             if (m->msg != CURLMSG_DONE)
                 continue;
@@ -371,7 +372,12 @@ http_client_batch(struct http_client *c, const struct http_request *reqs,
             size_t i = (size_t)(t - ts);
             busy[slot_of[i]] = false;
             running--;
+            freed = true;
         }
+        /* A freed handle takes the next request at once: waiting first
+         * would leave its slot empty until another transfer stirs. */
+        if (freed && next < n)
+            continue;
         if (running > 0 && still > 0 &&
             curl_multi_poll(c->multi, NULL, 0, 200, NULL) != CURLM_OK) {
             result = RMA_EINTERNAL;

@@ -46,3 +46,9 @@ EXTRA_DIST += tests/run-suite tests/check-style tests/lsan.supp \
 check-local: $(check_PROGRAMS) $(bin_PROGRAMS)
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  PG_BINDIR='$(PG_BINDIR)' bash '$(srcdir)/tests/run-suite'
+
+# The HTTP client's batch against a local libmicrohttpd server.
+check_PROGRAMS += tests/unit/test_http_client
+tests_unit_test_http_client_SOURCES = tests/unit/test_http_client.c
+tests_unit_test_http_client_CFLAGS = $(TEST_CFLAGS) $(MHD_CFLAGS)
+tests_unit_test_http_client_LDADD = $(TEST_LDADD) $(MHD_LIBS)
