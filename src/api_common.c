@@ -1,4 +1,5 @@
 /* api_common.c - small helpers every handler uses. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rma/api.h"
@@ -18,6 +19,29 @@ api_json_text(struct api_ctx *ctx, const char *json)
         return RMA_EINTERNAL;
     json_decref(ctx->res->body);
     ctx->res->body = v;
+    return RMA_OK;
+}
+
+enum rma_err
+api_json_merge_text(struct api_ctx *ctx, const char *doc)
+{
+    size_t len = strlen(doc);
+    while (len > 0 && (doc[len - 1] == '\n' || doc[len - 1] == ' '))
+        len--;
+    if (len < 2 || doc[0] != '{' || doc[len - 1] != '}')
+        return RMA_EINTERNAL;
+    char *extra = ctx->res->body != NULL && json_object_size(ctx->res->body)
+                      ? json_dumps(ctx->res->body, JSON_COMPACT)
+                      : NULL;
+    if (extra == NULL) {
+        ctx->res->json_text = arena_strndup(ctx->arena, doc, len);
+        return RMA_OK;
+    }
+    bool empty = strspn(doc + 1, " ") == len - 2; /* "{}" or "{ }" */
+    /* doc without its closing brace, a comma, extra without its opening one */
+    ctx->res->json_text = arena_printf(ctx->arena, "%.*s%s%s", (int)(len - 1),
+                                       doc, empty ? "" : ",", extra + 1);
+    free(extra);
     return RMA_OK;
 }
 

@@ -53,28 +53,14 @@ state_changed(struct api_ctx *ctx)
                      "the RMA changed meanwhile: reload it", NULL);
 }
 
-enum rma_err
-api_hold_detail(struct api_ctx *ctx, int64_t rma_id, bool staff)
+void
+api_hold_terms(struct api_ctx *ctx, const struct rma_ref *r)
 {
-    char *json;
-    enum rma_err err =
-        db_hold_json(&ctx->app->db, rma_id, staff, ctx->arena, &json);
-    if (err == RMA_OK) {
-        json_t *h = json_loads(json, 0, NULL);
-        if (h == NULL)
-            return RMA_EINTERNAL;
-        json_object_set_new(ctx->res->body, "hold", h);
-    } else if (err != RMA_ENOTFOUND) {
-        return err;
-    }
-    const char *status =
-        json_string_value(json_object_get(ctx->res->body, "status"));
-    if (status != NULL && strcmp(status, "awaiting_preauth") == 0)
+    if (r->status == ST_AWAITING_PREAUTH)
         json_object_set_new(ctx->res->body, "preauthorization",
                             json_pack("{s:s, s:s}", "terms_version",
                                       HOLD_TERMS_VERSION, "terms_text",
                                       hold_terms_text()));
-    return RMA_OK;
 }
 
 enum rma_err

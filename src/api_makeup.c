@@ -30,36 +30,17 @@ paypal_of(struct app *app)
 
 /* ---- the detail ---- */
 
-enum rma_err
-api_makeup_detail(struct api_ctx *ctx, int64_t rma_id, bool staff)
+void
+api_makeup_action(struct api_ctx *ctx, const struct rma_detail *d)
 {
-    struct makeup_case mc;
-    enum rma_err err = db_makeup_case(&ctx->app->db, rma_id, false, &mc);
-    if (err != RMA_OK)
-        return err;
-    char *json = NULL;
-    if (mc.latest_id != 0)
-        err = db_makeup_latest_json(&ctx->app->db, rma_id, staff, ctx->arena,
-                                    &json);
-    if (err != RMA_OK)
-        return err;
-    if (json != NULL) {
-        json_t *claim = json_loads(json, 0, NULL);
-        if (claim == NULL)
-            return RMA_EINTERNAL;
-        json_object_set_new(ctx->res->body, "makeup_payment", claim);
-    }
-    if (staff)
-        return RMA_OK;
-    const char *status =
-        json_string_value(json_object_get(ctx->res->body, "status"));
-    int st = rma_status_parse(status ? status : "");
+    int latest = makeup_status_parse(d->makeup_latest_status);
     json_t *actions = json_object_get(ctx->res->body, "actions");
-    if (st >= 0 && json_is_array(actions) &&
-        makeup_can_submit((enum rma_status)st, mc.due, mc.latest_id != 0,
-                          mc.latest_status) == MAKEUP_SUBMIT_OK)
+    if (json_is_array(actions) &&
+        makeup_can_submit(
+            d->ref.status, d->makeup_due, d->makeup_latest_id != 0,
+            latest < 0 ? MAKEUP_PENDING : (enum makeup_status)latest) ==
+            MAKEUP_SUBMIT_OK)
         json_array_append_new(actions, json_string("submit_makeup_payment"));
-    return RMA_OK;
 }
 
 /* ---- the customer's claim ---- */

@@ -12,23 +12,6 @@
 
 /* ---- the detail ---- */
 
-enum rma_err
-api_policy_detail(struct api_ctx *ctx, int64_t rma_id, bool staff)
-{
-    char *json;
-    enum rma_err err =
-        db_policy_json(&ctx->app->db, rma_id, staff, ctx->arena, &json);
-    if (err == RMA_ENOTFOUND) /* no device with a known line: no policy */
-        return RMA_OK;
-    if (err != RMA_OK)
-        return err;
-    json_t *p = json_loads(json, 0, NULL);
-    if (p == NULL)
-        return RMA_EINTERNAL;
-    json_object_set_new(ctx->res->body, "policy", p);
-    return RMA_OK;
-}
-
 /* ---- the refund of a new case ---- */
 
 static char *
@@ -366,7 +349,7 @@ api_rma_quote_decision(struct api_ctx *ctx)
     if (err != RMA_OK)
         return changed(ctx, err);
     r.status = (enum rma_status)to;
-    return api_customer_detail(ctx, &r);
+    return api_customer_detail(ctx, r.id);
 }
 
 /* ---- the RMA number's validity ---- */

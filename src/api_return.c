@@ -11,26 +11,15 @@
 #include "rma/returns.h"
 #include "rma/tracking.h"
 
-enum rma_err
-api_return_detail(struct api_ctx *ctx, int64_t rma_id, bool staff)
+void
+api_return_limits(struct api_ctx *ctx)
 {
-    char *text;
-    enum rma_err err =
-        db_return_json(&ctx->app->db, rma_id, staff, ctx->arena, &text);
-    if (err != RMA_OK)
-        return err;
-    json_t *doc = json_loads(text, 0, NULL);
-    if (doc == NULL)
-        return RMA_EINTERNAL;
-    json_object_update(ctx->res->body, doc);
-    json_decref(doc);
     json_object_set_new(ctx->res->body, "upload_limits",
                         json_pack("{s:I, s:i, s:[s, s, s]}", "max_bytes",
                                   (json_int_t)ATTACHMENT_MAX_BYTES,
                                   "max_per_submission",
                                   ATTACHMENT_MAX_PER_SUBMISSION, "media_types",
                                   "image/jpeg", "image/png", "image/webp"));
-    return RMA_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -195,8 +184,7 @@ api_rma_return_shipment(struct api_ctx *ctx)
                          "the RMA changed meanwhile: reload it", NULL);
     if (err != RMA_OK)
         return err;
-    err = db_rma_find_id(&ctx->app->db, r.id, &r);
-    return err == RMA_OK ? api_customer_detail(ctx, &r) : err;
+    return api_customer_detail(ctx, r.id);
 }
 
 /* ------------------------------------------------------------------ */

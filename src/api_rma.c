@@ -85,24 +85,33 @@ actions(const struct rma_ref *r)
     return a;
 }
 
-/* The detail answer: the case as JSON plus its actions. */
-static enum rma_err
-detail(struct api_ctx *ctx, const struct rma_ref *r)
+enum rma_err
+api_detail_answer(struct api_ctx *ctx, const struct rma_detail *d, bool staff)
 {
-    char *json;
+    if (d->json == NULL)
+        return RMA_ENOTFOUND;
+    if (ctx->res->body == NULL)
+        ctx->res->body = json_object();
+    api_hold_terms(ctx, &d->ref);
+    api_return_limits(ctx);
+    if (!staff) {
+        json_object_set_new(ctx->res->body, "actions", actions(&d->ref));
+        api_makeup_action(ctx, d);
+    }
+    /* The document is sent as PostgreSQL wrote it (SPEC §11: the API read
+     * is not parsed and printed again). */
+    return api_json_merge_text(ctx, d->json);
+}
+
+/* The customer's detail answer for case id, read after a change. */
+static enum rma_err
+detail(struct api_ctx *ctx, int64_t id)
+{
+    struct rma_detail d;
     enum rma_err err =
-        db_rma_json(&ctx->app->db, r->id, false, ctx->arena, &json);
-    if (err == RMA_OK)
-        err = api_json_text(ctx, json);
-    if (err != RMA_OK)
-        return err;
-    json_object_set_new(ctx->res->body, "actions", actions(r));
-    err = api_hold_detail(ctx, r->id, false);
-    if (err == RMA_OK)
-        err = api_makeup_detail(ctx, r->id, false);
-    if (err == RMA_OK)
-        err = api_policy_detail(ctx, r->id, false);
-    return err == RMA_OK ? api_return_detail(ctx, r->id, false) : err;
+        db_rma_detail(&ctx->app->db, NULL, id, ctx->customer.customer_id, false,
+                      ctx->arena, &d);
+    return err == RMA_OK ? api_detail_answer(ctx, &d, false) : err;
 }
 
 enum rma_err
@@ -112,9 +121,9 @@ api_customer_case(struct api_ctx *ctx, struct rma_ref *r)
 }
 
 enum rma_err
-api_customer_detail(struct api_ctx *ctx, const struct rma_ref *r)
+api_customer_detail(struct api_ctx *ctx, int64_t id)
 {
-    return detail(ctx, r);
+    return detail(ctx, id);
 }
 
 enum rma_err
@@ -135,11 +144,16 @@ api_rma_list(struct api_ctx *ctx)
 enum rma_err
 api_rma_get(struct api_ctx *ctx)
 {
-    struct rma_ref r;
-    enum rma_err err = own_case(ctx, &r);
-    if (err != RMA_OK)
-        return err;
-    return detail(ctx, &r);
+    /* The API read (SPEC §11): one query after the session's. */
+    struct rma_detail d;
+    enum rma_err err =
+        db_rma_detail(&ctx->app->db, ctx->req->params[0], 0,
+                      ctx->customer.customer_id, false, ctx->arena, &d);
+    if (err == RMA_ENOTFOUND ||
+        (err == RMA_OK && (d.ref.customer_id != ctx->customer.customer_id ||
+                           !rma_status_customer_visible(d.ref.status))))
+        return not_found(ctx);
+    return err == RMA_OK ? api_detail_answer(ctx, &d, false) : err;
 }
 
 enum rma_err
@@ -203,8 +217,7 @@ api_rma_agree(struct api_ctx *ctx)
                          "the RMA changed meanwhile: reload it", NULL);
     if (err != RMA_OK)
         return err;
-    err = db_rma_find_id(&ctx->app->db, r.id, &r);
-    return err == RMA_OK ? detail(ctx, &r) : err;
+    return detail(ctx, r.id);
 }
 
 static const struct field disagree_spec[] = {
@@ -255,8 +268,7 @@ api_rma_disagree(struct api_ctx *ctx)
                          "the RMA changed meanwhile: reload it", NULL);
     if (err != RMA_OK)
         return err;
-    err = db_rma_find_id(&ctx->app->db, r.id, &r);
-    return err == RMA_OK ? detail(ctx, &r) : err;
+    return detail(ctx, r.id);
 }
 
 static const char *const methods[] = {"standard", "advanced", NULL};
@@ -310,8 +322,7 @@ api_rma_method(struct api_ctx *ctx)
                          "the RMA changed meanwhile: reload it", NULL);
     if (err != RMA_OK)
         return err;
-    err = db_rma_find_id(&ctx->app->db, r.id, &r);
-    return err == RMA_OK ? detail(ctx, &r) : err;
+    return detail(ctx, r.id);
 }
 
 static const struct field address_spec[] = {
@@ -400,5 +411,5 @@ api_rma_address(struct api_ctx *ctx)
     free(address);
     if (err != RMA_OK)
         return err;
-    return detail(ctx, &r);
+    return detail(ctx, r.id);
 }

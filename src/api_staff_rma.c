@@ -233,22 +233,20 @@ check_case(struct api_ctx *ctx, json_t *doc, const char *currency,
 enum rma_err
 api_staff_detail(struct api_ctx *ctx, int64_t id, bool created)
 {
-    char *json, *events;
-    enum rma_err err = db_rma_json(&ctx->app->db, id, true, ctx->arena, &json);
+    struct rma_detail d;
+    char *events;
+    enum rma_err err =
+        db_rma_detail(&ctx->app->db, NULL, id, 0, true, ctx->arena, &d);
     if (err == RMA_OK)
         err = db_rma_events_json(&ctx->app->db, id, true, ctx->arena, &events);
-    if (err == RMA_OK)
-        err = api_json_text(ctx, json);
+    json_t *ev = err == RMA_OK ? json_loads(events, 0, NULL) : NULL;
+    if (err == RMA_OK && ev == NULL)
+        err = RMA_EINTERNAL;
     if (err != RMA_OK)
         return err;
-    json_object_set_new(ctx->res->body, "events", json_loads(events, 0, NULL));
-    err = api_hold_detail(ctx, id, true);
-    if (err == RMA_OK)
-        err = api_return_detail(ctx, id, true);
-    if (err == RMA_OK)
-        err = api_makeup_detail(ctx, id, true);
-    if (err == RMA_OK)
-        err = api_policy_detail(ctx, id, true);
+    json_decref(ctx->res->body);
+    ctx->res->body = json_pack("{s:o}", "events", ev);
+    err = api_detail_answer(ctx, &d, true);
     if (err != RMA_OK)
         return err;
     if (created)

@@ -7,7 +7,7 @@
 #include "db_internal.h"
 #include "rma/hold_ops.h"
 
-#define HOLD_COLUMNS                                                           \
+#define HOLD_SELECT                                                            \
     "SELECT h.id, h.rma_id, h.status, h.currency, h.amount_minor,"             \
     " coalesce(h.order_id, ''), coalesce(h.approve_url, ''),"                  \
     " coalesce(h.authorization_id, ''),"                                       \
@@ -24,8 +24,9 @@
     " coalesce(h.capture_minor, 0), coalesce(h.fee_minor, 0),"                 \
     " coalesce(h.refund_requested_minor, 0), coalesce(h.refund_id, ''),"       \
     " (SELECT coalesce(sum(1 << d), 0) FROM unnest(h.reminded_days) d"         \
-    "  WHERE d BETWEEN 1 AND 31)::bigint"                                      \
-    " FROM hold h"
+    "  WHERE d BETWEEN 1 AND 31)::bigint"
+#define HOLD_COUNT 27
+#define HOLD_COLUMNS HOLD_SELECT " FROM hold h"
 
 /* Due work, for the job: ids only, locked briefly so that concurrent runners
  * pick different rows; $1 now, $2 ids already tried in this run, $3 limit. */
@@ -115,37 +116,16 @@ static const struct db_stmt stmts[] = {
     {"hold_reminded",
      "UPDATE hold SET reminded_days = reminded_days || $2::integer,"
      " updated_at = $3 WHERE id = $1 AND NOT ($2::integer = ANY (reminded_days))", 3},
-    {"hold_json",
-     "SELECT jsonb_strip_nulls(jsonb_build_object("
-     " 'status', h.status,"
-     " 'amount', money_json(h.amount_minor, h.currency),"
-     " 'authorized_at', iso_utc(h.authorized_at),"
-     " 'deadline', iso_utc(h.deadline),"
-     " 'expires_at', CASE WHEN $2 THEN iso_utc(h.expires_at) END,"
-     " 'honor_until', CASE WHEN $2 THEN iso_utc(h.honor_until) END,"
-     " 'order_id', CASE WHEN $2 THEN h.order_id END,"
-     " 'authorization_id', CASE WHEN $2 THEN h.authorization_id END,"
-     " 'reauthorization_id', CASE WHEN $2 THEN h.reauthorization_id END,"
-     " 'reauthorization', CASE WHEN $2 THEN h.reauth_status END,"
-     " 'extensions', CASE WHEN $2 THEN h.extensions END,"
-     " 'release_pending', h.status = 'authorized' AND h.void_requested_at IS NOT NULL,"
-     " 'released_at', iso_utc(h.voided_at),"
-     " 'captured', CASE WHEN h.capture_minor IS NOT NULL"
-     "   THEN money_json(h.capture_minor, h.currency) END,"
-     " 'captured_at', iso_utc(h.captured_at),"
-     " 'capture_attempts', CASE WHEN $2 THEN h.capture_attempts END,"
-     " 'paypal_fee', CASE WHEN $2 AND h.fee_minor IS NOT NULL"
-     "   THEN money_json(h.fee_minor, h.currency) END,"
-     " 'refunded', CASE WHEN h.refund_minor IS NOT NULL"
-     "   THEN money_json(h.refund_minor, h.currency) END,"
-     " 'refund_pending', h.refund_requested_minor IS NOT NULL AND h.refund_id IS NULL,"
-     " 'refunded_at', iso_utc(h.refunded_at)))::text"
-     " FROM hold h WHERE h.rma_id = $1 AND h.status <> 'abandoned'"
-     " ORDER BY h.id DESC LIMIT 1", 2},
-    {"hold_case_status",
-     "SELECT r.status FROM hold h JOIN rma r ON r.id = h.rma_id WHERE h.id = $1", 1},
+    {"hold_with_case", HOLD_SELECT ", r.status FROM hold h"
+     " JOIN rma r ON r.id = h.rma_id WHERE h.id = $1", 1},
     {"hold_lock_try", "SELECT pg_try_advisory_lock(7413, ($1::bigint % 2147483647)::integer)", 1},
     {"hold_unlock", "SELECT pg_advisory_unlock(7413, ($1::bigint % 2147483647)::integer)", 1},
+    {"hold_lock_many",
+     "SELECT x FROM unnest($1::bigint[]) WITH ORDINALITY AS u (x, o)"
+     " WHERE pg_try_advisory_lock(7413, (x % 2147483647)::integer) ORDER BY o", 1},
+    {"hold_unlock_many",
+     "SELECT count(*) FILTER (WHERE pg_advisory_unlock(7413, (x % 2147483647)::integer))"
+     " FROM unnest($1::bigint[]) x", 1},
     {"hold_due_void", DUE("h.status = 'authorized'"
      " AND h.void_requested_at IS NOT NULL"), 3},
     {"hold_due_refund", DUE("h.status = 'captured'"
@@ -297,26 +277,6 @@ db_hold_by_id(struct db *db, int64_t id, bool for_update, struct hold *out)
     return find_id(db, for_update ? "hold_by_id_lock" : "hold_by_id", id, out);
 }
 
-enum rma_err
-db_hold_json(struct db *db, int64_t rma_id, bool staff, struct arena *a,
-             char **json)
-{
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)rma_id);
-    const char *params[] = {id, staff ? "true" : "false"};
-    enum rma_err err;
-    PGresult *r = db_run(db, "hold_json", 2, params, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return RMA_ENOTFOUND;
-    }
-    *json = arena_strdup(a, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return RMA_OK;
-}
-
 /* Runs an UPDATE/INSERT; RMA_ECONFLICT when it touched no row and one was
  * required. */
 static enum rma_err
@@ -358,18 +318,22 @@ db_hold_create(struct db *db, const char *const params[8], int64_t *id)
 }
 
 enum rma_err
-db_hold_case_status(struct db *db, int64_t hold_id, enum rma_status *out)
+db_hold_with_case(struct db *db, int64_t hold_id, struct hold *out,
+                  enum rma_status *status)
 {
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)hold_id);
     const char *params[] = {id};
     enum rma_err err;
-    PGresult *r = db_run(db, "hold_case_status", 1, params, &err);
+    PGresult *r = db_run(db, "hold_with_case", 1, params, &err);
     if (r == NULL)
         return err;
     err = PQntuples(r) == 1 ? RMA_OK : RMA_ENOTFOUND;
-    if (err == RMA_OK)
-        *out = (enum rma_status)rma_status_parse(PQgetvalue(r, 0, 0));
+    if (err == RMA_OK) {
+        read_hold(r, out);
+        *status =
+            (enum rma_status)rma_status_parse(PQgetvalue(r, 0, HOLD_COUNT));
+    }
     PQclear(r);
     return err;
 }
@@ -407,6 +371,52 @@ db_hold_lock(struct db *db, int64_t hold_id, bool lock, bool *got)
         *got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     PQclear(r);
     return RMA_OK;
+}
+
+/* Runs stmt with ids as its one parameter, a bigint[] ("{1,2,3}"). */
+static PGresult *
+run_ids(struct db *db, const char *stmt, const int64_t *ids, int n,
+        enum rma_err *err)
+{
+    size_t len = 3 + (size_t)n * 21, off = 1;
+    char *text = malloc(len);
+    if (text == NULL) {
+        *err = RMA_EINTERNAL;
+        return NULL;
+    }
+    text[0] = '{';
+    for (int i = 0; i < n; i++)
+        off += (size_t)snprintf(text + off, len - off, "%s%lld", i ? "," : "",
+                                (long long)ids[i]);
+    snprintf(text + off, len - off, "}");
+    const char *params[] = {text};
+    PGresult *r = db_run(db, stmt, 1, params, err);
+    free(text);
+    return r;
+}
+
+enum rma_err
+db_hold_lock_many(struct db *db, const int64_t *ids, int n, int64_t *got,
+                  int *n_got)
+{
+    *n_got = 0;
+    enum rma_err err;
+    PGresult *r = run_ids(db, "hold_lock_many", ids, n, &err);
+    if (r == NULL)
+        return err;
+    for (int i = 0; i < PQntuples(r) && i < n; i++)
+        got[(*n_got)++] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+    PQclear(r);
+    return RMA_OK;
+}
+
+enum rma_err
+db_hold_unlock_many(struct db *db, const int64_t *ids, int n)
+{
+    enum rma_err err = RMA_OK;
+    PGresult *r = n > 0 ? run_ids(db, "hold_unlock_many", ids, n, &err) : NULL;
+    PQclear(r);
+    return err;
 }
 
 enum rma_err

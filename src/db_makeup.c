@@ -75,9 +75,6 @@ static const struct db_stmt stmts[] = {
      " detail, dedupe_key, created_at, makeup_id)"
      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
      " ON CONFLICT (dedupe_key) DO NOTHING", 8},
-    {"makeup_latest_json",
-     "SELECT makeup_claim_json(id, $2)::text FROM makeup_claim"
-     " WHERE rma_id = $1 ORDER BY id DESC LIMIT 1", 2},
     {"makeup_claim_json", "SELECT makeup_claim_json($1, $2)::text", 2},
     {"makeup_list_json",
      "SELECT coalesce(jsonb_agg(makeup_claim_json(x.id, true)"
@@ -351,15 +348,6 @@ db_makeup_exception(struct db *db, const char *kind,
         kind,   num(rma, c->rma_id), c->currency, num(am, amount),
         detail, dedupe_key,          now,         num(claim, c->id)};
     return command(db, "makeup_exception", 8, params, NULL);
-}
-
-enum rma_err
-db_makeup_latest_json(struct db *db, int64_t rma_id, bool staff,
-                      struct arena *a, char **json)
-{
-    char id[24];
-    const char *params[] = {num(id, rma_id), staff ? "true" : "false"};
-    return one_text(db, "makeup_latest_json", 2, params, a, json);
 }
 
 enum rma_err

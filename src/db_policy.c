@@ -59,7 +59,6 @@ static const struct db_stmt stmts[] = {
      " updated_at = $4 WHERE id = $1 AND status = $2"
      " AND validity_extension_days + $3 <= 365",
      4},
-    {"policy_json", "SELECT rma_policy_json($1, $2)::text", 2},
     {"policy_expiry_due",
      "SELECT r.id, r.status, extract(epoch FROM r.visible_at)::bigint,"
      " p.validity_days, r.validity_extension_days"
@@ -209,25 +208,6 @@ db_policy_extend(struct db *db, int64_t rma_id, const char *status, int days,
     if (err == RMA_OK && n != 1)
         return RMA_ECONFLICT;
     return err;
-}
-
-enum rma_err
-db_policy_json(struct db *db, int64_t rma_id, bool staff, struct arena *a,
-               char **json)
-{
-    char id[24];
-    const char *params[] = {num(id, rma_id), staff ? "true" : "false"};
-    enum rma_err err;
-    PGresult *r = db_run(db, "policy_json", 2, params, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-        PQclear(r);
-        return RMA_ENOTFOUND;
-    }
-    *json = arena_strdup(a, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return RMA_OK;
 }
 
 enum rma_err

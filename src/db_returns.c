@@ -56,7 +56,6 @@ static const struct db_stmt stmts[] = {
      "INSERT INTO inspection (rma_id, outcome, notes, inspected_by,"
      " inspected_at) VALUES ($1, $2, $3, $4, $5)",
      5},
-    {"returns_json", "SELECT rma_return_json($1, $2)::text", 2},
 };
 const struct db_stmt_table db_returns_stmts = {stmts, sizeof(stmts) /
                                                           sizeof(stmts[0])};
@@ -263,23 +262,4 @@ db_inspection_insert(struct db *db, int64_t rma_id, const char *outcome,
     char id[24];
     const char *params[] = {num(id, rma_id), outcome, notes, inspected_by, now};
     return command(db, "returns_inspect", 5, params, NULL);
-}
-
-enum rma_err
-db_return_json(struct db *db, int64_t rma_id, bool staff, struct arena *a,
-               char **json)
-{
-    char id[24];
-    const char *params[] = {num(id, rma_id), staff ? "true" : "false"};
-    enum rma_err err;
-    PGresult *r = db_run(db, "returns_json", 2, params, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-        PQclear(r);
-        return RMA_ENOTFOUND;
-    }
-    *json = arena_strdup(a, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return RMA_OK;
 }

@@ -6,19 +6,38 @@
 #include "db_internal.h"
 #include "rma/rma.h"
 
-#define FIND_COLUMNS                                                           \
+/* The columns of struct rma_ref (ref_from_row), and where they come from. */
+#define REF_COLUMNS                                                            \
     "SELECT r.id, r.customer_id, r.number, r.status, r.kind, r.revision,"      \
     " r.currency, coalesce(r.refund_minor, -1),"                               \
     " coalesce(r.replacement_minor, -1), o.shipping_country, c.email,"         \
     " c.name, coalesce(r.replacement_method, ''),"                             \
     " (SELECT coalesce(sum(i.quantity * i.unit_price_minor), 0)"               \
-    "  FROM order_item i WHERE i.order_id = r.order_id)"                       \
+    "  FROM order_item i WHERE i.order_id = r.order_id)"
+#define REF_COUNT 14
+#define REF_FROM                                                               \
     " FROM rma r JOIN original_order o ON o.id = r.order_id"                   \
     " JOIN customer c ON c.id = r.customer_id"
+#define FIND_COLUMNS REF_COLUMNS REF_FROM
+
+/* struct rma_detail: what the answer's actions depend on, and the document
+ * ($2: the customer who may see it, 0 for staff; $3: staff).  Only what the
+ * actions need: this is the API read's query (SPEC §11). */
+#define DETAIL_COLUMNS                                                         \
+    "SELECT r.id, r.customer_id, r.number, r.status, r.kind,"                  \
+    " coalesce(r.replacement_method, ''), coalesce(r.makeup_due_minor, 0),"    \
+    " coalesce(l.id, 0), coalesce(l.status, ''),"                              \
+    " CASE WHEN $2::bigint = 0 OR r.customer_id = $2"                          \
+    " THEN rma_detail_json(r.id, $3)::text END FROM rma r"                     \
+    " LEFT JOIN LATERAL (SELECT id, status FROM makeup_claim"                  \
+    " WHERE rma_id = r.id ORDER BY id DESC LIMIT 1) l ON true"
+#define DETAIL_COUNT 10
 
 static const struct db_stmt stmts[] = {
     {"rma_find", FIND_COLUMNS " WHERE r.number = $1", 1},
     {"rma_find_id", FIND_COLUMNS " WHERE r.id = $1", 1},
+    {"rma_detail", DETAIL_COLUMNS " WHERE r.number = $1", 3},
+    {"rma_detail_id", DETAIL_COLUMNS " WHERE r.id = $1::bigint", 3},
     {"rma_json", "SELECT rma_json($1, $2)::text", 2},
     {"rma_list_json",
      "SELECT coalesce(jsonb_agg(jsonb_build_object("
@@ -68,16 +87,22 @@ static const struct db_stmt stmts[] = {
      " created_at) SELECT id, revision, rma_json(id, true), $2, $3"
      " FROM rma WHERE id = $1 ON CONFLICT DO NOTHING",
      3},
+    /* The move and its audit event in one statement: no event when the
+     * case was no longer in $3 (0 rows). */
     {"rma_transition",
-     "UPDATE rma SET status = $2, updated_at = $4,"
+     "WITH moved AS (UPDATE rma SET status = $2, updated_at = $4,"
      " visible_at = CASE WHEN $2 = 'pending_confirm' THEN $4"
      "  ELSE visible_at END,"
      " confirmed_at = CASE WHEN $2 = 'confirmed' THEN $4"
      "  ELSE confirmed_at END,"
      " closed_at = CASE WHEN $2 IN ('completed', 'cancelled', 'expired')"
      "  THEN $4 ELSE closed_at END"
-     " WHERE id = $1 AND status = $3",
-     4},
+     " WHERE id = $1 AND status = $3 RETURNING id)"
+     " INSERT INTO audit_event (at, rma_id, actor_kind, actor_name,"
+     " actor_role, action, from_status, to_status, on_behalf, detail)"
+     " SELECT $4, id, $5, $6, $7, $8, $3, $2, $9, coalesce($10::jsonb, '{}')"
+     " FROM moved",
+     10},
     {"rma_audit",
      "INSERT INTO audit_event (at, rma_id, actor_kind, actor_name,"
      " actor_role, action, from_status, to_status, on_behalf, detail)"
@@ -130,18 +155,9 @@ copy(char *dst, size_t n, const char *src)
     snprintf(dst, n, "%s", src ? src : "");
 }
 
-static enum rma_err
-find(struct db *db, const char *stmt, const char *param, struct rma_ref *out)
+static void
+ref_from_row(const PGresult *r, struct rma_ref *out)
 {
-    const char *params[] = {param};
-    enum rma_err err;
-    PGresult *r = db_run(db, stmt, 1, params, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) != 1 || PQnfields(r) != 14) {
-        PQclear(r);
-        return RMA_ENOTFOUND;
-    }
     memset(out, 0, sizeof(*out));
     out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     out->customer_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
@@ -159,6 +175,21 @@ find(struct db *db, const char *stmt, const char *param, struct rma_ref *out)
     copy(out->replacement_method, sizeof(out->replacement_method),
          PQgetvalue(r, 0, 12));
     out->order_total_minor = strtoll(PQgetvalue(r, 0, 13), NULL, 10);
+}
+
+static enum rma_err
+find(struct db *db, const char *stmt, const char *param, struct rma_ref *out)
+{
+    const char *params[] = {param};
+    enum rma_err err;
+    PGresult *r = db_run(db, stmt, 1, params, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) != 1 || PQnfields(r) != REF_COUNT) {
+        PQclear(r);
+        return RMA_ENOTFOUND;
+    }
+    ref_from_row(r, out);
     PQclear(r);
     return RMA_OK;
 }
@@ -218,6 +249,45 @@ db_rma_json(struct db *db, int64_t id, bool staff, struct arena *a, char **json)
     snprintf(buf, sizeof(buf), "%lld", (long long)id);
     const char *params[] = {buf, staff ? "true" : "false"};
     return one_text(db, "rma_json", 2, params, a, json);
+}
+
+enum rma_err
+db_rma_detail(struct db *db, const char *number, int64_t id, int64_t viewer,
+              bool staff, struct arena *a, struct rma_detail *out)
+{
+    if (number != NULL && !rma_number_valid(number))
+        return RMA_ENOTFOUND;
+    char key[24], who[24];
+    snprintf(key, sizeof(key), "%lld", (long long)id);
+    snprintf(who, sizeof(who), "%lld", (long long)viewer);
+    const char *params[] = {number != NULL ? number : key, who,
+                            staff ? "true" : "false"};
+    enum rma_err err;
+    PGresult *r = db_run(db, number != NULL ? "rma_detail" : "rma_detail_id", 3,
+                         params, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) != 1 || PQnfields(r) != DETAIL_COUNT) {
+        PQclear(r);
+        return RMA_ENOTFOUND;
+    }
+    memset(out, 0, sizeof(*out));
+    struct rma_ref *ref = &out->ref;
+    ref->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    ref->customer_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    copy(ref->number, sizeof(ref->number), PQgetvalue(r, 0, 2));
+    ref->status = (enum rma_status)rma_status_parse(PQgetvalue(r, 0, 3));
+    ref->kind = rma_kind_parse(PQgetvalue(r, 0, 4));
+    copy(ref->replacement_method, sizeof(ref->replacement_method),
+         PQgetvalue(r, 0, 5));
+    out->makeup_due = strtoll(PQgetvalue(r, 0, 6), NULL, 10);
+    out->makeup_latest_id = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
+    copy(out->makeup_latest_status, sizeof(out->makeup_latest_status),
+         PQgetvalue(r, 0, 8));
+    if (!PQgetisnull(r, 0, 9))
+        out->json = arena_strdup(a, PQgetvalue(r, 0, 9));
+    PQclear(r);
+    return RMA_OK;
 }
 
 enum rma_err
@@ -304,16 +374,21 @@ db_rma_transition(struct db *db, const struct rma_ref *r, enum rma_status to,
 {
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)r->id);
-    const char *params[] = {id, rma_status_name(to), rma_status_name(r->status),
-                            now};
+    const char *params[] = {id,
+                            rma_status_name(to),
+                            rma_status_name(r->status),
+                            now,
+                            actor_kind_name(who->kind),
+                            who->name,
+                            who->role,
+                            rma_event_name(ev),
+                            who->on_behalf ? "true" : "false",
+                            detail_json};
     long n = 0;
-    enum rma_err err = command(db, "rma_transition", 4, params, &n);
-    if (err != RMA_OK)
-        return err;
-    if (n != 1)
+    enum rma_err err = command(db, "rma_transition", 10, params, &n);
+    if (err == RMA_OK && n != 1)
         return RMA_ECONFLICT; /* someone else moved it first */
-    return audit(db, r->id, who, rma_event_name(ev), rma_status_name(r->status),
-                 rma_status_name(to), detail_json, now);
+    return err;
 }
 
 enum rma_err

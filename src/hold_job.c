@@ -89,14 +89,10 @@ lease(struct hold_env *env, enum hold_op op, struct tried *tried, int max,
         err = db_hold_due(env->db, due_stmt[op], env->now, tried_text(tried),
                           max, extra, ids, &found);
     *n = 0;
-    for (int i = 0; err == RMA_OK && i < found; i++) {
-        bool got = false;
+    for (int i = 0; err == RMA_OK && i < found; i++)
         err = tried_add(tried, ids[i]);
-        if (err == RMA_OK)
-            err = db_hold_lock(env->db, ids[i], true, &got);
-        if (err == RMA_OK && got)
-            leased[(*n)++] = ids[i];
-    }
+    if (err == RMA_OK && found > 0)
+        err = db_hold_lock_many(env->db, ids, found, leased, n);
     if (err == RMA_OK)
         err = db_commit(env->db);
     else
@@ -125,57 +121,97 @@ struct round {
     struct hold_batch b;
 };
 
-struct call {
-    struct paypal_client *pc;
-    struct hold_batch *b;
+/* A stage running in its own thread: the PayPal calls of a round (which
+ * touch neither the database nor env), or the settling of a round on the
+ * settling connection. */
+struct stage {
+    pthread_t thread;
+    bool running;
+    struct round *r;
+    struct paypal_client *pc; /* calls */
     size_t concurrency;
+    struct hold_env *env; /* settling */
 };
 
 static void *
 call_thread(void *arg)
 {
-    struct call *c = arg;
-    hold_batch_call(c->pc, c->b, c->concurrency);
+    struct stage *c = arg;
+    hold_batch_call(c->pc, &c->r->b, c->concurrency);
     return NULL;
+}
+
+static void *
+settle_thread(void *arg)
+{
+    struct stage *c = arg;
+    hold_batch_settle(c->env, &c->r->b);
+    return NULL;
+}
+
+/* Runs fn(st) in a thread, or here when no thread can be made. */
+static void
+stage_start(struct stage *st, struct round *r, void *(*fn)(void *))
+{
+    st->r = r;
+    st->running = r != NULL && pthread_create(&st->thread, NULL, fn, st) == 0;
+    if (r != NULL && !st->running)
+        fn(st);
+}
+
+/* Waits for the stage; returns its round (NULL when it had none). */
+static struct round *
+stage_join(struct stage *st)
+{
+    if (st->running)
+        pthread_join(st->thread, NULL);
+    st->running = false;
+    struct round *r = st->r;
+    st->r = NULL;
+    return r;
 }
 
 static void
 release(struct hold_env *env, struct round *r)
 {
-    for (int i = 0; i < r->n; i++)
-        db_hold_lock(env->db, r->leased[i], false, NULL);
+    db_hold_unlock_many(env->db, r->leased, r->n);
     r->n = 0;
 }
 
-/* Leases due holds round after round.  The PayPal calls of a round run in
- * a second thread (which touches neither the database nor env) while this
- * one settles the previous round and prepares the next, so the calls and
- * the database work overlap and C calls stay in flight. */
+/* Leases due holds round after round, in a pipeline of three stages: this
+ * thread leases and prepares round t on the job's connection while a
+ * second thread makes the PayPal calls of round t-1 and a third settles
+ * round t-2 on its own connection (senv), so the calls and both halves of
+ * the database work overlap and C calls stay in flight.  The leases are
+ * the job connection's session locks: this thread releases a round's once
+ * it is settled.  With senv == env the settling runs here, after the
+ * calls, as a second stage. */
 static enum rma_err
-step(struct hold_env *env, enum hold_op op, const struct hold_job_options *o,
-     struct hold_job_summary *s)
+step(struct hold_env *env, struct hold_env *senv, enum hold_op op,
+     const struct hold_job_options *o, struct hold_job_summary *s)
 {
-    /* Each round leases several holds per call slot: paypal_batch keeps C
+    /* Each round leases two holds per call slot: paypal_batch keeps C
      * calls in flight through the round, and the database work of a round
-     * (one commit for the intents, one for the outcomes) is shared. */
+     * (one commit for the intents, one for the outcomes) is shared.  Larger
+     * rounds measured no faster (bench/RESULTS.md): the last round's
+     * settling, which nothing overlaps, grows with them. */
     int c = o->concurrency > 0 ? o->concurrency : 16;
-    int size = c * 4 < 256 ? c * 4 : 256;
+    int size = c * 2 < 256 ? c * 2 : 256;
     struct tried tried = {0};
-    struct round rounds[2];
+    struct round rounds[3];
     memset(rounds, 0, sizeof(rounds));
     enum rma_err err = RMA_OK;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         rounds[k].leased = calloc((size_t)size, sizeof(int64_t));
         rounds[k].w = calloc((size_t)size, sizeof(struct hold_work));
         if (rounds[k].leased == NULL || rounds[k].w == NULL)
             err = RMA_EINTERNAL;
     }
-    pthread_t thread;
-    struct call call = {.pc = env->pc, .concurrency = (size_t)c};
-    struct round *inflight = NULL;
+    bool apart = senv->db != env->db; /* settle in a thread of its own */
+    struct stage calls = {.pc = env->pc, .concurrency = (size_t)c};
+    struct stage settling = {.env = senv};
     bool done = err != RMA_OK;
-    int cur = 0;
-    for (;;) {
+    for (int cur = 0;; cur = (cur + 1) % 3) {
         struct round *next = &rounds[cur];
         int seen = 0;
         next->n = 0;
@@ -204,41 +240,32 @@ step(struct hold_env *env, enum hold_op op, const struct hold_job_options *o,
             err = hold_batch_prepare(env, next->w, (size_t)next->n, &next->b);
             run = err == RMA_OK;
         }
-        struct round *prev = inflight, *now = NULL;
-        inflight = NULL;
-        if (prev != NULL)
-            pthread_join(thread, NULL);
-        if (run) {
-            call.b = &next->b;
-            if (pthread_create(&thread, NULL, call_thread, &call) == 0) {
-                inflight = next;
-            } else { /* no thread: call here, settle at once */
-                call_thread(&call);
-                now = next;
-            }
-        } else if (next->n > 0) {
+        if (!run && next->n > 0)
             release(env, next);
+        struct round *called = stage_join(&calls);
+        struct round *settled = stage_join(&settling);
+        if (called != NULL && !apart) { /* settle here, on env's connection */
+            settled = called;
+            hold_batch_settle(env, &settled->b);
+            called = NULL;
         }
-        struct round *settle[] = {prev, now};
-        for (int k = 0; k < 2; k++) {
-            if (settle[k] == NULL)
-                continue;
-            hold_batch_settle(env, &settle[k]->b);
-            for (int i = 0; i < settle[k]->n; i++)
-                count(s, op, settle[k]->w[i].outcome);
-            hold_batch_free(&settle[k]->b);
-            release(env, settle[k]);
+        if (settled != NULL) {
+            for (int i = 0; i < settled->n; i++)
+                count(s, op, settled->w[i].outcome);
+            hold_batch_free(&settled->b);
+            release(env, settled);
         }
+        stage_start(&settling, called, settle_thread);
+        stage_start(&calls, run ? next : NULL, call_thread);
         if (o->progress != NULL) {
             fprintf(o->progress, "\r\033[Kholds: %s %zu", hold_op_name(op),
                     tried.n);
             fflush(o->progress);
         }
-        if (done && inflight == NULL)
+        if (done && calls.r == NULL && settling.r == NULL)
             break;
-        cur ^= 1;
     }
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         free(rounds[k].leased);
         free(rounds[k].w);
     }
@@ -440,13 +467,21 @@ hold_job_run(struct db *db, const struct rma_config *cfg,
                   "paypal_base_url is not set");
         return RMA_OK;
     }
+    /* The outcomes are settled on a second connection, in a thread of
+     * their own; without it (it cannot connect) they are settled on the
+     * job's connection, in turn with the rest. */
+    struct db settle_db;
+    db_init(&settle_db, db->conninfo, "rmactl-settle");
+    struct hold_env senv = env;
+    if (!o->dry_run && db_ensure(&settle_db) == RMA_OK)
+        senv.db = &settle_db;
     /* Order matters: a release or refund first (the customer is waiting),
      * then the reauthorization that a capture right after may use. */
     static const enum hold_op order[] = {HOLD_OP_VOID, HOLD_OP_REFUND,
                                          HOLD_OP_REAUTHORIZE, HOLD_OP_CAPTURE};
     enum rma_err first = RMA_OK;
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        enum rma_err err = step(&env, order[i], o, s);
+        enum rma_err err = step(&env, &senv, order[i], o, s);
         if (err != RMA_OK) {
             log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step",
                       hold_op_name(order[i]), "error", rma_err_code(err));
@@ -460,6 +495,7 @@ hold_job_run(struct db *db, const struct rma_config *cfg,
     err = remind(&env, o, s);
     if (err != RMA_OK && first == RMA_OK)
         first = err;
+    db_close(&settle_db);
     paypal_client_free(env.pc);
     return first;
 }

@@ -458,9 +458,7 @@ prepare(struct hold_env *env, struct hold_work *w)
     w->ready = false;
     w->outcome = HOLD_SKIPPED;
     enum rma_status cs;
-    enum rma_err err = db_hold_by_id(env->db, w->hold_id, false, &w->h);
-    if (err == RMA_OK)
-        err = db_hold_case_status(env->db, w->hold_id, &cs);
+    enum rma_err err = db_hold_with_case(env->db, w->hold_id, &w->h, &cs);
     if (err != RMA_OK) {
         w->outcome = HOLD_ERROR;
         return;

@@ -126,19 +126,26 @@ put_common(FCGX_Stream *out, const struct http_request *req,
 }
 
 static void
-put_json(FCGX_Stream *out, const struct http_request *req, json_t *body)
+put_json_text(FCGX_Stream *out, const struct http_request *req,
+              const char *text)
 {
     FCGX_PutS("Content-Type: application/json\r\n"
               "Cache-Control: no-store\r\n\r\n",
               out);
-    if (req->method == HTTP_HEAD || body == NULL)
+    if (req->method == HTTP_HEAD || text == NULL)
         return;
-    char *text = json_dumps(body, JSON_COMPACT);
-    if (text != NULL) {
-        FCGX_PutStr(text, (int)strlen(text), out);
-        FCGX_PutChar('\n', out);
-        free(text);
-    }
+    FCGX_PutStr(text, (int)strlen(text), out);
+    FCGX_PutChar('\n', out);
+}
+
+static void
+put_json(FCGX_Stream *out, const struct http_request *req, json_t *body)
+{
+    char *text = body != NULL && req->method != HTTP_HEAD
+                     ? json_dumps(body, JSON_COMPACT)
+                     : NULL;
+    put_json_text(out, req, text);
+    free(text);
 }
 
 static json_t *
@@ -162,6 +169,8 @@ http_render_body(const struct http_response *res, enum rma_err err)
         json_decref(body);
         return text;
     }
+    if (res->json_text != NULL)
+        return strdup(res->json_text);
     if (res->body == NULL)
         return NULL;
     return json_dumps(res->body, JSON_COMPACT);
@@ -215,7 +224,12 @@ http_respond(const struct http_request *req, struct http_response *res,
         if (req->method != HTTP_HEAD)
             FCGX_PutStr(res->text_body, (int)res->text_len, out);
         break;
-    default: put_json(out, req, res->body); break;
+    default:
+        if (res->json_text != NULL)
+            put_json_text(out, req, res->json_text);
+        else
+            put_json(out, req, res->body);
+        break;
     }
     return status;
 }

@@ -123,9 +123,15 @@ enum rma_err api_staff_rma_validity_extension(struct api_ctx *ctx);
 struct rma_actor_info api_staff_actor(const struct api_ctx *ctx);
 enum rma_err api_staff_case(struct api_ctx *ctx, struct rma_ref *r);
 enum rma_err api_staff_detail(struct api_ctx *ctx, int64_t id, bool created);
-/* The hold part of a case's detail (api_hold.c): "hold", and while the
- * customer must accept it, "preauthorization" with the agreement. */
-enum rma_err api_hold_detail(struct api_ctx *ctx, int64_t rma_id, bool staff);
+/* The detail answer (api_rma.c): d's document with the members already in
+ * the response body (if any), the agreement while it is to be accepted,
+ * the upload limits and, for the customer, the actions; RMA_ENOTFOUND when
+ * d has no document for this viewer. */
+enum rma_err api_detail_answer(struct api_ctx *ctx, const struct rma_detail *d,
+                               bool staff);
+/* The hold's part of a detail answer (api_hold.c): while the customer must
+ * accept the hold, "preauthorization" with the agreement. */
+void api_hold_terms(struct api_ctx *ctx, const struct rma_ref *r);
 /* Inside the caller's transaction: asks for the release of the case's hold
  * (reason: received | waived | cancelled), or abandons an unapproved one. */
 enum rma_err api_hold_release_in_tx(struct api_ctx *ctx, int64_t rma_id,
@@ -147,18 +153,17 @@ enum rma_err api_staff_rma_inspection(struct api_ctx *ctx);
  * customer's visible case named by the path (404 answered), and the
  * customer's detail answer. */
 enum rma_err api_customer_case(struct api_ctx *ctx, struct rma_ref *r);
-enum rma_err api_customer_detail(struct api_ctx *ctx, const struct rma_ref *r);
-/* The return part of a case's detail (api_return.c): "attachments",
- * "return" (required, missing, submission, inspection), "upload_limits". */
-enum rma_err api_return_detail(struct api_ctx *ctx, int64_t rma_id, bool staff);
+enum rma_err api_customer_detail(struct api_ctx *ctx, int64_t id);
+/* The return's part of a detail answer (api_return.c): "upload_limits". */
+void api_return_limits(struct api_ctx *ctx);
 
 /* Make-up payments (api_makeup.c; SPEC §5.5): the customer's claim, the
- * finance list and resolution, and the detail's part: "makeup_payment" (the
- * newest claim) and, for the customer, the "submit_makeup_payment" action. */
+ * finance list and resolution, and the detail answer's part: the customer's
+ * "submit_makeup_payment" action. */
 enum rma_err api_rma_makeup_payment(struct api_ctx *ctx);
 enum rma_err api_staff_makeup_list(struct api_ctx *ctx);
 enum rma_err api_staff_makeup_resolve(struct api_ctx *ctx);
-enum rma_err api_makeup_detail(struct api_ctx *ctx, int64_t rma_id, bool staff);
+void api_makeup_action(struct api_ctx *ctx, const struct rma_detail *d);
 
 /* Helpers shared by the handlers (api_common.c). */
 
@@ -167,6 +172,10 @@ enum rma_err api_body(struct api_ctx *ctx, const struct field *spec, size_t n,
                       json_t **out);
 /* Sets the response body to the JSON text json (parsed; must be valid). */
 enum rma_err api_json_text(struct api_ctx *ctx, const char *json);
+/* Answers the JSON object text doc (trusted: from PostgreSQL) with the
+ * members of the response body, an object whose keys doc does not have,
+ * added, without parsing doc (res->json_text). */
+enum rma_err api_json_merge_text(struct api_ctx *ctx, const char *doc);
 /* Runs in a transaction: BEGIN, then the caller's work, then api_commit or
  * api_rollback. */
 enum rma_err api_begin(struct api_ctx *ctx);

@@ -128,8 +128,5 @@ enum rma_err db_hold_by_order(struct db *db, const char *order_id,
                               bool for_update, struct hold *out);
 enum rma_err db_hold_by_id(struct db *db, int64_t id, bool for_update,
                            struct hold *out);
-/* The hold as the customer's or staff's detail shows it (JSON text). */
-enum rma_err db_hold_json(struct db *db, int64_t rma_id, bool staff,
-                          struct arena *a, char **json);
 
 #endif

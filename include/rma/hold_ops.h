@@ -125,14 +125,20 @@ enum rma_err db_hold_exec_any(struct db *db, const char *stmt, int n,
  * client_addr, now. */
 enum rma_err db_hold_create(struct db *db, const char *const params[8],
                             int64_t *id);
-enum rma_err db_hold_case_status(struct db *db, int64_t hold_id,
-                                 enum rma_status *out);
+/* The hold and its case's status. */
+enum rma_err db_hold_with_case(struct db *db, int64_t hold_id, struct hold *out,
+                               enum rma_status *status);
 /* Due ids (stmt hold_due_*), excluding tried ("{1,2}"), locked briefly. */
 enum rma_err db_hold_due(struct db *db, const char *stmt, const char *now,
                          const char *tried, int limit, const char *extra,
                          int64_t *ids, int *n);
 /* Session-level lease on a hold: taken (got) or released. */
 enum rma_err db_hold_lock(struct db *db, int64_t hold_id, bool lock, bool *got);
+/* The same for n holds in one round trip: got[0 .. *n_got) are those taken,
+ * in the order of ids. */
+enum rma_err db_hold_lock_many(struct db *db, const int64_t *ids, int n,
+                               int64_t *got, int *n_got);
+enum rma_err db_hold_unlock_many(struct db *db, const int64_t *ids, int n);
 /* rma_id, condition, serial_number, uid, notes, now, created_by. */
 enum rma_err db_receipt_insert(struct db *db, const char *const params[7],
                                bool *match);

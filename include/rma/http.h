@@ -67,7 +67,11 @@ struct http_header {
 
 struct http_response {
     enum http_outcome outcome;
-    json_t *body;          /* new reference, owned by the response */
+    json_t *body; /* new reference, owned by the response */
+    /* When set, the answer's JSON object as text (arena), sent as it is
+     * instead of body: a document PostgreSQL built need not be parsed and
+     * printed again (api_json_merge_text). */
+    const char *json_text;
     const char *location;  /* for OUT_SEE_OTHER */
     const char *text_body; /* for OUT_TEXT; arena */
     size_t text_len;

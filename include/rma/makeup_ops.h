@@ -140,10 +140,6 @@ enum rma_err db_makeup_exception(struct db *db, const char *kind,
                                  int64_t amount, const char *detail,
                                  const char *dedupe_key, const char *now);
 
-/* The newest claim of the case (makeup_claim_json) as JSON text in a, or
- * *json NULL when the case has none. */
-enum rma_err db_makeup_latest_json(struct db *db, int64_t rma_id, bool staff,
-                                   struct arena *a, char **json);
 /* One claim as JSON text (staff view unless customer). */
 enum rma_err db_makeup_claim_json(struct db *db, int64_t claim_id, bool staff,
                                   struct arena *a, char **json);

@@ -62,8 +62,6 @@ enum rma_err db_policy_set_makeup(struct db *db, int64_t rma_id, int64_t amount,
  * when it moved or the total would pass POLICY_EXTENSION_MAX_DAYS. */
 enum rma_err db_policy_extend(struct db *db, int64_t rma_id, const char *status,
                               int days, const char *now);
-enum rma_err db_policy_json(struct db *db, int64_t rma_id, bool staff,
-                            struct arena *a, char **json);
 /* Up to max cases whose validity ran out before now, in a state that can
  * expire, locked; *out is malloc'ed (caller frees). */
 enum rma_err db_policy_expiry_due(struct db *db, const char *now, int max,
@@ -87,8 +85,6 @@ enum rma_err api_policy_refund_plan(struct api_ctx *ctx, json_t *doc,
 /* Inside the creating transaction: stores what the plan decided. */
 enum rma_err api_policy_refund_record(struct api_ctx *ctx, int64_t rma_id,
                                       const struct policy_refund_plan *plan);
-/* The detail's "policy": refund fee and why, validity, repair quote. */
-enum rma_err api_policy_detail(struct api_ctx *ctx, int64_t rma_id, bool staff);
 
 /* The job step (policy_job.c): expires every case whose RMA number's
  * validity passed (EV_EXPIRE, audited).  *expired counts them, or in a dry

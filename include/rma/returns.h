@@ -92,8 +92,4 @@ enum rma_err db_inspection_insert(struct db *db, int64_t rma_id,
                                   const char *outcome, const char *notes,
                                   const char *inspected_by, const char *now);
 
-/* JSON text of rma_return_json: {"attachments": [...], "return": {...}}. */
-enum rma_err db_return_json(struct db *db, int64_t rma_id, bool staff,
-                            struct arena *a, char **json);
-
 #endif

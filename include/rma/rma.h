@@ -51,6 +51,23 @@ enum rma_err db_rma_find(struct db *db, const char *number,
                          struct rma_ref *out);
 enum rma_err db_rma_find_id(struct db *db, int64_t id, struct rma_ref *out);
 
+/* A case with its whole detail (rma_detail_json) and what the customer's
+ * actions depend on, from one query. */
+struct rma_detail {
+    /* id, customer_id, number, status, kind and replacement_method only */
+    struct rma_ref ref;
+    int64_t makeup_due;            /* 0 when none */
+    int64_t makeup_latest_id;      /* the newest claim, 0 when none */
+    char makeup_latest_status[16]; /* "" when none */
+    char *json; /* in the arena; NULL when viewer may not see it */
+};
+/* The case with this number, or with this id when number is NULL.  The
+ * document is built when viewer is 0 (staff) or the case's customer; staff
+ * adds the staff-only fields.  RMA_ENOTFOUND if none. */
+enum rma_err db_rma_detail(struct db *db, const char *number, int64_t id,
+                           int64_t viewer, bool staff, struct arena *a,
+                           struct rma_detail *out);
+
 /* JSON text of one case (rma_json), the customer's list, the timeline. */
 enum rma_err db_rma_json(struct db *db, int64_t id, bool staff, struct arena *a,
                          char **json);

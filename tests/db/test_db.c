@@ -11,6 +11,7 @@
 #include "../harness.h"
 #include "rma/crypto.h"
 #include "rma/db.h"
+#include "rma/hold_ops.h"
 #include "rma/staff.h"
 
 /* psql as the admin against database db; returns its exit status. */
@@ -79,6 +80,52 @@ Test(db, every_statement_prepares_against_the_migrated_schema)
                  "a statement failed to prepare: see the log above");
     cr_assert_eq(db_ping(&db), RMA_OK);
     db_close(&db);
+}
+
+/* PostgreSQL plans a LANGUAGE sql function that reads a table anew in
+ * every statement that calls it (0010_detail.sql): such functions are
+ * plpgsql, whose plans last the session.  A new one written in sql would
+ * quietly make every detail answer several times slower. */
+Test(db, no_sql_language_function_reads_a_table)
+{
+    char *out;
+    int rc = psql("rma",
+                  "SELECT string_agg(p.proname, ', ') FROM pg_proc p"
+                  " JOIN pg_language l ON l.oid = p.prolang"
+                  " WHERE p.pronamespace = 'public'::regnamespace"
+                  " AND l.lanname = 'sql' AND p.prosrc ~* '\\\\mfrom\\\\M'",
+                  &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert_str_eq(out, "\n", "LANGUAGE sql functions reading tables: %s",
+                     out);
+    free(out);
+}
+
+/* The job's leases (hold_job.c): one round trip takes those of a round that
+ * no other connection holds, in order, and gives them back. */
+Test(db, hold_leases_are_taken_and_released_in_one_round_trip)
+{
+    struct db a, b;
+    db_init(&a, harness_env("RMA_TEST_APP_URL"), "test_lease_a");
+    db_init(&b, harness_env("RMA_TEST_APP_URL"), "test_lease_b");
+    int64_t base = 900000000 + (int64_t)getpid() * 10;
+    int64_t ids[] = {base + 3, base + 1, base + 2}, got[3];
+    int n = -1;
+    bool one = false;
+    cr_assert_eq(db_hold_lock(&b, base + 1, true, &one), RMA_OK);
+    cr_assert(one);
+    cr_assert_eq(db_hold_lock_many(&a, ids, 3, got, &n), RMA_OK);
+    cr_assert_eq(n, 2, "b holds %lld", (long long)(base + 1));
+    cr_assert_eq(got[0], base + 3);
+    cr_assert_eq(got[1], base + 2);
+    /* b cannot take what a holds; after a releases, it can. */
+    cr_assert_eq(db_hold_lock_many(&b, ids, 3, got, &n), RMA_OK);
+    cr_assert_eq(n, 1); /* its own, taken again (session locks nest) */
+    cr_assert_eq(db_hold_unlock_many(&a, ids, 3), RMA_OK);
+    cr_assert_eq(db_hold_lock_many(&b, ids, 3, got, &n), RMA_OK);
+    cr_assert_eq(n, 3);
+    db_close(&a); /* a's locks, if any were left, go with its session */
+    db_close(&b);
 }
 
 Test(db, the_service_role_cannot_write_staff_tokens)
