@@ -3,9 +3,12 @@
  * prepared PostgreSQL query on a persistent connection, its JSON text as
  * the answer.  No routing, authentication, validation or logging.
  *
- *   fcgi_min SOCKET CONNINFO WORKERS
+ *   fcgi_min SOCKET CONNINFO WORKERS [case]
  *
- * Preforks WORKERS processes accepting on the Unix socket SOCKET. */
+ * The query builds the same document the API answers (rma_detail_json);
+ * with "case" it builds the case alone (rma_json), a smaller document,
+ * which bench/api.sh reports for reference.  Preforks WORKERS processes
+ * accepting on the Unix socket SOCKET. */
 #include <fcgiapp.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -15,8 +18,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const sql =
+static const char *const detail_sql =
+    "SELECT rma_detail_json(r.id, false)::text FROM rma r WHERE r.number = $1";
+static const char *const case_sql =
     "SELECT rma_json(r.id, false)::text FROM rma r WHERE r.number = $1";
+static const char *sql = detail_sql;
 
 static int
 serve(int fd, const char *conninfo)
@@ -57,10 +63,12 @@ serve(int fd, const char *conninfo)
 int
 main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: fcgi_min SOCKET CONNINFO WORKERS\n");
+    if (argc < 4 || argc > 5 || (argc == 5 && strcmp(argv[4], "case") != 0)) {
+        fprintf(stderr, "usage: fcgi_min SOCKET CONNINFO WORKERS [case]\n");
         return 2;
     }
+    if (argc == 5)
+        sql = case_sql;
     int workers = (int)strtol(argv[3], NULL, 10);
     if (FCGX_Init() != 0)
         return 1;
