@@ -121,53 +121,103 @@ struct round {
     struct hold_batch b;
 };
 
-/* A stage running in its own thread: the PayPal calls of a round (which
- * touch neither the database nor env), or the settling of a round on the
- * settling connection. */
+/* The rounds of one step and the two stages that run beside this thread:
+ * the PayPal calls of a round (which touch neither the database nor env)
+ * and the settling of a round on the settling connection.  A stage thread
+ * marks itself finished under lock and signals; this thread joins it. */
+#define ROUNDS 5 /* prepared, calling, called, settling, and one spare */
+
 struct stage {
     pthread_t thread;
-    bool running;
+    bool running, finished;
     struct round *r;
-    struct paypal_client *pc; /* calls */
-    size_t concurrency;
-    struct hold_env *env; /* settling */
+    struct pipeline *p;
 };
+
+struct pipeline {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct stage calls, settling;
+    struct paypal_client *pc;
+    size_t concurrency;
+    struct hold_env *senv;
+    /* FIFOs of rounds waiting for the next stage. */
+    struct round *prepared[ROUNDS], *called[ROUNDS];
+    int n_prepared, n_called;
+    struct round *spare[ROUNDS];
+    int n_spare;
+};
+
+static void
+stage_done(struct stage *st)
+{
+    pthread_mutex_lock(&st->p->lock);
+    st->finished = true;
+    pthread_cond_signal(&st->p->changed);
+    pthread_mutex_unlock(&st->p->lock);
+}
 
 static void *
 call_thread(void *arg)
 {
-    struct stage *c = arg;
-    hold_batch_call(c->pc, &c->r->b, c->concurrency);
+    struct stage *st = arg;
+    hold_batch_call(st->p->pc, &st->r->b, st->p->concurrency);
+    stage_done(st);
     return NULL;
 }
 
 static void *
 settle_thread(void *arg)
 {
-    struct stage *c = arg;
-    hold_batch_settle(c->env, &c->r->b);
+    struct stage *st = arg;
+    hold_batch_settle(st->p->senv, &st->r->b);
+    stage_done(st);
     return NULL;
 }
 
-/* Runs fn(st) in a thread, or here when no thread can be made. */
+/* Starts fn on r in the stage's thread, or runs it here when no thread can
+ * be made. */
 static void
 stage_start(struct stage *st, struct round *r, void *(*fn)(void *))
 {
     st->r = r;
-    st->running = r != NULL && pthread_create(&st->thread, NULL, fn, st) == 0;
-    if (r != NULL && !st->running)
+    st->finished = false;
+    st->running = pthread_create(&st->thread, NULL, fn, st) == 0;
+    if (!st->running) {
         fn(st);
+        st->running = true; /* finished: harvested like a thread */
+        st->thread = pthread_self();
+    }
 }
 
-/* Waits for the stage; returns its round (NULL when it had none). */
+/* The stage's round once it has finished (joined), else NULL. */
 static struct round *
-stage_join(struct stage *st)
+stage_harvest(struct stage *st)
 {
-    if (st->running)
+    pthread_mutex_lock(&st->p->lock);
+    bool finished = st->running && st->finished;
+    pthread_mutex_unlock(&st->p->lock);
+    if (!finished)
+        return NULL;
+    if (!pthread_equal(st->thread, pthread_self()))
         pthread_join(st->thread, NULL);
     st->running = false;
     struct round *r = st->r;
     st->r = NULL;
+    return r;
+}
+
+static void
+push(struct round **q, int *n, struct round *r)
+{
+    q[(*n)++] = r;
+}
+
+static struct round *
+pop(struct round **q, int *n)
+{
+    struct round *r = q[0];
+    memmove(q, q + 1, (size_t)(--*n) * sizeof(*q));
     return r;
 }
 
@@ -178,14 +228,14 @@ release(struct hold_env *env, struct round *r)
     r->n = 0;
 }
 
-/* Leases due holds round after round, in a pipeline of three stages: this
- * thread leases and prepares round t on the job's connection while a
- * second thread makes the PayPal calls of round t-1 and a third settles
- * round t-2 on its own connection (senv), so the calls and both halves of
- * the database work overlap and C calls stay in flight.  The leases are
- * the job connection's session locks: this thread releases a round's once
- * it is settled.  With senv == env the settling runs here, after the
- * calls, as a second stage. */
+/* Leases due holds round after round through a pipeline: this thread
+ * leases a round and writes its intents on the job's connection, a second
+ * thread makes the PayPal calls of one round after another, and a third
+ * settles the called rounds on its own connection (senv).  Each stage
+ * takes its next round as soon as it is free, so the calls never wait for
+ * a settling and C calls stay in flight.  The leases are the job
+ * connection's session locks: this thread releases a round's once it is
+ * settled.  With senv == env the settling runs here, between leases. */
 static enum rma_err
 step(struct hold_env *env, struct hold_env *senv, enum hold_op op,
      const struct hold_job_options *o, struct hold_job_summary *s)
@@ -198,74 +248,105 @@ step(struct hold_env *env, struct hold_env *senv, enum hold_op op,
     int c = o->concurrency > 0 ? o->concurrency : 16;
     int size = c * 2 < 256 ? c * 2 : 256;
     struct tried tried = {0};
-    struct round rounds[3];
+    struct round rounds[ROUNDS];
     memset(rounds, 0, sizeof(rounds));
+    struct pipeline p = {.pc = env->pc, .concurrency = (size_t)c, .senv = senv};
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.changed, NULL);
+    p.calls.p = p.settling.p = &p;
     enum rma_err err = RMA_OK;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < ROUNDS; k++) {
         rounds[k].leased = calloc((size_t)size, sizeof(int64_t));
         rounds[k].w = calloc((size_t)size, sizeof(struct hold_work));
         if (rounds[k].leased == NULL || rounds[k].w == NULL)
             err = RMA_EINTERNAL;
+        push(p.spare, &p.n_spare, &rounds[k]);
     }
     bool apart = senv->db != env->db; /* settle in a thread of its own */
-    struct stage calls = {.pc = env->pc, .concurrency = (size_t)c};
-    struct stage settling = {.env = senv};
     bool done = err != RMA_OK;
-    for (int cur = 0;; cur = (cur + 1) % 3) {
-        struct round *next = &rounds[cur];
-        int seen = 0;
-        next->n = 0;
-        if (!done && tried.n < TRIED_MAX) {
-            err = lease(env, op, &tried, size, next->leased, &next->n, &seen);
-            done = err != RMA_OK || seen == 0;
-        } else {
-            done = true;
+    for (;;) {
+        struct round *r = stage_harvest(&p.calls);
+        if (r != NULL)
+            push(p.called, &p.n_called, r);
+        if ((r = stage_harvest(&p.settling)) != NULL) {
+            for (int i = 0; i < r->n; i++)
+                count(s, op, r->w[i].outcome);
+            hold_batch_free(&r->b);
+            release(env, r);
+            push(p.spare, &p.n_spare, r);
         }
-        bool run = !done && next->n > 0;
-        if (run && o->dry_run) {
-            for (int i = 0; i < next->n; i++) {
-                fprintf(o->out, "would %s hold %lld\n", hold_op_name(op),
-                        (long long)next->leased[i]);
-                s->would[op]++;
+        if (!p.calls.running && p.n_prepared > 0)
+            stage_start(&p.calls, pop(p.prepared, &p.n_prepared), call_thread);
+        if (p.n_called > 0 && !p.settling.running) {
+            if (apart) {
+                stage_start(&p.settling, pop(p.called, &p.n_called),
+                            settle_thread);
+            } else { /* on env's connection, here */
+                r = pop(p.called, &p.n_called);
+                hold_batch_settle(env, &r->b);
+                p.settling.r = r;
+                p.settling.running = p.settling.finished = true;
+                p.settling.thread = pthread_self();
+                continue;
             }
-            release(env, next);
-            run = false;
         }
-        if (run) {
-            memset(next->w, 0, (size_t)next->n * sizeof(*next->w));
-            for (int i = 0; i < next->n; i++) {
-                next->w[i].hold_id = next->leased[i];
-                next->w[i].op = op;
+        /* Keep one round prepared ahead of the calls. */
+        if (!done && p.n_prepared == 0 && p.n_spare > 0) {
+            struct round *next = pop(p.spare, &p.n_spare);
+            int seen = 0;
+            next->n = 0;
+            if (tried.n < TRIED_MAX) {
+                err =
+                    lease(env, op, &tried, size, next->leased, &next->n, &seen);
+                done = err != RMA_OK || seen == 0;
+            } else {
+                done = true;
             }
-            err = hold_batch_prepare(env, next->w, (size_t)next->n, &next->b);
-            run = err == RMA_OK;
+            bool run = !done && next->n > 0;
+            if (run && o->dry_run) {
+                for (int i = 0; i < next->n; i++) {
+                    fprintf(o->out, "would %s hold %lld\n", hold_op_name(op),
+                            (long long)next->leased[i]);
+                    s->would[op]++;
+                }
+                run = false;
+            }
+            if (run) {
+                memset(next->w, 0, (size_t)next->n * sizeof(*next->w));
+                for (int i = 0; i < next->n; i++) {
+                    next->w[i].hold_id = next->leased[i];
+                    next->w[i].op = op;
+                }
+                err =
+                    hold_batch_prepare(env, next->w, (size_t)next->n, &next->b);
+                run = err == RMA_OK;
+            }
+            if (run) {
+                push(p.prepared, &p.n_prepared, next);
+            } else {
+                release(env, next);
+                push(p.spare, &p.n_spare, next);
+            }
+            if (o->progress != NULL) {
+                fprintf(o->progress, "\r\033[Kholds: %s %zu", hold_op_name(op),
+                        tried.n);
+                fflush(o->progress);
+            }
+            continue;
         }
-        if (!run && next->n > 0)
-            release(env, next);
-        struct round *called = stage_join(&calls);
-        struct round *settled = stage_join(&settling);
-        if (called != NULL && !apart) { /* settle here, on env's connection */
-            settled = called;
-            hold_batch_settle(env, &settled->b);
-            called = NULL;
-        }
-        if (settled != NULL) {
-            for (int i = 0; i < settled->n; i++)
-                count(s, op, settled->w[i].outcome);
-            hold_batch_free(&settled->b);
-            release(env, settled);
-        }
-        stage_start(&settling, called, settle_thread);
-        stage_start(&calls, run ? next : NULL, call_thread);
-        if (o->progress != NULL) {
-            fprintf(o->progress, "\r\033[Kholds: %s %zu", hold_op_name(op),
-                    tried.n);
-            fflush(o->progress);
-        }
-        if (done && calls.r == NULL && settling.r == NULL)
+        if (!p.calls.running && !p.settling.running && p.n_prepared == 0 &&
+            p.n_called == 0 && done)
             break;
+        /* Nothing to start: wait for a stage to finish. */
+        pthread_mutex_lock(&p.lock);
+        while (!(p.calls.running && p.calls.finished) &&
+               !(p.settling.running && p.settling.finished))
+            pthread_cond_wait(&p.changed, &p.lock);
+        pthread_mutex_unlock(&p.lock);
     }
-    for (int k = 0; k < 3; k++) {
+    pthread_cond_destroy(&p.changed);
+    pthread_mutex_destroy(&p.lock);
+    for (int k = 0; k < ROUNDS; k++) {
         free(rounds[k].leased);
         free(rounds[k].w);
     }
