@@ -15,54 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rma/id_list.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 
 #define TRIED_MAX 100000 /* holds one pass looks at per step, at most */
 
-struct tried {
-    int64_t *ids;
-    size_t n, cap;
-    char *text; /* "{1,2,3}" for SQL */
-};
-
-static enum rma_err
-tried_add(struct tried *t, int64_t id)
-{
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        int64_t *ids = realloc(t->ids, cap * sizeof(*ids));
-        if (ids == NULL)
-            return RMA_EINTERNAL;
-        t->ids = ids;
-        t->cap = cap;
-    }
-    t->ids[t->n++] = id;
-    return RMA_OK;
-}
-
+/* The holds this pass looked at already, for the due queries. */
 static const char *
-tried_text(struct tried *t)
+tried_text(struct id_list *t)
 {
-    free(t->text);
-    size_t len = 3 + t->n * 21;
-    t->text = malloc(len);
-    if (t->text == NULL)
-        return "{}";
-    size_t off = (size_t)snprintf(t->text, len, "{");
-    for (size_t i = 0; i < t->n; i++)
-        off += (size_t)snprintf(t->text + off, len - off, "%s%lld",
-                                i ? "," : "", (long long)t->ids[i]);
-    snprintf(t->text + off, len - off, "}");
-    return t->text;
-}
-
-static void
-tried_free(struct tried *t)
-{
-    free(t->ids);
-    free(t->text);
-    memset(t, 0, sizeof(*t));
+    const char *text = id_list_text(t);
+    return text != NULL ? text : "{}";
 }
 
 static const char *const due_stmt[] = {
@@ -74,7 +38,7 @@ static const char *const due_stmt[] = {
 
 /* Selects up to max due holds not tried yet and leases those it can. */
 static enum rma_err
-lease(struct hold_env *env, enum hold_op op, struct tried *tried, int max,
+lease(struct hold_env *env, enum hold_op op, struct id_list *tried, int max,
       int64_t *leased, int *n, int *seen)
 {
     int64_t *ids = calloc((size_t)max, sizeof(*ids));
@@ -90,7 +54,7 @@ lease(struct hold_env *env, enum hold_op op, struct tried *tried, int max,
                           max, extra, ids, &found);
     *n = 0;
     for (int i = 0; err == RMA_OK && i < found; i++)
-        err = tried_add(tried, ids[i]);
+        err = id_list_add(tried, ids[i]);
     if (err == RMA_OK && found > 0)
         err = db_hold_lock_many(env->db, ids, found, leased, n);
     if (err == RMA_OK)
@@ -247,7 +211,7 @@ step(struct hold_env *env, struct hold_env *senv, enum hold_op op,
      * settling, which nothing overlaps, grows with them. */
     int c = o->concurrency > 0 ? o->concurrency : 16;
     int size = c * 2 < 256 ? c * 2 : 256;
-    struct tried tried = {0};
+    struct id_list tried = {0};
     struct round rounds[ROUNDS];
     memset(rounds, 0, sizeof(rounds));
     struct pipeline p = {.pc = env->pc, .concurrency = (size_t)c, .senv = senv};
@@ -350,7 +314,7 @@ step(struct hold_env *env, struct hold_env *senv, enum hold_op op,
         free(rounds[k].leased);
         free(rounds[k].w);
     }
-    tried_free(&tried);
+    id_list_free(&tried);
     return err;
 }
 
@@ -422,7 +386,7 @@ static enum rma_err
 catch_up_approvals(struct hold_env *env, const struct hold_job_options *o,
                    struct hold_job_summary *s)
 {
-    struct tried tried = {0};
+    struct id_list tried = {0};
     enum rma_err err = RMA_OK;
     for (;;) {
         int64_t ids[16];
@@ -434,7 +398,7 @@ catch_up_approvals(struct hold_env *env, const struct hold_job_options *o,
         int n = 0;
         for (int i = 0; err == RMA_OK && i < found; i++) {
             bool got = false;
-            err = tried_add(&tried, ids[i]);
+            err = id_list_add(&tried, ids[i]);
             if (err == RMA_OK)
                 err = db_hold_lock(env->db, ids[i], true, &got);
             if (err == RMA_OK && got)
@@ -455,7 +419,7 @@ catch_up_approvals(struct hold_env *env, const struct hold_job_options *o,
             db_hold_lock(env->db, ids[i], false, NULL);
         }
     }
-    tried_free(&tried);
+    id_list_free(&tried);
     return err;
 }
 
@@ -469,7 +433,7 @@ remind(struct hold_env *env, const struct hold_job_options *o,
         int days = cfg->reminders[k];
         char d[16];
         snprintf(d, sizeof(d), "%d", days);
-        struct tried tried = {0};
+        struct id_list tried = {0};
         for (;;) {
             int64_t ids[64];
             int found = 0;
@@ -478,7 +442,7 @@ remind(struct hold_env *env, const struct hold_job_options *o,
                 err = db_hold_due(env->db, "hold_due_remind", env->now,
                                   tried_text(&tried), 64, d, ids, &found);
             for (int i = 0; err == RMA_OK && i < found; i++) {
-                err = tried_add(&tried, ids[i]);
+                err = id_list_add(&tried, ids[i]);
                 struct hold h;
                 struct rma_ref r;
                 if (err == RMA_OK)
@@ -520,13 +484,13 @@ remind(struct hold_env *env, const struct hold_job_options *o,
             else
                 db_rollback(env->db);
             if (err != RMA_OK) {
-                tried_free(&tried);
+                id_list_free(&tried);
                 return err;
             }
             if (found == 0)
                 break;
         }
-        tried_free(&tried);
+        id_list_free(&tried);
     }
     return RMA_OK;
 }

@@ -12,58 +12,22 @@
 #include <string.h>
 
 #include "rma/hold_ops.h"
+#include "rma/id_list.h"
 #include "rma/log.h"
 #include "rma/makeup_ops.h"
 
 #define BATCH 32
 #define TRIED_MAX 100000 /* claims one pass looks at, at most */
 
-struct tried {
-    int64_t *ids;
-    size_t n, cap;
-    char *text; /* "{1,2,3}" for SQL */
-};
-
-static enum rma_err
-tried_add(struct tried *t, int64_t id)
-{
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        int64_t *ids = realloc(t->ids, cap * sizeof(*ids));
-        if (ids == NULL)
-            return RMA_EINTERNAL;
-        t->ids = ids;
-        t->cap = cap;
-    }
-    t->ids[t->n++] = id;
-    return RMA_OK;
-}
-
-static const char *
-tried_text(struct tried *t)
-{
-    free(t->text);
-    size_t len = 3 + t->n * 21;
-    t->text = malloc(len);
-    if (t->text == NULL)
-        return NULL;
-    size_t off = (size_t)snprintf(t->text, len, "{");
-    for (size_t i = 0; i < t->n; i++)
-        off += (size_t)snprintf(t->text + off, len - off, "%s%lld",
-                                i ? "," : "", (long long)t->ids[i]);
-    snprintf(t->text + off, len - off, "}");
-    return t->text;
-}
-
 /* Selects up to BATCH due claims not tried yet and leases those it can. */
 static enum rma_err
-lease(struct makeup_env *env, struct tried *tried, int64_t *leased, int *n,
+lease(struct makeup_env *env, struct id_list *tried, int64_t *leased, int *n,
       int *seen)
 {
     int64_t ids[BATCH];
     int found = 0;
     *n = 0;
-    const char *text = tried_text(tried);
+    const char *text = id_list_text(tried);
     if (text == NULL)
         return RMA_EINTERNAL;
     enum rma_err err = db_begin(env->db);
@@ -71,7 +35,7 @@ lease(struct makeup_env *env, struct tried *tried, int64_t *leased, int *n,
         err = db_makeup_due(env->db, env->now, text, BATCH, ids, &found);
     for (int i = 0; err == RMA_OK && i < found; i++) {
         bool got = false;
-        err = tried_add(tried, ids[i]);
+        err = id_list_add(tried, ids[i]);
         if (err == RMA_OK)
             err = db_makeup_lease(env->db, ids[i], true, &got);
         if (err == RMA_OK && got)
@@ -100,7 +64,7 @@ makeup_job_run(struct db *db, const struct rma_config *cfg,
     struct makeup_env env;
     makeup_env_init(&env, db, pc, cfg, o->now, "run-jobs");
     env.notify = true;
-    struct tried tried = {0};
+    struct id_list tried = {0};
     int64_t leased[BATCH];
     enum rma_err first = RMA_OK;
     while (tried.n < TRIED_MAX) {
@@ -138,8 +102,7 @@ makeup_job_run(struct db *db, const struct rma_config *cfg,
             fflush(o->progress);
         }
     }
-    free(tried.ids);
-    free(tried.text);
+    id_list_free(&tried);
     paypal_client_free(pc);
     return first;
 }

@@ -1,11 +1,14 @@
 /* test_util.c - arena, bounded buffers, crypto helpers, error names. */
 #include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rma/arena.h"
 #include "rma/buf.h"
 #include "rma/crypto.h"
 #include "rma/err.h"
+#include "rma/id_list.h"
 
 Test(arena, allocations_are_aligned_and_survive_growth)
 {
@@ -99,4 +102,24 @@ Test(err, every_error_has_a_snake_case_code)
         for (const char *p = c; *p; p++)
             cr_assert((*p >= 'a' && *p <= 'z') || *p == '_', "%s", c);
     }
+}
+
+Test(id_list, array_literals_hold_every_id_at_the_widest)
+{
+    char *t = id_array_text(NULL, 0);
+    cr_assert_str_eq(t, "{}");
+    free(t);
+    int64_t widest[] = {INT64_MIN, INT64_MAX, 0};
+    t = id_array_text(widest, 3);
+    cr_assert_str_eq(t, "{-9223372036854775808,9223372036854775807,0}");
+    free(t);
+
+    struct id_list l = {0};
+    for (int64_t i = 1; i <= 200; i++) /* past the first allocation */
+        cr_assert_eq(id_list_add(&l, i), RMA_OK);
+    const char *text = id_list_text(&l);
+    cr_assert_eq(strncmp(text, "{1,2,3,", 7), 0);
+    cr_assert_eq(strcmp(text + strlen(text) - 5, ",200}"), 0);
+    id_list_free(&l);
+    cr_assert_eq(l.n, 0);
 }
