@@ -174,6 +174,33 @@ db_run(struct db *db, const char *stmt, int nparams, const char *const *params,
     return NULL;
 }
 
+enum rma_err
+db_command(struct db *db, const char *stmt, int n, const char *const *params,
+           long *affected)
+{
+    enum rma_err err;
+    PGresult *r = db_run(db, stmt, n, params, &err);
+    if (r == NULL)
+        return err;
+    if (affected != NULL)
+        *affected = strtol(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return RMA_OK;
+}
+
+const char *
+db_num(char *buf, int64_t v)
+{
+    snprintf(buf, 24, "%lld", (long long)v);
+    return buf;
+}
+
+void
+db_copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src != NULL ? src : "");
+}
+
 const char *
 db_get(const PGresult *res, int row, int col)
 {

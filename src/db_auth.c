@@ -72,20 +72,6 @@ static const struct db_stmt stmts[] = {
 const struct db_stmt_table db_auth_stmts = {stmts,
                                             sizeof(stmts) / sizeof(stmts[0])};
 
-static enum rma_err
-command(struct db *db, const char *stmt, int n, const char *const *params,
-        long *affected)
-{
-    enum rma_err err;
-    PGresult *r = db_run(db, stmt, n, params, &err);
-    if (r == NULL)
-        return err;
-    if (affected != NULL)
-        *affected = strtol(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return RMA_OK;
-}
-
 static void
 hex_to_bytes(const char *hex, unsigned char *out, size_t n)
 {
@@ -138,7 +124,7 @@ db_login_code_store(struct db *db, const char *email,
 {
     char hex[SHA256_HEX_LEN];
     const char *params[] = {email, crypto_hex(hmac, SHA256_LEN, hex), now};
-    return command(db, "login_code_store", 3, params, NULL);
+    return db_command(db, "login_code_store", 3, params, NULL);
 }
 
 enum rma_err
@@ -165,7 +151,7 @@ db_login_code_use(struct db *db, const char *email, const char *now)
 {
     const char *params[] = {email, now};
     long n = 0;
-    enum rma_err err = command(db, "login_code_use", 2, params, &n);
+    enum rma_err err = db_command(db, "login_code_use", 2, params, &n);
     if (err != RMA_OK)
         return err;
     return n == 1 ? RMA_OK : RMA_ECONFLICT;
@@ -180,7 +166,7 @@ db_session_create(struct db *db, int64_t customer_id,
     snprintf(id, sizeof(id), "%lld", (long long)customer_id);
     snprintf(hours, sizeof(hours), "%d", absolute_hours);
     const char *params[] = {crypto_hex(hash, SHA256_LEN, hex), id, now, hours};
-    return command(db, "session_create", 4, params, NULL);
+    return db_command(db, "session_create", 4, params, NULL);
 }
 
 enum rma_err
@@ -212,7 +198,7 @@ by_id(struct db *db, const char *stmt, int64_t id, const char *now)
     char buf[24];
     snprintf(buf, sizeof(buf), "%lld", (long long)id);
     const char *params[] = {buf, now};
-    return command(db, stmt, 2, params, NULL);
+    return db_command(db, stmt, 2, params, NULL);
 }
 
 enum rma_err
@@ -236,7 +222,7 @@ db_idem_begin(struct db *db, int64_t customer_id, const char *key,
     snprintf(id, sizeof(id), "%lld", (long long)customer_id);
     const char *params[] = {id, key, crypto_hex(request_hash, SHA256_LEN, hex)};
     long n = 0;
-    enum rma_err err = command(db, "idem_begin", 3, params, &n);
+    enum rma_err err = db_command(db, "idem_begin", 3, params, &n);
     if (err != RMA_OK || n == 1)
         return err;
     PGresult *r = db_run(db, "idem_get", 3, params, &err);
@@ -264,7 +250,7 @@ db_idem_finish(struct db *db, int64_t customer_id, const char *key, int status,
     snprintf(id, sizeof(id), "%lld", (long long)customer_id);
     snprintf(st, sizeof(st), "%d", status);
     const char *params[] = {id, key, st, body};
-    return command(db, "idem_finish", 4, params, NULL);
+    return db_command(db, "idem_finish", 4, params, NULL);
 }
 
 enum rma_err
@@ -273,5 +259,5 @@ db_idem_abort(struct db *db, int64_t customer_id, const char *key)
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)customer_id);
     const char *params[] = {id, key};
-    return command(db, "idem_abort", 2, params, NULL);
+    return db_command(db, "idem_abort", 2, params, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include "db_internal.h"
 #include "rma/hold_ops.h"
+#include "rma/id_list.h"
 
 #define HOLD_SELECT                                                            \
     "SELECT h.id, h.rma_id, h.status, h.currency, h.amount_minor,"             \
@@ -177,23 +178,18 @@ const struct db_stmt_table db_hold_stmts = {stmts,
                                             sizeof(stmts) / sizeof(stmts[0])};
 
 static void
-copy(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
-static void
 read_hold(PGresult *r, struct hold *h)
 {
     memset(h, 0, sizeof(*h));
     h->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     h->rma_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
     h->status = (enum hold_status)hold_status_parse(PQgetvalue(r, 0, 2));
-    copy(h->currency, sizeof(h->currency), PQgetvalue(r, 0, 3));
+    db_copy(h->currency, sizeof(h->currency), PQgetvalue(r, 0, 3));
     h->amount_minor = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
-    copy(h->order_id, sizeof(h->order_id), PQgetvalue(r, 0, 5));
-    copy(h->approve_url, sizeof(h->approve_url), PQgetvalue(r, 0, 6));
-    copy(h->authorization_id, sizeof(h->authorization_id), PQgetvalue(r, 0, 7));
+    db_copy(h->order_id, sizeof(h->order_id), PQgetvalue(r, 0, 5));
+    db_copy(h->approve_url, sizeof(h->approve_url), PQgetvalue(r, 0, 6));
+    db_copy(h->authorization_id, sizeof(h->authorization_id),
+            PQgetvalue(r, 0, 7));
     h->authorized_at = strtoll(PQgetvalue(r, 0, 8), NULL, 10);
     h->expires_at = strtoll(PQgetvalue(r, 0, 9), NULL, 10);
     h->honor_until = strtoll(PQgetvalue(r, 0, 10), NULL, 10);
@@ -201,21 +197,21 @@ read_hold(PGresult *r, struct hold *h)
     h->reauth = strcmp(re, "succeeded") == 0 ? REAUTH_SUCCEEDED
                 : strcmp(re, "refused") == 0 ? REAUTH_REFUSED
                                              : REAUTH_NONE;
-    copy(h->reauthorization_id, sizeof(h->reauthorization_id),
-         PQgetvalue(r, 0, 12));
+    db_copy(h->reauthorization_id, sizeof(h->reauthorization_id),
+            PQgetvalue(r, 0, 12));
     h->reauth_honor_until = strtoll(PQgetvalue(r, 0, 13), NULL, 10);
     h->deadline = strtoll(PQgetvalue(r, 0, 14), NULL, 10);
     h->extensions = (int)strtol(PQgetvalue(r, 0, 15), NULL, 10);
     h->void_requested_at = strtoll(PQgetvalue(r, 0, 16), NULL, 10);
-    copy(h->void_reason, sizeof(h->void_reason), PQgetvalue(r, 0, 17));
+    db_copy(h->void_reason, sizeof(h->void_reason), PQgetvalue(r, 0, 17));
     h->capture_attempts = (int)strtol(PQgetvalue(r, 0, 18), NULL, 10);
     h->next_capture_at = strtoll(PQgetvalue(r, 0, 19), NULL, 10);
-    copy(h->capture_reason, sizeof(h->capture_reason), PQgetvalue(r, 0, 20));
-    copy(h->capture_id, sizeof(h->capture_id), PQgetvalue(r, 0, 21));
+    db_copy(h->capture_reason, sizeof(h->capture_reason), PQgetvalue(r, 0, 20));
+    db_copy(h->capture_id, sizeof(h->capture_id), PQgetvalue(r, 0, 21));
     h->capture_minor = strtoll(PQgetvalue(r, 0, 22), NULL, 10);
     h->fee_minor = strtoll(PQgetvalue(r, 0, 23), NULL, 10);
     h->refund_requested_minor = strtoll(PQgetvalue(r, 0, 24), NULL, 10);
-    copy(h->refund_id, sizeof(h->refund_id), PQgetvalue(r, 0, 25));
+    db_copy(h->refund_id, sizeof(h->refund_id), PQgetvalue(r, 0, 25));
     h->reminded = (unsigned)strtoull(PQgetvalue(r, 0, 26), NULL, 10);
 }
 
@@ -373,22 +369,16 @@ db_hold_lock(struct db *db, int64_t hold_id, bool lock, bool *got)
     return RMA_OK;
 }
 
-/* Runs stmt with ids as its one parameter, a bigint[] ("{1,2,3}"). */
+/* Runs stmt with ids as its one parameter, a bigint[]. */
 static PGresult *
 run_ids(struct db *db, const char *stmt, const int64_t *ids, int n,
         enum rma_err *err)
 {
-    size_t len = 3 + (size_t)n * 21, off = 1;
-    char *text = malloc(len);
+    char *text = id_array_text(ids, (size_t)n);
     if (text == NULL) {
         *err = RMA_EINTERNAL;
         return NULL;
     }
-    text[0] = '{';
-    for (int i = 0; i < n; i++)
-        off += (size_t)snprintf(text + off, len - off, "%s%lld", i ? "," : "",
-                                (long long)ids[i]);
-    snprintf(text + off, len - off, "}");
     const char *params[] = {text};
     PGresult *r = db_run(db, stmt, 1, params, err);
     free(text);

@@ -44,6 +44,17 @@ db_pg(struct db *db)
 PGresult *db_run(struct db *db, const char *stmt, int nparams,
                  const char *const *params, enum rma_err *err);
 
+/* Runs stmt for its side effects; *affected (may be NULL) gets the row
+ * count. */
+enum rma_err db_command(struct db *db, const char *stmt, int n,
+                        const char *const *params, long *affected);
+
+/* v in decimal into buf (24 bytes), for a text parameter; returns buf. */
+const char *db_num(char *buf, int64_t v);
+
+/* src (NULL: "") into dst of n bytes, cut to fit. */
+void db_copy(char *dst, size_t n, const char *src);
+
 /* The application error for a failed result (SQLSTATE classes). */
 enum rma_err db_translate(const PGresult *res);
 

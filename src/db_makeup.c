@@ -98,35 +98,6 @@ static const struct db_stmt stmts[] = {
 const struct db_stmt_table db_makeup_stmts = {stmts,
                                               sizeof(stmts) / sizeof(stmts[0])};
 
-/* Decimal text of v into buf (24 bytes). */
-static const char *
-num(char *buf, int64_t v)
-{
-    snprintf(buf, 24, "%lld", (long long)v);
-    return buf;
-}
-
-static void
-copy(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src != NULL ? src : "");
-}
-
-/* Runs stmt for its effect; *affected (may be NULL) gets the row count. */
-static enum rma_err
-command(struct db *db, const char *stmt, int n, const char *const *params,
-        long *affected)
-{
-    enum rma_err err;
-    PGresult *r = db_run(db, stmt, n, params, &err);
-    if (r == NULL)
-        return err;
-    if (affected != NULL)
-        *affected = strtol(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return RMA_OK;
-}
-
 /* Runs stmt, which answers at most one row of one text column, and copies
  * it into a (*out NULL for no row or SQL NULL). */
 static enum rma_err
@@ -170,7 +141,7 @@ db_makeup_claim(struct db *db, int64_t id, bool lock,
                 struct makeup_claim_row *out)
 {
     char buf[24];
-    const char *params[] = {num(buf, id)};
+    const char *params[] = {db_num(buf, id)};
     enum rma_err err;
     PGresult *r = db_run(db, lock ? "makeup_claim_lock" : "makeup_claim", 1,
                          params, &err);
@@ -183,17 +154,19 @@ db_makeup_claim(struct db *db, int64_t id, bool lock,
     memset(out, 0, sizeof(*out));
     out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     out->rma_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-    copy(out->rma_number, sizeof(out->rma_number), PQgetvalue(r, 0, 2));
-    copy(out->transaction_id, sizeof(out->transaction_id), PQgetvalue(r, 0, 3));
-    copy(out->currency, sizeof(out->currency), PQgetvalue(r, 0, 4));
+    db_copy(out->rma_number, sizeof(out->rma_number), PQgetvalue(r, 0, 2));
+    db_copy(out->transaction_id, sizeof(out->transaction_id),
+            PQgetvalue(r, 0, 3));
+    db_copy(out->currency, sizeof(out->currency), PQgetvalue(r, 0, 4));
     out->due = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
-    copy(out->reason, sizeof(out->reason), PQgetvalue(r, 0, 6));
+    db_copy(out->reason, sizeof(out->reason), PQgetvalue(r, 0, 6));
     out->submitted = (time_t)strtoll(PQgetvalue(r, 0, 7), NULL, 10);
     int s = makeup_status_parse(PQgetvalue(r, 0, 8));
     out->attempts = (int)strtol(PQgetvalue(r, 0, 9), NULL, 10);
-    copy(out->customer_email, sizeof(out->customer_email),
-         PQgetvalue(r, 0, 10));
-    copy(out->customer_name, sizeof(out->customer_name), PQgetvalue(r, 0, 11));
+    db_copy(out->customer_email, sizeof(out->customer_email),
+            PQgetvalue(r, 0, 10));
+    db_copy(out->customer_name, sizeof(out->customer_name),
+            PQgetvalue(r, 0, 11));
     PQclear(r);
     if (s < 0)
         return RMA_EINTERNAL;
@@ -206,7 +179,7 @@ db_makeup_case(struct db *db, int64_t rma_id, bool lock,
                struct makeup_case *out)
 {
     char buf[24];
-    const char *params[] = {num(buf, rma_id)};
+    const char *params[] = {db_num(buf, rma_id)};
     enum rma_err err;
     PGresult *r =
         db_run(db, lock ? "makeup_case_lock" : "makeup_case", 1, params, &err);
@@ -218,8 +191,8 @@ db_makeup_case(struct db *db, int64_t rma_id, bool lock,
     }
     memset(out, 0, sizeof(*out));
     out->due = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    copy(out->reason, sizeof(out->reason), PQgetvalue(r, 0, 1));
-    copy(out->currency, sizeof(out->currency), PQgetvalue(r, 0, 2));
+    db_copy(out->reason, sizeof(out->reason), PQgetvalue(r, 0, 1));
+    db_copy(out->currency, sizeof(out->currency), PQgetvalue(r, 0, 2));
     out->latest_id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
     int s = makeup_status_parse(PQgetvalue(r, 0, 4));
     out->latest_status = s < 0 ? MAKEUP_PENDING : (enum makeup_status)s;
@@ -232,11 +205,11 @@ db_makeup_insert(struct db *db, const struct makeup_claim_new *c,
                  const char *now, int64_t *id)
 {
     char rma[24], receipt[24], due[24];
-    const char *params[] = {num(rma, c->rma_id),
+    const char *params[] = {db_num(rma, c->rma_id),
                             c->transaction_id,
-                            num(receipt, c->payment_receipt_id),
+                            db_num(receipt, c->payment_receipt_id),
                             c->currency,
-                            num(due, c->due),
+                            db_num(due, c->due),
                             c->reason,
                             c->submitted_by,
                             now,
@@ -248,7 +221,7 @@ db_makeup_insert(struct db *db, const struct makeup_claim_new *c,
     *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     const char *mark[] = {rma, now};
-    return command(db, "makeup_mark_receipts", 2, mark, NULL);
+    return db_command(db, "makeup_mark_receipts", 2, mark, NULL);
 }
 
 enum rma_err
@@ -256,7 +229,7 @@ db_makeup_taken(struct db *db, const char *transaction_id, int64_t claim_id,
                 bool *taken)
 {
     char id[24];
-    const char *params[] = {transaction_id, num(id, claim_id)};
+    const char *params[] = {transaction_id, db_num(id, claim_id)};
     return one_bool(db, "makeup_taken", 2, params, taken);
 }
 
@@ -264,7 +237,7 @@ enum rma_err
 db_makeup_lock_transaction(struct db *db, const char *transaction_id)
 {
     const char *params[] = {transaction_id};
-    return command(db, "makeup_lock_transaction", 1, params, NULL);
+    return db_command(db, "makeup_lock_transaction", 1, params, NULL);
 }
 
 static void
@@ -285,14 +258,14 @@ db_makeup_record(struct db *db, int64_t claim_id,
     const char *txn = final && d->tx != NULL ? d->tx->transaction_id : "";
     const char *method = txn[0] != '\0' ? makeup_method_name(d->method) : NULL;
     if (makeup_status_paid(d->status)) {
-        num(paid, d->paid);
-        num(fee, d->fee);
+        db_num(paid, d->paid);
+        db_num(fee, d->fee);
     }
     if (final && d->tx != NULL && d->tx->initiated != 0)
         iso(d->tx->initiated, at);
     if (!final)
         iso(d->next_attempt, next);
-    const char *params[] = {num(id, claim_id),
+    const char *params[] = {db_num(id, claim_id),
                             makeup_status_name(d->status),
                             d->reason != NULL ? d->reason : "",
                             txn,
@@ -300,11 +273,11 @@ db_makeup_record(struct db *db, int64_t claim_id,
                             paid,
                             fee,
                             at,
-                            num(count, attempts),
+                            db_num(count, attempts),
                             now,
                             final ? NULL : next};
     long rows = 0;
-    enum rma_err err = command(db, "makeup_record", 11, params, &rows);
+    enum rma_err err = db_command(db, "makeup_record", 11, params, &rows);
     return err == RMA_OK && rows != 1 ? RMA_ECONFLICT : err;
 }
 
@@ -313,7 +286,7 @@ db_makeup_due(struct db *db, const char *now, const char *tried, int limit,
               int64_t *ids, int *n)
 {
     char lim[24];
-    const char *params[] = {now, tried, num(lim, limit)};
+    const char *params[] = {now, tried, db_num(lim, limit)};
     enum rma_err err;
     PGresult *r = db_run(db, "makeup_due", 3, params, &err);
     if (r == NULL)
@@ -329,7 +302,7 @@ enum rma_err
 db_makeup_lease(struct db *db, int64_t claim_id, bool lock, bool *got)
 {
     char id[24];
-    const char *params[] = {num(id, claim_id)};
+    const char *params[] = {db_num(id, claim_id)};
     bool v = false;
     enum rma_err err =
         one_bool(db, lock ? "makeup_lease" : "makeup_release", 1, params, &v);
@@ -344,10 +317,11 @@ db_makeup_exception(struct db *db, const char *kind,
                     const char *detail, const char *dedupe_key, const char *now)
 {
     char rma[24], am[24], claim[24];
-    const char *params[] = {
-        kind,   num(rma, c->rma_id), c->currency, num(am, amount),
-        detail, dedupe_key,          now,         num(claim, c->id)};
-    return command(db, "makeup_exception", 8, params, NULL);
+    const char *params[] = {kind,        db_num(rma, c->rma_id),
+                            c->currency, db_num(am, amount),
+                            detail,      dedupe_key,
+                            now,         db_num(claim, c->id)};
+    return db_command(db, "makeup_exception", 8, params, NULL);
 }
 
 enum rma_err
@@ -355,7 +329,7 @@ db_makeup_claim_json(struct db *db, int64_t claim_id, bool staff,
                      struct arena *a, char **json)
 {
     char id[24];
-    const char *params[] = {num(id, claim_id), staff ? "true" : "false"};
+    const char *params[] = {db_num(id, claim_id), staff ? "true" : "false"};
     return one_text(db, "makeup_claim_json", 2, params, a, json);
 }
 
@@ -364,7 +338,7 @@ db_makeup_list_json(struct db *db, const char *status, int limit,
                     struct arena *a, char **json)
 {
     char lim[24];
-    const char *params[] = {status, num(lim, limit)};
+    const char *params[] = {status, db_num(lim, limit)};
     enum rma_err err = one_text(db, "makeup_list_json", 2, params, a, json);
     return err == RMA_OK && *json == NULL ? RMA_EINTERNAL : err;
 }
@@ -374,13 +348,13 @@ db_makeup_resolve(struct db *db, int64_t claim_id, const char *who,
                   const char *note, const char *now, bool *resolved)
 {
     char id[24];
-    const char *params[] = {num(id, claim_id), now, who, note};
+    const char *params[] = {db_num(id, claim_id), now, who, note};
     long rows = 0;
     enum rma_err err =
-        command(db, "makeup_resolve_exceptions", 4, params, &rows);
+        db_command(db, "makeup_resolve_exceptions", 4, params, &rows);
     *resolved = rows > 0;
     if (err == RMA_OK && rows > 0)
-        err = command(db, "makeup_resolve_claim", 4, params, NULL);
+        err = db_command(db, "makeup_resolve_claim", 4, params, NULL);
     return err;
 }
 

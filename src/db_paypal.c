@@ -55,12 +55,6 @@ to_i64(const char *s)
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
-static void
-copy_col(char *out, size_t n, const char *s)
-{
-    snprintf(out, n, "%s", s ? s : "");
-}
-
 static enum rma_err
 row_to_intent(const PGresult *r, int row, struct paypal_intent *out)
 {
@@ -73,7 +67,7 @@ row_to_intent(const PGresult *r, int row, struct paypal_intent *out)
             out->op = (enum paypal_operation)i;
             found = true;
         }
-    copy_col(out->request_id, sizeof(out->request_id), db_get(r, row, 2));
+    db_copy(out->request_id, sizeof(out->request_id), db_get(r, row, 2));
     out->case_id = to_i64(db_get(r, row, 3));
     out->hold_id = to_i64(db_get(r, row, 4));
     out->sequence = (int)to_i64(db_get(r, row, 5));
@@ -86,8 +80,8 @@ row_to_intent(const PGresult *r, int row, struct paypal_intent *out)
         }
     out->attempts = (int)to_i64(db_get(r, row, 7));
     out->http_status = (int)to_i64(db_get(r, row, 8));
-    copy_col(out->paypal_id, sizeof(out->paypal_id), db_get(r, row, 9));
-    copy_col(out->debug_id, sizeof(out->debug_id), db_get(r, row, 10));
+    db_copy(out->paypal_id, sizeof(out->paypal_id), db_get(r, row, 9));
+    db_copy(out->debug_id, sizeof(out->debug_id), db_get(r, row, 10));
     const char *created = db_get(r, row, 11);
     out->created = created && created[0] == 't';
     return found && st_found ? RMA_OK : RMA_EINTERNAL;

@@ -73,13 +73,6 @@ static const struct db_stmt stmts[] = {
 const struct db_stmt_table db_policy_stmts = {stmts,
                                               sizeof(stmts) / sizeof(stmts[0])};
 
-static const char *
-num(char *buf, int64_t v)
-{
-    snprintf(buf, 24, "%lld", (long long)v);
-    return buf;
-}
-
 static void
 read_line(const PGresult *r, int row, struct policy_line *out)
 {
@@ -90,20 +83,6 @@ read_line(const PGresult *r, int row, struct policy_line *out)
     out->restocking_fee_bp = (int)strtol(PQgetvalue(r, row, 2), NULL, 10);
     out->decline_fee_bp = (int)strtol(PQgetvalue(r, row, 3), NULL, 10);
     out->validity_days = (int)strtol(PQgetvalue(r, row, 4), NULL, 10);
-}
-
-static enum rma_err
-command(struct db *db, const char *stmt, int n, const char *const *params,
-        long *affected)
-{
-    enum rma_err err;
-    PGresult *r = db_run(db, stmt, n, params, &err);
-    if (r == NULL)
-        return err;
-    if (affected != NULL)
-        *affected = strtol(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return RMA_OK;
 }
 
 enum rma_err
@@ -128,7 +107,7 @@ enum rma_err
 db_policy_case(struct db *db, int64_t rma_id, struct policy_case *out)
 {
     char id[24];
-    const char *params[] = {num(id, rma_id)};
+    const char *params[] = {db_num(id, rma_id)};
     enum rma_err err;
     PGresult *r = db_run(db, "policy_case", 1, params, &err);
     if (r == NULL)
@@ -157,9 +136,9 @@ db_policy_record_refund(struct db *db, int64_t rma_id, int64_t price,
                         const char *override_reason)
 {
     char id[24], p[24], f[24];
-    const char *params[] = {num(id, rma_id), num(p, price), num(f, fee), note,
-                            override_reason};
-    return command(db, "policy_record_refund", 5, params, NULL);
+    const char *params[] = {db_num(id, rma_id), db_num(p, price),
+                            db_num(f, fee), note, override_reason};
+    return db_command(db, "policy_record_refund", 5, params, NULL);
 }
 
 enum rma_err
@@ -169,8 +148,8 @@ db_policy_quote_insert(struct db *db, int64_t rma_id, const char *currency,
 {
     char id[24], a[24];
     const char *params[] = {
-        num(id, rma_id), currency, num(a, amount), basis, notes, by, now};
-    return command(db, "policy_quote_insert", 7, params, NULL);
+        db_num(id, rma_id), currency, db_num(a, amount), basis, notes, by, now};
+    return db_command(db, "policy_quote_insert", 7, params, NULL);
 }
 
 enum rma_err
@@ -178,10 +157,10 @@ db_policy_quote_decide(struct db *db, int64_t rma_id, const char *decision,
                        int64_t fee, const char *by, const char *now)
 {
     char id[24], f[24];
-    const char *params[] = {num(id, rma_id), decision,
-                            fee < 0 ? NULL : num(f, fee), by, now};
+    const char *params[] = {db_num(id, rma_id), decision,
+                            fee < 0 ? NULL : db_num(f, fee), by, now};
     long n = 0;
-    enum rma_err err = command(db, "policy_quote_decide", 5, params, &n);
+    enum rma_err err = db_command(db, "policy_quote_decide", 5, params, &n);
     if (err == RMA_OK && n != 1)
         return RMA_ECONFLICT;
     return err;
@@ -192,9 +171,10 @@ db_policy_set_makeup(struct db *db, int64_t rma_id, int64_t amount,
                      const char *reason, const char *now)
 {
     char id[24], a[24];
-    const char *params[] = {num(id, rma_id), amount < 0 ? NULL : num(a, amount),
+    const char *params[] = {db_num(id, rma_id),
+                            amount < 0 ? NULL : db_num(a, amount),
                             amount < 0 ? NULL : reason, now};
-    return command(db, "policy_set_makeup", 4, params, NULL);
+    return db_command(db, "policy_set_makeup", 4, params, NULL);
 }
 
 enum rma_err
@@ -202,9 +182,9 @@ db_policy_extend(struct db *db, int64_t rma_id, const char *status, int days,
                  const char *now)
 {
     char id[24], d[24];
-    const char *params[] = {num(id, rma_id), status, num(d, days), now};
+    const char *params[] = {db_num(id, rma_id), status, db_num(d, days), now};
     long n = 0;
-    enum rma_err err = command(db, "policy_extend", 4, params, &n);
+    enum rma_err err = db_command(db, "policy_extend", 4, params, &n);
     if (err == RMA_OK && n != 1)
         return RMA_ECONFLICT;
     return err;
@@ -215,7 +195,7 @@ db_policy_expiry_due(struct db *db, const char *now, int max,
                      struct policy_expiry **out, int *n)
 {
     char m[24];
-    const char *params[] = {now, num(m, max)};
+    const char *params[] = {now, db_num(m, max)};
     enum rma_err err;
     *out = NULL;
     *n = 0;

@@ -60,30 +60,6 @@ static const struct db_stmt stmts[] = {
 const struct db_stmt_table db_returns_stmts = {stmts, sizeof(stmts) /
                                                           sizeof(stmts[0])};
 
-/* Decimal text of v into buf (24 bytes). */
-static const char *
-num(char *buf, int64_t v)
-{
-    snprintf(buf, 24, "%lld", (long long)v);
-    return buf;
-}
-
-/* Runs stmt, for its side effects; *affected (may be NULL) gets the row
- * count. */
-static enum rma_err
-command(struct db *db, const char *stmt, int n, const char *const *params,
-        long *affected)
-{
-    enum rma_err err;
-    PGresult *r = db_run(db, stmt, n, params, &err);
-    if (r == NULL)
-        return err;
-    if (affected != NULL)
-        *affected = strtol(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return RMA_OK;
-}
-
 /* Runs stmt, which answers one row, and reads its first column as a
  * number. */
 static enum rma_err
@@ -107,7 +83,7 @@ enum rma_err
 db_attachment_lock_case(struct db *db, int64_t rma_id, enum rma_status *status)
 {
     char id[24];
-    const char *params[] = {num(id, rma_id)};
+    const char *params[] = {db_num(id, rma_id)};
     enum rma_err err;
     PGresult *r = db_run(db, "returns_lock_case", 1, params, &err);
     if (r == NULL)
@@ -125,7 +101,7 @@ db_attachment_count_open(struct db *db, int64_t rma_id, const char *kind,
                          int *n)
 {
     char id[24];
-    const char *params[] = {num(id, rma_id), kind};
+    const char *params[] = {db_num(id, rma_id), kind};
     long long v;
     enum rma_err err = one_number(db, "returns_count_open", 2, params, &v);
     if (err == RMA_OK)
@@ -137,14 +113,14 @@ enum rma_err
 db_attachment_lock_file(struct db *db, const char *sha256)
 {
     const char *params[] = {sha256};
-    return command(db, "returns_lock_file", 1, params, NULL);
+    return db_command(db, "returns_lock_file", 1, params, NULL);
 }
 
 enum rma_err
 db_attachment_lock_file_session(struct db *db, const char *sha256)
 {
     const char *params[] = {sha256};
-    return command(db, "returns_lock_file_session", 1, params, NULL);
+    return db_command(db, "returns_lock_file_session", 1, params, NULL);
 }
 
 void
@@ -152,7 +128,7 @@ db_attachment_unlock_file(struct db *db, const char *sha256)
 {
     /* When the connection is gone, so is the lock. */
     const char *params[] = {sha256};
-    (void)command(db, "returns_unlock_file", 1, params, NULL);
+    (void)db_command(db, "returns_unlock_file", 1, params, NULL);
 }
 
 enum rma_err
@@ -161,9 +137,9 @@ db_attachment_insert(struct db *db, const struct attachment_new *a,
 {
     char rma[24], bytes[24], width[24], height[24];
     const char *params[] = {
-        num(rma, a->rma_id),    a->kind,        a->sha256,
-        num(bytes, a->bytes),   a->media_type,  num(width, a->width),
-        num(height, a->height), a->uploaded_by, now};
+        db_num(rma, a->rma_id),    a->kind,        a->sha256,
+        db_num(bytes, a->bytes),   a->media_type,  db_num(width, a->width),
+        db_num(height, a->height), a->uploaded_by, now};
     long long v;
     enum rma_err err = one_number(db, "returns_insert", 9, params, &v);
     if (err == RMA_OK)
@@ -175,7 +151,7 @@ enum rma_err
 db_attachment_get(struct db *db, int64_t id, struct attachment *out)
 {
     char buf[24];
-    const char *params[] = {num(buf, id)};
+    const char *params[] = {db_num(buf, id)};
     enum rma_err err;
     PGresult *r = db_run(db, "returns_get", 1, params, &err);
     if (r == NULL)
@@ -201,9 +177,9 @@ enum rma_err
 db_attachment_delete(struct db *db, int64_t id, int64_t rma_id, bool *deleted)
 {
     char a[24], b[24];
-    const char *params[] = {num(a, id), num(b, rma_id)};
+    const char *params[] = {db_num(a, id), db_num(b, rma_id)};
     long n = 0;
-    enum rma_err err = command(db, "returns_delete", 2, params, &n);
+    enum rma_err err = db_command(db, "returns_delete", 2, params, &n);
     *deleted = err == RMA_OK && n == 1;
     return err;
 }
@@ -223,7 +199,7 @@ enum rma_err
 db_rma_records_data(struct db *db, int64_t rma_id, bool *yes)
 {
     char id[24];
-    const char *params[] = {num(id, rma_id)};
+    const char *params[] = {db_num(id, rma_id)};
     enum rma_err err;
     PGresult *r = db_run(db, "returns_records_data", 1, params, &err);
     if (r == NULL)
@@ -238,20 +214,20 @@ db_return_submit(struct db *db, const struct return_submission *s,
                  const char *now)
 {
     char rma[24], label[24], receipt[24];
-    const char *params[] = {num(rma, s->rma_id),
+    const char *params[] = {db_num(rma, s->rma_id),
                             s->carrier,
                             s->tracking_number,
-                            num(label, s->shipping_label_id),
-                            num(receipt, s->postage_receipt_id),
+                            db_num(label, s->shipping_label_id),
+                            db_num(receipt, s->postage_receipt_id),
                             s->erasure_required ? "true" : "false",
                             s->erasure_acknowledged ? "true" : "false",
                             s->submitted_by,
                             now};
-    enum rma_err err = command(db, "returns_submit", 9, params, NULL);
+    enum rma_err err = db_command(db, "returns_submit", 9, params, NULL);
     if (err != RMA_OK)
         return err;
     const char *mark[] = {rma, now};
-    return command(db, "returns_mark_submitted", 2, mark, NULL);
+    return db_command(db, "returns_mark_submitted", 2, mark, NULL);
 }
 
 enum rma_err
@@ -260,6 +236,7 @@ db_inspection_insert(struct db *db, int64_t rma_id, const char *outcome,
                      const char *now)
 {
     char id[24];
-    const char *params[] = {num(id, rma_id), outcome, notes, inspected_by, now};
-    return command(db, "returns_inspect", 5, params, NULL);
+    const char *params[] = {db_num(id, rma_id), outcome, notes, inspected_by,
+                            now};
+    return db_command(db, "returns_inspect", 5, params, NULL);
 }

@@ -150,30 +150,26 @@ actor_kind_name(enum rma_actor a)
 }
 
 static void
-copy(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
-static void
 ref_from_row(const PGresult *r, struct rma_ref *out)
 {
     memset(out, 0, sizeof(*out));
     out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     out->customer_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-    copy(out->number, sizeof(out->number), PQgetvalue(r, 0, 2));
+    db_copy(out->number, sizeof(out->number), PQgetvalue(r, 0, 2));
     out->status = (enum rma_status)rma_status_parse(PQgetvalue(r, 0, 3));
     out->kind = rma_kind_parse(PQgetvalue(r, 0, 4));
     out->revision = (int)strtol(PQgetvalue(r, 0, 5), NULL, 10);
-    copy(out->currency, sizeof(out->currency), PQgetvalue(r, 0, 6));
+    db_copy(out->currency, sizeof(out->currency), PQgetvalue(r, 0, 6));
     out->refund_minor = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
     out->replacement_minor = strtoll(PQgetvalue(r, 0, 8), NULL, 10);
-    copy(out->order_country, sizeof(out->order_country), PQgetvalue(r, 0, 9));
-    copy(out->customer_email, sizeof(out->customer_email),
-         PQgetvalue(r, 0, 10));
-    copy(out->customer_name, sizeof(out->customer_name), PQgetvalue(r, 0, 11));
-    copy(out->replacement_method, sizeof(out->replacement_method),
-         PQgetvalue(r, 0, 12));
+    db_copy(out->order_country, sizeof(out->order_country),
+            PQgetvalue(r, 0, 9));
+    db_copy(out->customer_email, sizeof(out->customer_email),
+            PQgetvalue(r, 0, 10));
+    db_copy(out->customer_name, sizeof(out->customer_name),
+            PQgetvalue(r, 0, 11));
+    db_copy(out->replacement_method, sizeof(out->replacement_method),
+            PQgetvalue(r, 0, 12));
     out->order_total_minor = strtoll(PQgetvalue(r, 0, 13), NULL, 10);
 }
 
@@ -228,20 +224,6 @@ one_text(struct db *db, const char *stmt, int n, const char *const *params,
     return RMA_OK;
 }
 
-static enum rma_err
-command(struct db *db, const char *stmt, int n, const char *const *params,
-        long *affected)
-{
-    enum rma_err err;
-    PGresult *r = db_run(db, stmt, n, params, &err);
-    if (r == NULL)
-        return err;
-    if (affected != NULL)
-        *affected = strtol(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return RMA_OK;
-}
-
 enum rma_err
 db_rma_json(struct db *db, int64_t id, bool staff, struct arena *a, char **json)
 {
@@ -275,15 +257,15 @@ db_rma_detail(struct db *db, const char *number, int64_t id, int64_t viewer,
     struct rma_ref *ref = &out->ref;
     ref->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     ref->customer_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-    copy(ref->number, sizeof(ref->number), PQgetvalue(r, 0, 2));
+    db_copy(ref->number, sizeof(ref->number), PQgetvalue(r, 0, 2));
     ref->status = (enum rma_status)rma_status_parse(PQgetvalue(r, 0, 3));
     ref->kind = rma_kind_parse(PQgetvalue(r, 0, 4));
-    copy(ref->replacement_method, sizeof(ref->replacement_method),
-         PQgetvalue(r, 0, 5));
+    db_copy(ref->replacement_method, sizeof(ref->replacement_method),
+            PQgetvalue(r, 0, 5));
     out->makeup_due = strtoll(PQgetvalue(r, 0, 6), NULL, 10);
     out->makeup_latest_id = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
-    copy(out->makeup_latest_status, sizeof(out->makeup_latest_status),
-         PQgetvalue(r, 0, 8));
+    db_copy(out->makeup_latest_status, sizeof(out->makeup_latest_status),
+            PQgetvalue(r, 0, 8));
     if (!PQgetisnull(r, 0, 9))
         out->json = arena_strdup(a, PQgetvalue(r, 0, 9));
     PQclear(r);
@@ -340,7 +322,7 @@ db_rma_edit(struct db *db, int64_t id, const char *doc_json, const char *now)
     char buf[24];
     snprintf(buf, sizeof(buf), "%lld", (long long)id);
     const char *params[] = {buf, doc_json, now};
-    return command(db, "rma_edit", 3, params, NULL);
+    return db_command(db, "rma_edit", 3, params, NULL);
 }
 
 enum rma_err
@@ -349,7 +331,7 @@ db_rma_snapshot(struct db *db, int64_t id, const char *actor, const char *now)
     char buf[24];
     snprintf(buf, sizeof(buf), "%lld", (long long)id);
     const char *params[] = {buf, actor, now};
-    return command(db, "rma_snapshot", 3, params, NULL);
+    return db_command(db, "rma_snapshot", 3, params, NULL);
 }
 
 static enum rma_err
@@ -364,7 +346,7 @@ audit(struct db *db, int64_t rma_id, const struct rma_actor_info *who,
         who->name,  who->role, action,
         from,       to,        who->on_behalf ? "true" : "false",
         detail_json};
-    return command(db, "rma_audit", 10, params, NULL);
+    return db_command(db, "rma_audit", 10, params, NULL);
 }
 
 enum rma_err
@@ -385,7 +367,7 @@ db_rma_transition(struct db *db, const struct rma_ref *r, enum rma_status to,
                             who->on_behalf ? "true" : "false",
                             detail_json};
     long n = 0;
-    enum rma_err err = command(db, "rma_transition", 10, params, &n);
+    enum rma_err err = db_command(db, "rma_transition", 10, params, &n);
     if (err == RMA_OK && n != 1)
         return RMA_ECONFLICT; /* someone else moved it first */
     return err;
@@ -405,7 +387,7 @@ db_rma_comment(struct db *db, int64_t rma_id, const char *author_kind,
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)rma_id);
     const char *params[] = {id, author_kind, author_name, body, now};
-    return command(db, "rma_comment", 5, params, NULL);
+    return db_command(db, "rma_comment", 5, params, NULL);
 }
 
 enum rma_err
@@ -415,7 +397,7 @@ db_rma_set_method(struct db *db, int64_t id, const char *method,
     char buf[24];
     snprintf(buf, sizeof(buf), "%lld", (long long)id);
     const char *params[] = {buf, method, now};
-    return command(db, "rma_set_method", 3, params, NULL);
+    return db_command(db, "rma_set_method", 3, params, NULL);
 }
 
 enum rma_err
@@ -425,7 +407,7 @@ db_rma_set_address(struct db *db, int64_t id, const char *address_json,
     char buf[24];
     snprintf(buf, sizeof(buf), "%lld", (long long)id);
     const char *params[] = {buf, address_json, now};
-    return command(db, "rma_set_address", 3, params, NULL);
+    return db_command(db, "rma_set_address", 3, params, NULL);
 }
 
 enum rma_err
@@ -434,5 +416,5 @@ db_rma_set_cancel_reason(struct db *db, int64_t id, const char *reason)
     char buf[24];
     snprintf(buf, sizeof(buf), "%lld", (long long)id);
     const char *params[] = {buf, reason};
-    return command(db, "rma_set_cancel_reason", 2, params, NULL);
+    return db_command(db, "rma_set_cancel_reason", 2, params, NULL);
 }
