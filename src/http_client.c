@@ -6,6 +6,7 @@
 #include "rma/http_client.h"
 
 #include <curl/curl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,6 +27,10 @@ struct transfer {
     struct curl_slist *headers;
     bool too_large;
 };
+
+/* How long an idle stream sleeps before asking its source again (it is
+ * woken sooner by http_client_wakeup). */
+#define STREAM_IDLE_MS 1000
 
 static bool curl_ready;
 
@@ -300,104 +305,190 @@ grow_pool(struct http_client *c, size_t n)
     return RMA_OK;
 }
 
+/* One handle of the pool and what it is doing. */
+struct slot {
+    bool busy;
+    void *tag;
+    struct transfer t;
+    struct http_response resp;
+};
+
+struct stream {
+    struct http_client *c;
+    const struct http_source *src;
+    struct slot *slots; /* slots[s] drives c->pool[s] */
+    size_t concurrency, running;
+};
+
+/* Starts the source's next request on a free slot; false when the source
+ * has none now (*wait_ms and *ended then say why). */
+static bool
+start_next(struct stream *st, long *wait_ms, bool *ended)
+{
+    struct http_request req;
+    void *tag = NULL;
+    if (!st->src->next(st->src->ctx, &req, &tag, wait_ms, ended))
+        return false;
+    size_t s = 0;
+    while (st->slots[s].busy)
+        s++;
+    struct slot *sl = &st->slots[s];
+    CURL *h = st->c->pool[s];
+    curl_easy_reset(h);
+    http_response_init(&sl->resp);
+    sl->t = (struct transfer){.resp = &sl->resp};
+    if (setup(st->c, h, &req, &sl->t) != RMA_OK ||
+        curl_multi_add_handle(st->c->multi, h) != CURLM_OK) {
+        curl_slist_free_all(sl->t.headers);
+        sl->t.headers = NULL;
+        if (sl->resp.transport == HTTP_TRANSPORT_OK)
+            sl->resp.transport = HTTP_TRANSPORT_INTERNAL;
+        st->src->done(st->src->ctx, tag, &sl->resp);
+        return true;
+    }
+    sl->busy = true;
+    sl->tag = tag;
+    st->running++;
+    return true;
+}
+
+/* Hands every finished transfer to the source; returns how many. */
+static size_t
+reap(struct stream *st)
+{
+    size_t n = 0;
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(st->c->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        CURL *h = m->easy_handle;
+        struct transfer *t = NULL;
+        curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&t);
+        CURLcode rc = m->data.result;
+        curl_multi_remove_handle(st->c->multi, h);
+        finish(h, t, rc);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+        struct slot *sl = (struct slot *)((char *)t - offsetof(struct slot, t));
+        sl->busy = false;
+        st->running--;
+        st->src->done(st->src->ctx, sl->tag, &sl->resp);
+        n++;
+    }
+    return n;
+}
+
+enum rma_err
+http_client_stream(struct http_client *c, const struct http_source *src,
+                   size_t concurrency)
+{
+    struct stream st = {.c = c, .src = src};
+    st.concurrency = concurrency > 0 ? concurrency : 1;
+    if (grow_pool(c, st.concurrency) != RMA_OK)
+        return RMA_EINTERNAL;
+    st.slots = calloc(st.concurrency, sizeof(*st.slots));
+    if (st.slots == NULL)
+        return RMA_EINTERNAL;
+    enum rma_err result = RMA_OK;
+    for (;;) {
+        /* Fill the free handles: a freed one takes the next request at
+         * once, or its slot would stay empty until another transfer
+         * stirs. */
+        long wait_ms = -1;
+        bool ended = false;
+        while (st.running < st.concurrency && start_next(&st, &wait_ms, &ended))
+            ;
+        if (st.running == 0 && ended)
+            break;
+        if (st.running > 0) {
+            int still = 0;
+            if (curl_multi_perform(c->multi, &still) != CURLM_OK) {
+                result = RMA_EINTERNAL;
+                break;
+            }
+            if (reap(&st) > 0)
+                continue;
+        }
+        /* Wait for a transfer to stir, for the source to be woken
+         * (http_client_wakeup) or for a request it holds back. */
+        long timeout = STREAM_IDLE_MS;
+        if (wait_ms >= 0 && wait_ms < timeout)
+            timeout = wait_ms;
+        if (curl_multi_poll(c->multi, NULL, 0, (int)timeout, NULL) !=
+            CURLM_OK) {
+            result = RMA_EINTERNAL;
+            break;
+        }
+    }
+    if (result != RMA_OK) { /* what is still attached fails */
+        for (size_t s = 0; s < st.concurrency; s++) {
+            struct slot *sl = &st.slots[s];
+            if (!sl->busy)
+                continue;
+            curl_multi_remove_handle(c->multi, c->pool[s]);
+            curl_easy_setopt(c->pool[s], CURLOPT_ERRORBUFFER, NULL);
+            curl_slist_free_all(sl->t.headers);
+            sl->busy = false;
+            sl->resp.transport = HTTP_TRANSPORT_INTERNAL;
+            sl->resp.status = 0;
+            src->done(src->ctx, sl->tag, &sl->resp);
+        }
+    }
+    free(st.slots);
+    return result;
+}
+
+void
+http_client_wakeup(struct http_client *c)
+{
+    curl_multi_wakeup(c->multi);
+}
+
+/* http_client_batch's source: the array, in order. */
+struct array_source {
+    const struct http_request *reqs;
+    struct http_response *resps;
+    size_t n, next;
+};
+
+static bool
+array_next(void *ctx, struct http_request *req, void **tag, long *wait_ms,
+           bool *ended)
+{
+    struct array_source *a = ctx;
+    (void)wait_ms;
+    if (a->next == a->n) {
+        *ended = true;
+        return false;
+    }
+    *req = a->reqs[a->next];
+    *tag = &a->resps[a->next++];
+    return true;
+}
+
+static void
+array_done(void *ctx, void *tag, struct http_response *resp)
+{
+    (void)ctx;
+    *(struct http_response *)tag = *resp; /* moved */
+}
+
 enum rma_err
 http_client_batch(struct http_client *c, const struct http_request *reqs,
                   struct http_response *resps, size_t n, size_t concurrency)
 {
-    for (size_t i = 0; i < n; i++)
-        http_response_init(&resps[i]);
+    struct array_source a = {.reqs = reqs, .resps = resps, .n = n};
+    struct http_source src = {
+        .ctx = &a, .next = array_next, .done = array_done};
     if (n == 0)
         return RMA_OK;
-    if (concurrency == 0)
-        concurrency = 1;
-    if (concurrency > n)
-        concurrency = n;
-    if (grow_pool(c, concurrency) != RMA_OK)
-        return RMA_EINTERNAL;
-    struct transfer *ts = calloc(n, sizeof(*ts));
-    size_t *slot_of = calloc(n, sizeof(*slot_of)); /* handle index per req */
-    bool *busy = calloc(concurrency, sizeof(*busy));
-    if (ts == NULL || slot_of == NULL || busy == NULL) {
-        free(ts);
-        free(slot_of);
-        free(busy);
-        return RMA_EINTERNAL;
+    enum rma_err err =
+        http_client_stream(c, &src, concurrency < n ? concurrency : n);
+    for (size_t i = a.next; i < n; i++) { /* never started */
+        http_response_init(&resps[i]);
+        resps[i].transport = HTTP_TRANSPORT_INTERNAL;
     }
-    size_t next = 0, running = 0;
-    enum rma_err result = RMA_OK;
-    for (;;) {
-        /* Fill free handles with the next requests. */
-        while (next < n && running < concurrency) {
-            size_t s = 0;
-            while (busy[s])
-                s++;
-            CURL *h = c->pool[s];
-            curl_easy_reset(h);
-            ts[next].resp = &resps[next];
-            enum rma_err err = setup(c, h, &reqs[next], &ts[next]);
-            if (err != RMA_OK ||
-                curl_multi_add_handle(c->multi, h) != CURLM_OK) {
-                curl_slist_free_all(ts[next].headers);
-                ts[next].headers = NULL;
-                if (resps[next].transport == HTTP_TRANSPORT_OK)
-                    resps[next].transport = HTTP_TRANSPORT_INTERNAL;
-                next++;
-                continue;
-            }
-            busy[s] = true;
-            slot_of[next] = s;
-            next++;
-            running++;
-        }
-        if (running == 0)
-            break;
-        int still = 0;
-        if (curl_multi_perform(c->multi, &still) != CURLM_OK) {
-            result = RMA_EINTERNAL;
-            break;
-        }
-        CURLMsg *m;
-        int left;
-        bool freed = false;
-        while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            CURL *h = m->easy_handle;
-            struct transfer *t = NULL;
-            curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&t);
-            CURLcode rc = m->data.result;
-            curl_multi_remove_handle(c->multi, h);
-            finish(h, t, rc);
-            curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-            size_t i = (size_t)(t - ts);
-            busy[slot_of[i]] = false;
-            running--;
-            freed = true;
-        }
-        /* A freed handle takes the next request at once: waiting first
-         * would leave its slot empty until another transfer stirs. */
-        if (freed && next < n)
-            continue;
-        if (running > 0 && still > 0 &&
-            curl_multi_poll(c->multi, NULL, 0, 200, NULL) != CURLM_OK) {
-            result = RMA_EINTERNAL;
-            break;
-        }
-    }
-    if (result != RMA_OK) { /* detach whatever is still attached */
-        for (size_t s = 0; s < concurrency; s++)
-            if (busy[s])
-                curl_multi_remove_handle(c->multi, c->pool[s]);
-        for (size_t i = 0; i < n; i++) {
-            curl_slist_free_all(ts[i].headers);
-            if (resps[i].status == 0 && resps[i].transport == HTTP_TRANSPORT_OK)
-                resps[i].transport = HTTP_TRANSPORT_INTERNAL;
-        }
-    }
-    free(ts);
-    free(slot_of);
-    free(busy);
-    return result;
+    return err;
 }
 
 const char *

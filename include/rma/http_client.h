@@ -83,6 +83,34 @@ enum rma_err http_client_batch(struct http_client *c,
                                struct http_response *resps, size_t n,
                                size_t concurrency);
 
+/* Where http_client_stream takes its requests from and gives the answers
+ * to.  Both callbacks run in the streaming thread. */
+struct http_source {
+    void *ctx;
+    /* Fills *req (its strings borrowed until done) and *tag for the next
+     * request and returns true; or returns false, with *wait_ms set to how
+     * long until one is due when the source holds one back (left alone
+     * otherwise) and *ended set when no request will ever come again. */
+    bool (*next)(void *ctx, struct http_request *req, void **tag, long *wait_ms,
+                 bool *ended);
+    /* The answer to the request tagged tag: *resp is the callee's now. */
+    void (*done)(void *ctx, void *tag, struct http_response *resp);
+};
+
+/* Runs the source's requests with at most concurrency in flight, taking
+ * the next one as soon as a handle is free, until the source has ended
+ * and nothing is in flight.  Every request taken gets its done.  An idle
+ * stream waits for http_client_wakeup (or asks again after a second).
+ * RMA_EINTERNAL when libcurl failed (the requests in flight then end with
+ * HTTP_TRANSPORT_INTERNAL). */
+enum rma_err http_client_stream(struct http_client *c,
+                                const struct http_source *src,
+                                size_t concurrency);
+
+/* Wakes the stream running on c (from any thread): its source has a new
+ * request. */
+void http_client_wakeup(struct http_client *c);
+
 void http_response_init(struct http_response *r);
 void http_response_free(struct http_response *r);
 
