@@ -31,6 +31,7 @@ struct paypal_client {
     struct http_client *http;
     char *token;              /* owned, never logged */
     int64_t token_expires_ms; /* monotonic */
+    unsigned token_gen;       /* counts the tokens fetched */
     struct paypal_client_stats stats;
 };
 
@@ -758,8 +759,7 @@ exch_url(struct paypal_client *pc, struct exch *x, const char *before,
     return x->url ? RMA_OK : RMA_EINTERNAL;
 }
 
-static void exch_run(struct paypal_client *pc, struct exch **xs, size_t n,
-                     size_t concurrency);
+static void exch_call(struct paypal_client *pc, struct exch *x);
 
 /* Fetches a token when none is cached or it is about to expire. */
 static enum rma_err
@@ -780,8 +780,7 @@ ensure_token(struct paypal_client *pc)
     if (x.body == NULL ||
         exch_url(pc, &x, "/v1/oauth2/token", NULL, NULL) != RMA_OK)
         goto done;
-    struct exch *xs[] = {&x};
-    exch_run(pc, xs, 1, 1);
+    exch_call(pc, &x);
     err = x.err;
     if (err != RMA_OK)
         goto done;
@@ -802,6 +801,7 @@ ensure_token(struct paypal_client *pc)
         margin = ttl / 10;
     pc->token = strdup(tok);
     pc->token_expires_ms = now_ms() + (ttl - margin) * 1000;
+    pc->token_gen++;
     json_decref(j);
     if (pc->token == NULL) {
         err = RMA_EINTERNAL;
@@ -945,112 +945,237 @@ headers_for(struct paypal_client *pc, const struct exch *x, struct buf *auth,
 
 #define MAX_HEADERS 8
 
+/* The request of x's next attempt; its header lines point into auth, rid
+ * and h (MAX_HEADERS), which must outlive the call. */
 static void
-exch_run(struct paypal_client *pc, struct exch **xs, size_t n,
-         size_t concurrency)
+exch_request(struct paypal_client *pc, const struct exch *x, struct buf *auth,
+             struct buf *rid, const char **h, struct http_request *req)
 {
-    for (size_t i = 0; i < n; i++) {
-        xs[i]->started_ms = now_ms();
-        if (xs[i]->url == NULL) {
-            xs[i]->done = true;
-            xs[i]->err = RMA_EINTERNAL;
-        }
-    }
-    if (n == 0)
+    buf_init(auth, 8192);
+    buf_init(rid, 256);
+    headers_for(pc, x, auth, rid, h);
+    *req = (struct http_request){
+        .method = x->method,
+        .url = x->url,
+        .headers = h,
+        .body = x->body,
+        .body_len = x->body ? strlen(x->body) : 0,
+        .basic_auth = x->token_call ? pc->basic : NULL,
+    };
+}
+
+static void
+forget_request(struct buf *auth, struct buf *rid)
+{
+    if (auth->data != NULL)
+        OPENSSL_cleanse(auth->data, auth->len);
+    buf_free(auth);
+    buf_free(rid);
+}
+
+/* Takes resp as x's latest answer and judges it; a rejected token is
+ * replaced (unless a newer one was fetched since the attempt, token_gen). */
+static void
+exch_answered(struct paypal_client *pc, struct exch *x,
+              struct http_response *resp, unsigned token_gen)
+{
+    if (x->has_resp)
+        http_response_free(&x->resp);
+    x->resp = *resp;
+    x->has_resp = true;
+    judge(pc, x);
+    if (!x->want_token)
         return;
-    if (!xs[0]->token_call && ensure_token(pc) != RMA_OK) {
-        for (size_t i = 0; i < n; i++) {
-            if (!xs[i]->done) {
-                xs[i]->done = true;
-                xs[i]->err = RMA_EUPSTREAM;
-            }
-        }
+    x->want_token = false;
+    if (token_gen == pc->token_gen)
+        paypal_client_forget_token(pc);
+    if (ensure_token(pc) != RMA_OK) {
+        x->done = true;
+        x->err = RMA_EUPSTREAM;
+    }
+}
+
+/* Runs x to its end here: its attempts, waits and a new token if PayPal
+ * rejects the one it had. */
+static void
+exch_call(struct paypal_client *pc, struct exch *x)
+{
+    x->started_ms = now_ms();
+    if (x->url == NULL) {
+        x->done = true;
+        x->err = RMA_EINTERNAL;
         return;
     }
-    size_t *ready = calloc(n, sizeof(*ready));
-    struct http_request *reqs = calloc(n, sizeof(*reqs));
-    struct http_response *resps = calloc(n, sizeof(*resps));
-    const char **hdrs = calloc(n * MAX_HEADERS, sizeof(*hdrs));
-    struct buf *auth = calloc(n, sizeof(*auth));
-    struct buf *rid = calloc(n, sizeof(*rid));
-    if (!ready || !reqs || !resps || !hdrs || !auth || !rid) {
-        for (size_t i = 0; i < n; i++)
-            if (!xs[i]->done) {
-                xs[i]->done = true;
-                xs[i]->err = RMA_EINTERNAL;
-            }
-        goto out;
+    if (!x->token_call && ensure_token(pc) != RMA_OK) {
+        x->done = true;
+        x->err = RMA_EUPSTREAM;
+        return;
+    }
+    while (!x->done) {
+        sleep_ms(x->not_before_ms - now_ms());
+        struct buf auth, rid;
+        const char *h[MAX_HEADERS];
+        struct http_request req;
+        struct http_response resp;
+        exch_request(pc, x, &auth, &rid, h, &req);
+        unsigned gen = pc->token_gen;
+        (void)http_client_call(pc->http, &req, &resp);
+        forget_request(&auth, &rid);
+        exch_answered(pc, x, &resp, gen);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Streams of calls */
+
+/* One item of a stream and its exchange. */
+struct call {
+    struct exch x;
+    struct paypal_batch_item *it;
+    struct buf auth, rid; /* the attempt in flight's header lines */
+    const char *h[MAX_HEADERS];
+    unsigned token_gen; /* of the token the attempt in flight carries */
+};
+
+/* The items of a stream waiting to be tried again (a retry's delay). */
+struct stream {
+    struct paypal_client *pc;
+    const struct paypal_feed *feed;
+    struct call **waiting;
+    size_t n_waiting, cap_waiting;
+    bool no_token; /* no token could be had: the rest fail at once */
+};
+
+static enum rma_err item_exch(struct paypal_client *pc,
+                              struct paypal_batch_item *it, struct exch *x);
+static enum rma_err item_parse(struct paypal_batch_item *it, struct exch *x);
+
+/* Hands the finished call's item back to the feed. */
+static void
+call_end(struct stream *st, struct call *cl, enum rma_err err)
+{
+    struct paypal_batch_item *it = cl->it;
+    it->err = err;
+    if (err == RMA_OK) {
+        it->err = cl->x.err;
+        if (it->err == RMA_OK)
+            it->err = item_parse(it, &cl->x);
+        if (it->err == RMA_EUPSTREAM && cl->x.err == RMA_OK)
+            log_event(LOG_ERROR, "paypal_response_malformed", "{s:s, s:s}",
+                      "op", cl->x.op, "debug_id", it->result.debug_id);
+    }
+    exch_free(&cl->x);
+    free(cl);
+    st->feed->done(st->feed->ctx, it);
+}
+
+/* The next call to start: a retry that is due, else the feed's next item;
+ * NULL when there is none now (*wait_ms, *ended: http_source). */
+static struct call *
+stream_take(struct stream *st, long *wait_ms, bool *ended)
+{
+    int64_t now = now_ms(), wake = INT64_MAX;
+    for (size_t k = 0; k < st->n_waiting; k++) {
+        struct call *cl = st->waiting[k];
+        if (cl->x.not_before_ms <= now) {
+            st->waiting[k] = st->waiting[--st->n_waiting];
+            return cl;
+        }
+        if (cl->x.not_before_ms < wake)
+            wake = cl->x.not_before_ms;
     }
     for (;;) {
-        int64_t now = now_ms(), wake = INT64_MAX;
-        size_t nready = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (xs[i]->done)
-                continue;
-            if (xs[i]->not_before_ms <= now)
-                ready[nready++] = i;
-            else if (xs[i]->not_before_ms < wake)
-                wake = xs[i]->not_before_ms;
+        bool feed_ended = false;
+        struct paypal_batch_item *it =
+            st->feed->next(st->feed->ctx, &feed_ended);
+        if (it == NULL) {
+            if (wake != INT64_MAX)
+                *wait_ms = (long)(wake - now);
+            else
+                *ended = feed_ended;
+            return NULL;
         }
-        if (nready == 0) {
-            if (wake == INT64_MAX)
-                break;
-            sleep_ms(wake - now);
+        memset(&it->result, 0, sizeof(it->result));
+        struct call *cl = calloc(1, sizeof(*cl));
+        if (cl == NULL) {
+            it->err = RMA_EINTERNAL;
+            st->feed->done(st->feed->ctx, it);
             continue;
         }
-        for (size_t k = 0; k < nready; k++) {
-            struct exch *x = xs[ready[k]];
-            buf_init(&auth[k], 8192);
-            buf_init(&rid[k], 256);
-            headers_for(pc, x, &auth[k], &rid[k], &hdrs[k * MAX_HEADERS]);
-            reqs[k] = (struct http_request){
-                .method = x->method,
-                .url = x->url,
-                .headers = &hdrs[k * MAX_HEADERS],
-                .body = x->body,
-                .body_len = x->body ? strlen(x->body) : 0,
-                .basic_auth = x->token_call ? pc->basic : NULL,
-            };
+        cl->it = it;
+        enum rma_err err = item_exch(st->pc, it, &cl->x);
+        cl->x.res = &it->result;
+        cl->x.started_ms = now;
+        if (err == RMA_OK && !st->no_token && ensure_token(st->pc) != RMA_OK)
+            st->no_token = true;
+        if (err == RMA_OK && st->no_token)
+            err = RMA_EUPSTREAM;
+        if (err != RMA_OK) {
+            call_end(st, cl, err);
+            continue;
         }
-        if (nready == 1)
-            (void)http_client_call(pc->http, &reqs[0], &resps[0]);
-        else
-            (void)http_client_batch(pc->http, reqs, resps, nready, concurrency);
-        bool need_token = false;
-        for (size_t k = 0; k < nready; k++) {
-            struct exch *x = xs[ready[k]];
-            if (auth[k].data != NULL)
-                OPENSSL_cleanse(auth[k].data, auth[k].len);
-            buf_free(&auth[k]);
-            buf_free(&rid[k]);
-            if (x->has_resp)
-                http_response_free(&x->resp);
-            x->resp = resps[k];
-            x->has_resp = true;
-            judge(pc, x);
-            need_token = need_token || x->want_token;
-        }
-        if (need_token) {
-            paypal_client_forget_token(pc);
-            enum rma_err terr = ensure_token(pc);
-            for (size_t i = 0; i < n; i++) {
-                if (!xs[i]->want_token)
-                    continue;
-                xs[i]->want_token = false;
-                if (terr != RMA_OK) {
-                    xs[i]->done = true;
-                    xs[i]->err = RMA_EUPSTREAM;
-                }
-            }
-        }
+        return cl;
     }
-out:
-    free(ready);
-    free(reqs);
-    free(resps);
-    free(hdrs);
-    free(auth);
-    free(rid);
+}
+
+static bool
+stream_next(void *ctx, struct http_request *req, void **tag, long *wait_ms,
+            bool *ended)
+{
+    struct stream *st = ctx;
+    struct call *cl = stream_take(st, wait_ms, ended);
+    if (cl == NULL)
+        return false;
+    exch_request(st->pc, &cl->x, &cl->auth, &cl->rid, cl->h, req);
+    cl->token_gen = st->pc->token_gen;
+    *tag = cl;
+    return true;
+}
+
+static void
+stream_done(void *ctx, void *tag, struct http_response *resp)
+{
+    struct stream *st = ctx;
+    struct call *cl = tag;
+    forget_request(&cl->auth, &cl->rid);
+    exch_answered(st->pc, &cl->x, resp, cl->token_gen);
+    if (cl->x.done) {
+        call_end(st, cl, RMA_OK);
+        return;
+    }
+    if (st->n_waiting == st->cap_waiting) {
+        size_t cap = st->cap_waiting ? st->cap_waiting * 2 : 16;
+        struct call **w = realloc(st->waiting, cap * sizeof(*w));
+        if (w == NULL) {
+            cl->x.err = RMA_EINTERNAL;
+            call_end(st, cl, RMA_OK);
+            return;
+        }
+        st->waiting = w;
+        st->cap_waiting = cap;
+    }
+    st->waiting[st->n_waiting++] = cl;
+}
+
+enum rma_err
+paypal_stream(struct paypal_client *pc, const struct paypal_feed *feed,
+              size_t concurrency)
+{
+    struct stream st = {.pc = pc, .feed = feed};
+    struct http_source src = {
+        .ctx = &st, .next = stream_next, .done = stream_done};
+    enum rma_err err = http_client_stream(pc->http, &src, concurrency);
+    /* After a failure of libcurl, the retries still waiting end here. */
+    for (size_t k = 0; k < st.n_waiting; k++)
+        call_end(&st, st.waiting[k], RMA_EINTERNAL);
+    free(st.waiting);
+    return err;
+}
+
+void
+paypal_client_wakeup(struct paypal_client *pc)
+{
+    http_client_wakeup(pc->http);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1066,8 +1191,7 @@ run_one(struct paypal_client *pc, struct exch *x, struct paypal_result *res)
     else
         memset(res, 0, sizeof(*res));
     x->res = res;
-    struct exch *xs[] = {x};
-    exch_run(pc, xs, 1, 1);
+    exch_call(pc, x);
     paypal_result_free(&local);
     return x->err;
 }
@@ -1301,40 +1425,43 @@ item_parse(struct paypal_batch_item *it, struct exch *x)
     return RMA_EINTERNAL;
 }
 
+/* paypal_batch's feed: the array, in order. */
+struct array_feed {
+    struct paypal_batch_item *items;
+    size_t n, next;
+};
+
+static struct paypal_batch_item *
+array_next(void *ctx, bool *ended)
+{
+    struct array_feed *a = ctx;
+    if (a->next == a->n) {
+        *ended = true;
+        return NULL;
+    }
+    return &a->items[a->next++];
+}
+
+static void
+array_done(void *ctx, struct paypal_batch_item *it)
+{
+    (void)ctx;
+    (void)it;
+}
+
 enum rma_err
 paypal_batch(struct paypal_client *pc, struct paypal_batch_item *items,
              size_t n, size_t concurrency)
 {
-    struct exch *xs = calloc(n ? n : 1, sizeof(*xs));
-    struct exch **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
-    if (xs == NULL || ptrs == NULL) {
-        free(xs);
-        free(ptrs);
-        return RMA_EINTERNAL;
-    }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
+    struct array_feed a = {.items = items, .n = n};
+    struct paypal_feed feed = {
+        .ctx = &a, .next = array_next, .done = array_done};
+    enum rma_err err = paypal_stream(pc, &feed, concurrency);
+    for (size_t i = a.next; i < n; i++) { /* never taken */
         memset(&items[i].result, 0, sizeof(items[i].result));
-        items[i].err = item_exch(pc, &items[i], &xs[i]);
-        xs[i].res = &items[i].result;
-        if (items[i].err == RMA_OK)
-            ptrs[m++] = &xs[i];
+        items[i].err = RMA_EINTERNAL;
     }
-    exch_run(pc, ptrs, m, concurrency);
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].err == RMA_OK) {
-            items[i].err = xs[i].err;
-            if (items[i].err == RMA_OK)
-                items[i].err = item_parse(&items[i], &xs[i]);
-            if (items[i].err == RMA_EUPSTREAM && xs[i].err == RMA_OK)
-                log_event(LOG_ERROR, "paypal_response_malformed", "{s:s, s:s}",
-                          "op", xs[i].op, "debug_id", items[i].result.debug_id);
-        }
-        exch_free(&xs[i]);
-    }
-    free(xs);
-    free(ptrs);
-    return RMA_OK;
+    return err == RMA_OK ? RMA_OK : RMA_EINTERNAL;
 }
 
 /* One batch item run synchronously; res takes over the item's result. */

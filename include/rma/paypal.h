@@ -267,6 +267,29 @@ enum rma_err paypal_batch(struct paypal_client *pc,
                           struct paypal_batch_item *items, size_t n,
                           size_t concurrency);
 
+/* Where paypal_stream takes its items from and gives them back.  Both
+ * callbacks run in the streaming thread. */
+struct paypal_feed {
+    void *ctx;
+    /* The next item to call (borrowed until its done), or NULL when none
+     * is waiting now; *ended is set when none will ever come again. */
+    struct paypal_batch_item *(*next)(void *ctx, bool *ended);
+    /* The item has its err, result and out. */
+    void (*done)(void *ctx, struct paypal_batch_item *it);
+};
+
+/* Calls the feed's items with at most concurrency HTTP calls in flight
+ * and the retry policy above, taking the next item as soon as a call
+ * ends, until the feed has ended and every item taken is done.  An idle
+ * stream waits for paypal_client_wakeup.  Returns RMA_OK unless libcurl
+ * failed (every item taken still gets its done). */
+enum rma_err paypal_stream(struct paypal_client *pc,
+                           const struct paypal_feed *feed, size_t concurrency);
+
+/* Tells the stream running on pc (from any thread) that its feed has a
+ * new item. */
+void paypal_client_wakeup(struct paypal_client *pc);
+
 /* ---- Transaction Search (GET /v1/reporting/transactions) ---- */
 
 struct paypal_search_query {
