@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,243 +78,361 @@ count(struct hold_job_summary *s, enum hold_op op, enum hold_outcome o)
         s->pending++;
 }
 
-/* One round of work: the holds leased, their work, their PayPal batch. */
+/* One lease's holds and their work.  A round goes back to the spares
+ * when none of its works is open (each is settled, or ended in prepare,
+ * and its lease released). */
 struct round {
     int64_t *leased;
     struct hold_work *w;
-    int n;
-    struct hold_batch b;
+    int n, open;
 };
 
-/* The rounds of one step and the two stages that run beside this thread:
- * the PayPal calls of a round (which touch neither the database nor env)
- * and the settling of a round on the settling connection.  A stage thread
- * marks itself finished under lock and signals; this thread joins it. */
-#define ROUNDS 5 /* prepared, calling, called, settling, and one spare */
+#define ROUNDS 8 /* enough that the calls never wait for a spare round */
 
-struct stage {
-    pthread_t thread;
-    bool running, finished;
-    struct round *r;
-    struct pipeline *p;
-};
-
+/* The job's thread leases rounds and prepares their works; the call
+ * thread streams the works' PayPal calls, C in flight, taking the next
+ * work as soon as a call ends; the settling thread records the called
+ * works' outcomes on its own connection, taking all that wait each time.
+ * The job's thread then releases the settled works' leases.  The queues
+ * live under lock; changed is broadcast whenever one of them grows (and
+ * when to_call shrinks to the point where another round is wanted). */
 struct pipeline {
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    struct stage calls, settling;
     struct paypal_client *pc;
-    size_t concurrency;
+    size_t concurrency, want; /* want: prepare while fewer wait */
     struct hold_env *senv;
-    /* FIFOs of rounds waiting for the next stage. */
-    struct round *prepared[ROUNDS], *called[ROUNDS];
-    int n_prepared, n_called;
-    struct round *spare[ROUNDS];
-    int n_spare;
+    struct hold_work **to_call; /* ring of cap */
+    size_t cap, head, n_to_call;
+    bool fed; /* no work will be added to to_call */
+    struct hold_work **called, **settled;
+    size_t n_called, n_settled;
+    struct hold_work **settling; /* the settling thread's batch */
+    bool calls_ended, settling_ended;
 };
 
-static void
-stage_done(struct stage *st)
+static struct hold_work *
+work_of(struct paypal_batch_item *it)
 {
-    pthread_mutex_lock(&st->p->lock);
-    st->finished = true;
-    pthread_cond_signal(&st->p->changed);
-    pthread_mutex_unlock(&st->p->lock);
+    return (struct hold_work *)((char *)it - offsetof(struct hold_work, item));
+}
+
+/* Under lock: w's call is over (or will never be made). */
+static void
+called(struct pipeline *p, struct hold_work *w)
+{
+    p->called[p->n_called++] = w;
+    pthread_cond_broadcast(&p->changed);
+}
+
+static struct paypal_batch_item *
+feed_next(void *ctx, bool *ended)
+{
+    struct pipeline *p = ctx;
+    struct hold_work *w = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (p->n_to_call > 0) {
+        w = p->to_call[p->head];
+        p->head = (p->head + 1) % p->cap;
+        if (p->n_to_call-- == p->want)
+            pthread_cond_broadcast(&p->changed);
+    } else {
+        *ended = p->fed;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return w != NULL ? &w->item : NULL;
+}
+
+static void
+feed_done(void *ctx, struct paypal_batch_item *it)
+{
+    struct pipeline *p = ctx;
+    pthread_mutex_lock(&p->lock);
+    called(p, work_of(it));
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Works never called (libcurl failed) go to the settling as they are:
+ * an intent without an answer, replayed by the next run. */
+static void
+not_called(struct pipeline *p, struct hold_work *w)
+{
+    memset(&w->item.result, 0, sizeof(w->item.result));
+    w->item.err = RMA_EINTERNAL;
+    called(p, w);
 }
 
 static void *
 call_thread(void *arg)
 {
-    struct stage *st = arg;
-    hold_batch_call(st->p->pc, &st->r->b, st->p->concurrency);
-    stage_done(st);
+    struct pipeline *p = arg;
+    struct paypal_feed feed = {.ctx = p, .next = feed_next, .done = feed_done};
+    enum rma_err err = paypal_stream(p->pc, &feed, p->concurrency);
+    if (err != RMA_OK)
+        log_event(LOG_ERROR, "job_calls_failed", "{s:s}", "error",
+                  rma_err_code(err));
+    pthread_mutex_lock(&p->lock);
+    for (; p->n_to_call > 0; p->n_to_call--) {
+        not_called(p, p->to_call[p->head]);
+        p->head = (p->head + 1) % p->cap;
+    }
+    p->calls_ended = true;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
     return NULL;
+}
+
+/* Settles what waits on env's connection; false when nothing waited. */
+static bool
+settle_waiting(struct pipeline *p, struct hold_env *env,
+               struct hold_work **batch)
+{
+    pthread_mutex_lock(&p->lock);
+    size_t n = p->n_called;
+    memcpy(batch, p->called, n * sizeof(*batch));
+    p->n_called = 0;
+    pthread_mutex_unlock(&p->lock);
+    if (n == 0)
+        return false;
+    hold_settle(env, batch, n);
+    pthread_mutex_lock(&p->lock);
+    memcpy(p->settled + p->n_settled, batch, n * sizeof(*batch));
+    p->n_settled += n;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    return true;
 }
 
 static void *
 settle_thread(void *arg)
 {
-    struct stage *st = arg;
-    hold_batch_settle(st->p->senv, &st->r->b);
-    stage_done(st);
+    struct pipeline *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (p->n_called == 0 && !p->calls_ended)
+            pthread_cond_wait(&p->changed, &p->lock);
+        bool last = p->n_called == 0; /* and the calls have ended */
+        pthread_mutex_unlock(&p->lock);
+        if (last)
+            break;
+        settle_waiting(p, p->senv, p->settling);
+    }
+    pthread_mutex_lock(&p->lock);
+    p->settling_ended = true;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
-/* Starts fn on r in the stage's thread, or runs it here when no thread can
- * be made. */
-static void
-stage_start(struct stage *st, struct round *r, void *(*fn)(void *))
+static struct round *
+round_of(struct round *rounds, const struct hold_work *w)
 {
-    st->r = r;
-    st->finished = false;
-    st->running = pthread_create(&st->thread, NULL, fn, st) == 0;
-    if (!st->running) {
-        fn(st);
-        st->running = true; /* finished: harvested like a thread */
-        st->thread = pthread_self();
+    for (int k = 0; k < ROUNDS; k++)
+        if (w >= rounds[k].w && w < rounds[k].w + rounds[k].n)
+            return &rounds[k];
+    return NULL;
+}
+
+/* Leases a round of due holds and prepares their work; the works that
+ * are ready go to the calls, the others end here with their leases.
+ * Sets *done when no due hold is left. */
+static enum rma_err
+feed_round(struct hold_env *env, struct pipeline *p, enum hold_op op,
+           const struct hold_job_options *o, struct id_list *tried,
+           struct round *r, int size, struct hold_job_summary *s, bool *done)
+{
+    int seen = 0;
+    r->n = r->open = 0;
+    enum rma_err err = RMA_OK;
+    if (tried->n >= TRIED_MAX) {
+        *done = true;
+        return RMA_OK;
     }
+    err = lease(env, op, tried, size, r->leased, &r->n, &seen);
+    *done = err != RMA_OK || seen == 0;
+    if (o->progress != NULL) {
+        fprintf(o->progress, "\r\033[Kholds: %s %zu", hold_op_name(op),
+                tried->n);
+        fflush(o->progress);
+    }
+    if (err != RMA_OK || r->n == 0)
+        return err;
+    if (o->dry_run) {
+        for (int i = 0; i < r->n; i++) {
+            fprintf(o->out, "would %s hold %lld\n", hold_op_name(op),
+                    (long long)r->leased[i]);
+            s->would[op]++;
+        }
+        db_hold_unlock_many(env->db, r->leased, r->n);
+        r->n = 0;
+        return RMA_OK;
+    }
+    memset(r->w, 0, (size_t)r->n * sizeof(*r->w));
+    for (int i = 0; i < r->n; i++) {
+        r->w[i].hold_id = r->leased[i];
+        r->w[i].op = op;
+    }
+    hold_prepare(env, r->w, (size_t)r->n);
+    int k = 0;
+    for (int i = 0; i < r->n; i++) {
+        if (r->w[i].ready)
+            continue;
+        count(s, op, r->w[i].outcome);
+        r->leased[k++] = r->w[i].hold_id; /* leased[]: now those to free */
+    }
+    db_hold_unlock_many(env->db, r->leased, k);
+    r->open = r->n - k;
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < r->n; i++) {
+        if (!r->w[i].ready)
+            continue;
+        if (p->calls_ended) {
+            not_called(p, &r->w[i]);
+            continue;
+        }
+        p->to_call[(p->head + p->n_to_call++) % p->cap] = &r->w[i];
+    }
+    pthread_mutex_unlock(&p->lock);
+    paypal_client_wakeup(p->pc);
+    return RMA_OK;
 }
 
-/* The stage's round once it has finished (joined), else NULL. */
-static struct round *
-stage_harvest(struct stage *st)
+/* The job's thread's side of the pipeline: the rounds it may lease into. */
+struct feeder {
+    struct round *spare[ROUNDS];
+    int n_spare;
+    bool done; /* no due hold left (or an error): nothing more to lease */
+};
+
+/* Under lock: whether another round should be leased now. */
+static bool
+round_wanted(const struct pipeline *p, const struct feeder *f)
 {
-    pthread_mutex_lock(&st->p->lock);
-    bool finished = st->running && st->finished;
-    pthread_mutex_unlock(&st->p->lock);
-    if (!finished)
-        return NULL;
-    if (!pthread_equal(st->thread, pthread_self()))
-        pthread_join(st->thread, NULL);
-    st->running = false;
-    struct round *r = st->r;
-    st->r = NULL;
-    return r;
+    return !f->done && !p->calls_ended && f->n_spare > 0 &&
+           p->n_to_call < p->want;
 }
 
-static void
-push(struct round **q, int *n, struct round *r)
+/* Under lock: whether every work has been called and settled (settled
+ * here when there is no settling thread). */
+static bool
+all_settled(const struct pipeline *p, bool settling_thread)
 {
-    q[(*n)++] = r;
+    if (settling_thread)
+        return p->settling_ended;
+    return p->calls_ended && p->n_called == 0;
 }
 
-static struct round *
-pop(struct round **q, int *n)
-{
-    struct round *r = q[0];
-    memmove(q, q + 1, (size_t)(--*n) * sizeof(*q));
-    return r;
-}
-
-static void
-release(struct hold_env *env, struct round *r)
-{
-    db_hold_unlock_many(env->db, r->leased, r->n);
-    r->n = 0;
-}
-
-/* Leases due holds round after round through a pipeline: this thread
- * leases a round and writes its intents on the job's connection, a second
- * thread makes the PayPal calls of one round after another, and a third
- * settles the called rounds on its own connection (senv).  Each stage
- * takes its next round as soon as it is free, so the calls never wait for
- * a settling and C calls stay in flight.  The leases are the job
- * connection's session locks: this thread releases a round's once it is
- * settled.  With senv == env the settling runs here, between leases. */
+/* Runs one kind of work over every due hold through the pipeline above.
+ * With senv == env (no second connection) the settling runs here,
+ * between leases. */
 static enum rma_err
 step(struct hold_env *env, struct hold_env *senv, enum hold_op op,
      const struct hold_job_options *o, struct hold_job_summary *s)
 {
-    /* Each round leases two holds per call slot: paypal_batch keeps C
-     * calls in flight through the round, and the database work of a round
-     * (one commit for the intents, one for the outcomes) is shared.  Larger
-     * rounds measured no faster (bench/RESULTS.md): the last round's
-     * settling, which nothing overlaps, grows with them. */
+    /* A round leases two holds per call slot: its prepare (one commit for
+     * the intents) is shared, and the calls never run dry while the next
+     * round is prepared. */
     int c = o->concurrency > 0 ? o->concurrency : 16;
     int size = c * 2 < 256 ? c * 2 : 256;
-    struct id_list tried = {0};
     struct round rounds[ROUNDS];
     memset(rounds, 0, sizeof(rounds));
-    struct pipeline p = {.pc = env->pc, .concurrency = (size_t)c, .senv = senv};
-    pthread_mutex_init(&p.lock, NULL);
-    pthread_cond_init(&p.changed, NULL);
-    p.calls.p = p.settling.p = &p;
+    struct pipeline p = {
+        .pc = env->pc,
+        .concurrency = (size_t)c,
+        .want = (size_t)size,
+        .senv = senv,
+        .cap = (size_t)size * ROUNDS,
+    };
+    struct id_list tried = {0};
+    int64_t *ids = calloc(p.cap, sizeof(*ids));
+    struct hold_work **batch = calloc(p.cap, sizeof(*batch));
+    p.to_call = calloc(p.cap, sizeof(*p.to_call));
+    p.called = calloc(p.cap, sizeof(*p.called));
+    p.settled = calloc(p.cap, sizeof(*p.settled));
+    p.settling = calloc(p.cap, sizeof(*p.settling));
     enum rma_err err = RMA_OK;
+    if (!ids || !batch || !p.to_call || !p.called || !p.settled || !p.settling)
+        err = RMA_EINTERNAL;
+    struct feeder f = {0};
     for (int k = 0; k < ROUNDS; k++) {
         rounds[k].leased = calloc((size_t)size, sizeof(int64_t));
         rounds[k].w = calloc((size_t)size, sizeof(struct hold_work));
         if (rounds[k].leased == NULL || rounds[k].w == NULL)
             err = RMA_EINTERNAL;
-        push(p.spare, &p.n_spare, &rounds[k]);
+        f.spare[f.n_spare++] = &rounds[k];
     }
-    bool apart = senv->db != env->db; /* settle in a thread of its own */
-    bool done = err != RMA_OK;
-    for (;;) {
-        struct round *r = stage_harvest(&p.calls);
-        if (r != NULL)
-            push(p.called, &p.n_called, r);
-        if ((r = stage_harvest(&p.settling)) != NULL) {
-            for (int i = 0; i < r->n; i++)
-                count(s, op, r->w[i].outcome);
-            hold_batch_free(&r->b);
-            release(env, r);
-            push(p.spare, &p.n_spare, r);
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.changed, NULL);
+    pthread_t calls, settling;
+    bool calls_up = false, settling_up = false;
+    if (err == RMA_OK)
+        calls_up = pthread_create(&calls, NULL, call_thread, &p) == 0;
+    if (calls_up && senv->db != env->db)
+        settling_up = pthread_create(&settling, NULL, settle_thread, &p) == 0;
+    if (err == RMA_OK && !calls_up)
+        err = RMA_EINTERNAL;
+    f.done = err != RMA_OK;
+    while (calls_up) {
+        /* The settled works: their outcomes, their leases, their rounds. */
+        pthread_mutex_lock(&p.lock);
+        size_t n = p.n_settled;
+        memcpy(batch, p.settled, n * sizeof(*batch));
+        p.n_settled = 0;
+        bool ended = all_settled(&p, settling_up);
+        bool wanted = round_wanted(&p, &f);
+        pthread_mutex_unlock(&p.lock);
+        for (size_t i = 0; i < n; i++) {
+            count(s, op, batch[i]->outcome);
+            ids[i] = batch[i]->hold_id;
+            struct round *r = round_of(rounds, batch[i]);
+            if (r != NULL && --r->open == 0)
+                f.spare[f.n_spare++] = r;
         }
-        if (!p.calls.running && p.n_prepared > 0)
-            stage_start(&p.calls, pop(p.prepared, &p.n_prepared), call_thread);
-        if (p.n_called > 0 && !p.settling.running) {
-            if (apart) {
-                stage_start(&p.settling, pop(p.called, &p.n_called),
-                            settle_thread);
-            } else { /* on env's connection, here */
-                r = pop(p.called, &p.n_called);
-                hold_batch_settle(env, &r->b);
-                p.settling.r = r;
-                p.settling.running = p.settling.finished = true;
-                p.settling.thread = pthread_self();
-                continue;
-            }
-        }
-        /* Keep one round prepared ahead of the calls. */
-        if (!done && p.n_prepared == 0 && p.n_spare > 0) {
-            struct round *next = pop(p.spare, &p.n_spare);
-            int seen = 0;
-            next->n = 0;
-            if (tried.n < TRIED_MAX) {
-                err =
-                    lease(env, op, &tried, size, next->leased, &next->n, &seen);
-                done = err != RMA_OK || seen == 0;
-            } else {
-                done = true;
-            }
-            bool run = !done && next->n > 0;
-            if (run && o->dry_run) {
-                for (int i = 0; i < next->n; i++) {
-                    fprintf(o->out, "would %s hold %lld\n", hold_op_name(op),
-                            (long long)next->leased[i]);
-                    s->would[op]++;
-                }
-                run = false;
-            }
-            if (run) {
-                memset(next->w, 0, (size_t)next->n * sizeof(*next->w));
-                for (int i = 0; i < next->n; i++) {
-                    next->w[i].hold_id = next->leased[i];
-                    next->w[i].op = op;
-                }
-                err =
-                    hold_batch_prepare(env, next->w, (size_t)next->n, &next->b);
-                run = err == RMA_OK;
-            }
-            if (run) {
-                push(p.prepared, &p.n_prepared, next);
-            } else {
-                release(env, next);
-                push(p.spare, &p.n_spare, next);
-            }
-            if (o->progress != NULL) {
-                fprintf(o->progress, "\r\033[Kholds: %s %zu", hold_op_name(op),
-                        tried.n);
-                fflush(o->progress);
+        if (n > 0)
+            db_hold_unlock_many(env->db, ids, (int)n);
+        if (ended && n == 0)
+            break;
+        if (ended)
+            continue; /* harvest what came meanwhile, then out */
+        if (wanted) {
+            struct round *r = f.spare[--f.n_spare];
+            err = feed_round(env, &p, op, o, &tried, r, size, s, &f.done);
+            if (r->open == 0)
+                f.spare[f.n_spare++] = r;
+            if (f.done) {
+                pthread_mutex_lock(&p.lock);
+                p.fed = true;
+                pthread_mutex_unlock(&p.lock);
+                paypal_client_wakeup(p.pc);
             }
             continue;
         }
-        if (!p.calls.running && !p.settling.running && p.n_prepared == 0 &&
-            p.n_called == 0 && done)
-            break;
-        /* Nothing to start: wait for a stage to finish. */
+        if (!settling_up && settle_waiting(&p, env, batch))
+            continue;
+        /* Nothing to do: wait for a settled work, the end, a call to
+         * settle here, or room for another round. */
         pthread_mutex_lock(&p.lock);
-        while (!(p.calls.running && p.calls.finished) &&
-               !(p.settling.running && p.settling.finished))
+        while (p.n_settled == 0 && !all_settled(&p, settling_up) &&
+               (settling_up || p.n_called == 0) && !round_wanted(&p, &f))
             pthread_cond_wait(&p.changed, &p.lock);
         pthread_mutex_unlock(&p.lock);
     }
+    if (calls_up)
+        pthread_join(calls, NULL);
+    if (settling_up)
+        pthread_join(settling, NULL);
     pthread_cond_destroy(&p.changed);
     pthread_mutex_destroy(&p.lock);
     for (int k = 0; k < ROUNDS; k++) {
         free(rounds[k].leased);
         free(rounds[k].w);
     }
+    free(ids);
+    free(batch);
+    free(p.to_call);
+    free(p.called);
+    free(p.settled);
+    free(p.settling);
     id_list_free(&tried);
     return err;
 }

@@ -644,27 +644,10 @@ settle(struct hold_env *env, struct hold_work *w)
 }
 
 void
-hold_batch_free(struct hold_batch *b)
+hold_prepare(struct hold_env *env, struct hold_work *w, size_t n)
 {
-    free(b->items);
-    free(b->index);
-    memset(b, 0, sizeof(*b));
-}
-
-enum rma_err
-hold_batch_prepare(struct hold_env *env, struct hold_work *w, size_t n,
-                   struct hold_batch *b)
-{
-    memset(b, 0, sizeof(*b));
-    b->w = w;
-    b->items = calloc(n ? n : 1, sizeof(*b->items));
-    b->index = calloc(n ? n : 1, sizeof(*b->index));
-    if (b->items == NULL || b->index == NULL) {
-        hold_batch_free(b);
-        return RMA_EINTERNAL;
-    }
-    /* The intents of the whole batch are committed together, before any
-     * call: one commit (one WAL flush) for the batch, not one per hold. */
+    /* The intents of all n are committed together, before any call: one
+     * commit (one WAL flush) for them, not one per hold. */
     enum rma_err err = db_begin(env->db);
     for (size_t i = 0; err == RMA_OK && i < n; i++) {
         err = db_savepoint(env->db);
@@ -675,51 +658,60 @@ hold_batch_prepare(struct hold_env *env, struct hold_work *w, size_t n,
             err = db_rollback_to(env->db);
         if (err == RMA_OK)
             err = db_release(env->db);
-        if (w[i].ready) {
-            b->items[b->m] = w[i].item;
-            b->index[b->m++] = i;
-        }
     }
     err = err == RMA_OK ? db_commit(env->db) : err;
     if (err != RMA_OK) {
         db_rollback(env->db);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            w[i].ready = false;
             w[i].outcome = HOLD_ERROR;
-        b->m = 0;
+        }
     }
-    return RMA_OK;
 }
 
 void
-hold_batch_call(struct paypal_client *pc, struct hold_batch *b,
-                size_t concurrency)
+hold_settle(struct hold_env *env, struct hold_work **w, size_t n)
 {
-    b->err = b->m > 0 ? paypal_batch(pc, b->items, b->m,
-                                     concurrency ? concurrency : 1)
-                      : RMA_OK;
-}
-
-void
-hold_batch_settle(struct hold_env *env, struct hold_batch *b)
-{
-    /* Every outcome of the batch in one transaction, a savepoint each. */
-    enum rma_err err = b->err;
-    enum rma_err tx = b->m > 0 && err == RMA_OK ? db_begin(env->db) : RMA_OK;
-    for (size_t k = 0; k < b->m; k++) {
-        struct hold_work *x = &b->w[b->index[k]];
-        x->item = b->items[k];
-        if (err == RMA_OK && tx == RMA_OK)
-            settle(env, x);
+    /* Every outcome in one transaction, a savepoint each. */
+    enum rma_err tx = n > 0 ? db_begin(env->db) : RMA_OK;
+    for (size_t k = 0; k < n; k++) {
+        if (tx == RMA_OK)
+            settle(env, w[k]);
         else
-            x->outcome = HOLD_PENDING;
-        paypal_result_free(&x->item.result);
+            w[k]->outcome = HOLD_PENDING;
+        paypal_result_free(&w[k]->item.result);
     }
-    if (b->m > 0 && err == RMA_OK && tx == RMA_OK &&
-        db_commit(env->db) != RMA_OK) {
+    if (n > 0 && tx == RMA_OK && db_commit(env->db) != RMA_OK) {
         db_rollback(env->db);
-        for (size_t k = 0; k < b->m; k++)
-            b->w[b->index[k]].outcome = HOLD_ERROR; /* replayed next run */
+        for (size_t k = 0; k < n; k++)
+            w[k]->outcome = HOLD_ERROR; /* replayed next run */
     }
+}
+
+/* hold_run's feed: the works that are ready, in order. */
+struct ready_feed {
+    struct hold_work *w;
+    size_t n, next;
+};
+
+static struct paypal_batch_item *
+ready_next(void *ctx, bool *ended)
+{
+    struct ready_feed *f = ctx;
+    while (f->next < f->n && !f->w[f->next].ready)
+        f->next++;
+    if (f->next == f->n) {
+        *ended = true;
+        return NULL;
+    }
+    return &f->w[f->next++].item;
+}
+
+static void
+ready_done(void *ctx, struct paypal_batch_item *it)
+{
+    (void)ctx;
+    (void)it;
 }
 
 enum rma_err
@@ -728,12 +720,29 @@ hold_run(struct hold_env *env, struct hold_work *w, size_t n,
 {
     if (env->pc == NULL)
         return RMA_EUPSTREAM;
-    struct hold_batch b;
-    enum rma_err err = hold_batch_prepare(env, w, n, &b);
-    if (err != RMA_OK)
-        return err;
-    hold_batch_call(env->pc, &b, concurrency);
-    hold_batch_settle(env, &b);
-    hold_batch_free(&b);
+    hold_prepare(env, w, n);
+    struct ready_feed f = {.w = w, .n = n};
+    struct paypal_feed feed = {
+        .ctx = &f, .next = ready_next, .done = ready_done};
+    (void)paypal_stream(env->pc, &feed, concurrency ? concurrency : 1);
+    for (size_t i = f.next; i < n; i++) { /* never taken: not called */
+        memset(&w[i].item.result, 0, sizeof(w[i].item.result));
+        w[i].item.err = RMA_EINTERNAL;
+    }
+    struct hold_work **ready = calloc(n ? n : 1, sizeof(*ready));
+    if (ready == NULL) {
+        for (size_t i = 0; i < n; i++)
+            if (w[i].ready) {
+                w[i].outcome = HOLD_PENDING; /* replayed next run */
+                paypal_result_free(&w[i].item.result);
+            }
+        return RMA_EINTERNAL;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i].ready)
+            ready[m++] = &w[i];
+    hold_settle(env, ready, m);
+    free(ready);
     return RMA_OK;
 }

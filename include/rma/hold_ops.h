@@ -76,22 +76,14 @@ const char *hold_outcome_name(enum hold_outcome o);
 enum rma_err hold_run(struct hold_env *env, struct hold_work *w, size_t n,
                       size_t concurrency);
 
-/* The three phases of hold_run apart, so that the job can call PayPal for
- * one round (in another thread: the call touches neither the database nor
- * env) while it settles the previous one and prepares the next. */
-struct hold_batch {
-    struct hold_work *w;
-    struct paypal_batch_item *items;
-    size_t *index; /* items[k] is the work w[index[k]] */
-    size_t m;
-    enum rma_err err;
-};
-enum rma_err hold_batch_prepare(struct hold_env *env, struct hold_work *w,
-                                size_t n, struct hold_batch *b);
-void hold_batch_call(struct paypal_client *pc, struct hold_batch *b,
-                     size_t concurrency);
-void hold_batch_settle(struct hold_env *env, struct hold_batch *b);
-void hold_batch_free(struct hold_batch *b);
+/* The three phases of hold_run apart, for the job's pipeline.  Prepare
+ * (one transaction) gives each work its intent and makes it ready, or
+ * gives it its outcome.  The call of a ready work is its item, through
+ * paypal_stream (it touches neither the database nor env, so it may run in
+ * another thread).  Settle (one transaction) records the outcomes of
+ * called works. */
+void hold_prepare(struct hold_env *env, struct hold_work *w, size_t n);
+void hold_settle(struct hold_env *env, struct hold_work **w, size_t n);
 
 /* Outcomes that need no PayPal call, inside the caller's transaction with
  * the hold row locked (the request path's authorization, webhooks). */
