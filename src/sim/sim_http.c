@@ -318,12 +318,13 @@ sim_sleep_ms(struct sim *s, int64_t ms)
         until.tv_sec++;
         until.tv_nsec -= 1000000000;
     }
-    pthread_mutex_lock(&s->lock);
-    while (!s->stopping) {
-        if (pthread_cond_timedwait(&s->wake, &s->lock, &until) == ETIMEDOUT)
+    pthread_mutex_lock(&s->nap_lock);
+    while (!s->napping_stops) {
+        if (pthread_cond_timedwait(&s->nap_end, &s->nap_lock, &until) ==
+            ETIMEDOUT)
             break;
     }
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->nap_lock);
 }
 
 /* The HTTP status for a negative-testing issue (NOTES §7). */

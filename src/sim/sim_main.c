@@ -121,6 +121,8 @@ main(int argc, char **argv)
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->record_lock, NULL);
     pthread_cond_init(&s->wake, NULL);
+    pthread_mutex_init(&s->nap_lock, NULL);
+    pthread_cond_init(&s->nap_end, NULL);
     if (!parse_args(s, argc, argv, &ca_out, &record)) {
         usage();
         return 2;
@@ -190,6 +192,10 @@ done:
     s->stopping = true;
     pthread_cond_broadcast(&s->wake);
     pthread_mutex_unlock(&s->lock);
+    pthread_mutex_lock(&s->nap_lock);
+    s->napping_stops = true;
+    pthread_cond_broadcast(&s->nap_end);
+    pthread_mutex_unlock(&s->nap_lock);
     if (daemon != NULL)
         MHD_stop_daemon(daemon);
     if (thread_started)

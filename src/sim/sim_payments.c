@@ -222,22 +222,13 @@ family_root(json_t *auth)
     return root != NULL ? root : auth;
 }
 
-/* True when any authorization of the family is fully captured. */
+/* True when any authorization of the family is fully captured (the
+ * capture marks the family's root: no scan of every authorization under
+ * the lock each request holds). */
 static bool
 family_captured(json_t *root)
 {
-    const char *root_id = sim_jstr(root, "id");
-    const char *key;
-    json_t *a;
-    json_object_foreach(sim_authorizations(g_sim), key, a)
-    {
-        const char *parent = sim_jstr(a, "parent_id");
-        bool member = strcmp(key, root_id) == 0 ||
-                      (parent != NULL && strcmp(parent, root_id) == 0);
-        if (member && strcmp(sim_jstr(a, "status"), "CAPTURED") == 0)
-            return true;
-    }
-    return false;
+    return sim_jbool(root, "family_captured");
 }
 
 static bool
@@ -418,15 +409,7 @@ sim_authorizations_capture(struct sim_request *rq, struct sim_response *rs)
               "of the order amount.");
         return;
     }
-    int64_t count = 0;
-    const char *key;
-    json_t *c;
-    json_object_foreach(sim_captures(s), key, c)
-    {
-        if (strcmp(sim_jstr(c, "authorization_id"), rq->id) == 0)
-            count++;
-    }
-    if (count >= s->config.max_captures) {
+    if (sim_jint(auth, "captures") >= s->config.max_captures) {
         issue(rs, "MAX_CAPTURE_COUNT_EXCEEDED",
               "Maximum number of allowable captures has been reached. No "
               "additional captures are possible for this authorization.");
@@ -463,9 +446,11 @@ sim_authorizations_capture(struct sim_request *rq, struct sim_response *rs)
     json_object_set_new(sim_captures(s), id, cap);
     captured += amount;
     sim_set_int(auth, "captured_minor", captured);
-    sim_set_str(auth, "status",
-                final || captured >= authorized ? "CAPTURED"
-                                                : "PARTIALLY_CAPTURED");
+    sim_set_int(auth, "captures", sim_jint(auth, "captures") + 1);
+    bool whole = final || captured >= authorized;
+    sim_set_str(auth, "status", whole ? "CAPTURED" : "PARTIALLY_CAPTURED");
+    if (whole)
+        json_object_set_new(family_root(auth), "family_captured", json_true());
     sim_set_int(auth, "updated", now);
     add_transaction_pair(id, "T0006", amount, fee, currency, order, invoice,
                          sim_jstr(auth, "custom_id"), sim_jstr(order, "id"));

@@ -86,7 +86,12 @@ struct sim {
     pthread_mutex_t lock;
     pthread_cond_t wake; /* signalled on shutdown and new webhook events */
     bool stopping;
-    int64_t clock_offset; /* sim time = real time + offset */
+    /* The latency's sleepers wait apart from lock and wake, so that
+     * neither a new webhook event nor the state's users stir them. */
+    pthread_mutex_t nap_lock;
+    pthread_cond_t nap_end; /* signalled on shutdown */
+    bool napping_stops;     /* under nap_lock: shutting down */
+    int64_t clock_offset;   /* sim time = real time + offset */
     int64_t latency_ms;
     struct sim_config config;
     struct sim_fault faults[SIM_MAX_FAULTS];

@@ -578,6 +578,53 @@ Test(sim, reauthorize_rules, .init = exclusive, .fini = exclusive_done)
     res_free(r);
 }
 
+/* The capture count per authorization and the family's "captured" mark
+ * are kept as captures happen (no scan of every record per request). */
+Test(sim, capture_count_and_family_rules, .init = exclusive,
+     .fini = exclusive_done)
+{
+    sim_ok("POST", "/sim/config", "{\"max_captures\": 2}");
+    const char *part = "{\"amount\": {\"currency_code\": \"USD\", "
+                       "\"value\": \"10.00\"}, \"final_capture\": false}";
+    char a[64], b[64];
+    authorized(a, sizeof(a));
+    authorized(b, sizeof(b));
+    for (int i = 0; i < 2; i++) {
+        struct res *r = auth_call(a, "capture", part, NULL);
+        cr_assert_eq(r->status, 201, "capture %d: %s", i + 1, r->body);
+        res_free(r);
+    }
+    struct res *r = auth_call(a, "capture", part, NULL);
+    assert_issue(r, 422, "MAX_CAPTURE_COUNT_EXCEEDED");
+    res_free(r);
+    /* Another authorization's count is its own. */
+    r = auth_call(b, "capture", part, NULL);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    res_free(r);
+    /* Partly captured: the family is not captured, a void still works. */
+    r = auth_call(b, "void", NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    res_free(r);
+    /* A reauthorization captured in full marks the whole family. */
+    char c[64];
+    authorized(c, sizeof(c));
+    advance(4 * DAY);
+    r = auth_call(c, "reauthorize", "{}", NULL);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    char re[64];
+    snprintf(re, sizeof(re), "%s", jstr(r->json, "id"));
+    res_free(r);
+    r = auth_call(re, "capture", "{}", NULL);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    res_free(r);
+    r = auth_call(c, "capture", "{}", NULL);
+    assert_issue(r, 422, "AUTHORIZATION_ALREADY_CAPTURED");
+    res_free(r);
+    r = auth_call(c, "reauthorize", "{}", NULL);
+    assert_issue(r, 422, "AUTHORIZATION_ALREADY_CAPTURED");
+    res_free(r);
+}
+
 Test(sim, capture_after_day_29_is_expired, .init = exclusive,
      .fini = exclusive_done)
 {
