@@ -65,6 +65,7 @@ static const struct key keys[] = {
     {"capture_before_expiry", B(capture_before_expiry), "false", false, 0, 0},
     {"capture_max_attempts", L(capture_max_attempts), "3", false, 1, 10},
     {"capture_retry_hours", L(capture_retry_hours), "24", false, 1, 72},
+    {"job_settle_connections", L(job_settle_connections), "2", false, 0, 4},
     {"paypal_timeout_ms", L(paypal_timeout_ms), "15000", false, 100, 120000},
     {"paypal_connect_timeout_ms", L(paypal_connect_timeout_ms), "3000", false,
      50, 60000},

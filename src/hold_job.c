@@ -87,28 +87,48 @@ struct round {
     int n, open;
 };
 
-#define ROUNDS 8 /* enough that the calls never wait for a spare round */
+#define ROUNDS 8   /* enough that the calls never wait for a spare round */
+#define SETTLERS 4 /* settling threads at most (job_settle_connections) */
+
+struct pipeline;
+
+/* A settling thread and its connection. */
+struct settler {
+    pthread_t thread;
+    struct pipeline *p;
+    struct hold_env *env;
+    struct hold_work **batch;
+};
 
 /* The job's thread leases rounds and prepares their works; the call
  * thread streams the works' PayPal calls, C in flight, taking the next
- * work as soon as a call ends; the settling thread records the called
- * works' outcomes on its own connection, taking all that wait each time.
- * The job's thread then releases the settled works' leases.  The queues
- * live under lock; changed is broadcast whenever one of them grows (and
- * when to_call shrinks to the point where another round is wanted). */
+ * work as soon as a call ends; the settling threads record the called
+ * works' outcomes, each taking all that wait when it is free; the job's
+ * thread then releases the settled works' leases.  The queues live under
+ * lock; changed is broadcast whenever one of them grows (and when to_call
+ * shrinks to the point where another round is wanted). */
 struct pipeline {
     pthread_mutex_t lock;
     pthread_cond_t changed;
     struct paypal_client *pc;
-    size_t concurrency, want; /* want: prepare while fewer wait */
-    struct hold_env *senv;
+    size_t concurrency, want;   /* want: prepare while fewer wait */
     struct hold_work **to_call; /* ring of cap */
     size_t cap, head, n_to_call;
     bool fed; /* no work will be added to to_call */
     struct hold_work **called, **settled;
     size_t n_called, n_settled;
-    struct hold_work **settling; /* the settling thread's batch */
-    bool calls_ended, settling_ended;
+    bool calls_ended;
+    int settling; /* settling threads still running */
+    /* The job's thread's own. */
+    pthread_t calls;
+    struct settler settlers[SETTLERS];
+    int up;   /* settling threads started (settlers[0..up)) */
+    int size; /* holds a round leases */
+    struct round rounds[ROUNDS], *spare[ROUNDS];
+    int n_spare;
+    bool done;    /* no due hold left (or an error): nothing more to lease */
+    int64_t *ids; /* scratch: the leases to release */
+    struct hold_work **batch; /* scratch: the settled works taken */
 };
 
 static struct hold_work *
@@ -206,7 +226,8 @@ settle_waiting(struct pipeline *p, struct hold_env *env,
 static void *
 settle_thread(void *arg)
 {
-    struct pipeline *p = arg;
+    struct settler *st = arg;
+    struct pipeline *p = st->p;
     for (;;) {
         pthread_mutex_lock(&p->lock);
         while (p->n_called == 0 && !p->calls_ended)
@@ -215,10 +236,10 @@ settle_thread(void *arg)
         pthread_mutex_unlock(&p->lock);
         if (last)
             break;
-        settle_waiting(p, p->senv, p->settling);
+        settle_waiting(p, st->env, st->batch);
     }
     pthread_mutex_lock(&p->lock);
-    p->settling_ended = true;
+    p->settling--;
     pthread_cond_broadcast(&p->changed);
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -235,21 +256,20 @@ round_of(struct round *rounds, const struct hold_work *w)
 
 /* Leases a round of due holds and prepares their work; the works that
  * are ready go to the calls, the others end here with their leases.
- * Sets *done when no due hold is left. */
+ * Sets p->done when no due hold is left (or on an error). */
 static enum rma_err
 feed_round(struct hold_env *env, struct pipeline *p, enum hold_op op,
            const struct hold_job_options *o, struct id_list *tried,
-           struct round *r, int size, struct hold_job_summary *s, bool *done)
+           struct round *r, struct hold_job_summary *s)
 {
     int seen = 0;
     r->n = r->open = 0;
-    enum rma_err err = RMA_OK;
     if (tried->n >= TRIED_MAX) {
-        *done = true;
+        p->done = true;
         return RMA_OK;
     }
-    err = lease(env, op, tried, size, r->leased, &r->n, &seen);
-    *done = err != RMA_OK || seen == 0;
+    enum rma_err err = lease(env, op, tried, p->size, r->leased, &r->n, &seen);
+    p->done = err != RMA_OK || seen == 0;
     if (o->progress != NULL) {
         fprintf(o->progress, "\r\033[Kholds: %s %zu", hold_op_name(op),
                 tried->n);
@@ -297,142 +317,189 @@ feed_round(struct hold_env *env, struct pipeline *p, enum hold_op op,
     return RMA_OK;
 }
 
-/* The job's thread's side of the pipeline: the rounds it may lease into. */
-struct feeder {
-    struct round *spare[ROUNDS];
-    int n_spare;
-    bool done; /* no due hold left (or an error): nothing more to lease */
-};
-
 /* Under lock: whether another round should be leased now. */
 static bool
-round_wanted(const struct pipeline *p, const struct feeder *f)
+round_wanted(const struct pipeline *p)
 {
-    return !f->done && !p->calls_ended && f->n_spare > 0 &&
+    return !p->done && !p->calls_ended && p->n_spare > 0 &&
            p->n_to_call < p->want;
 }
 
 /* Under lock: whether every work has been called and settled (settled
- * here when there is no settling thread). */
+ * by the job's thread when there is no settling thread). */
 static bool
-all_settled(const struct pipeline *p, bool settling_thread)
+all_settled(const struct pipeline *p)
 {
-    if (settling_thread)
-        return p->settling_ended;
+    if (p->up > 0)
+        return p->settling == 0;
     return p->calls_ended && p->n_called == 0;
 }
 
-/* Runs one kind of work over every due hold through the pipeline above.
- * With senv == env (no second connection) the settling runs here,
- * between leases. */
+static void
+pipeline_free(struct pipeline *p)
+{
+    for (int k = 0; k < ROUNDS; k++) {
+        free(p->rounds[k].leased);
+        free(p->rounds[k].w);
+    }
+    for (int k = 0; k < SETTLERS; k++)
+        free(p->settlers[k].batch);
+    free(p->to_call);
+    free(p->called);
+    free(p->settled);
+    free(p->ids);
+    free(p->batch);
+    pthread_cond_destroy(&p->changed);
+    pthread_mutex_destroy(&p->lock);
+}
+
+/* Rounds of two holds per call slot: a round's prepare (one commit for the
+ * intents) is shared, and the calls never run dry while the next round is
+ * prepared. */
 static enum rma_err
-step(struct hold_env *env, struct hold_env *senv, enum hold_op op,
+pipeline_init(struct pipeline *p, struct paypal_client *pc, int concurrency,
+              struct hold_env *senv, int n_senv)
+{
+    memset(p, 0, sizeof(*p));
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->changed, NULL);
+    p->pc = pc;
+    p->concurrency = (size_t)concurrency;
+    p->size = concurrency * 2 < 256 ? concurrency * 2 : 256;
+    p->want = (size_t)p->size;
+    p->cap = (size_t)p->size * ROUNDS;
+    bool ok = (p->to_call = calloc(p->cap, sizeof(*p->to_call))) &&
+              (p->called = calloc(p->cap, sizeof(*p->called))) &&
+              (p->settled = calloc(p->cap, sizeof(*p->settled))) &&
+              (p->ids = calloc(p->cap, sizeof(*p->ids))) &&
+              (p->batch = calloc(p->cap, sizeof(*p->batch)));
+    for (int k = 0; ok && k < ROUNDS; k++) {
+        struct round *r = &p->rounds[k];
+        ok = (r->leased = calloc((size_t)p->size, sizeof(*r->leased))) &&
+             (r->w = calloc((size_t)p->size, sizeof(*r->w)));
+        p->spare[p->n_spare++] = r;
+    }
+    for (int k = 0; ok && k < n_senv && k < SETTLERS; k++) {
+        struct settler *st = &p->settlers[k];
+        st->p = p;
+        st->env = &senv[k];
+        ok = (st->batch = calloc(p->cap, sizeof(*st->batch))) != NULL;
+    }
+    return ok ? RMA_OK : RMA_EINTERNAL;
+}
+
+/* Starts the call thread and as many settling threads as there are
+ * connections for (with none, the job's thread settles). */
+static enum rma_err
+pipeline_start(struct pipeline *p)
+{
+    if (pthread_create(&p->calls, NULL, call_thread, p) != 0)
+        return RMA_EINTERNAL;
+    for (int k = 0; k < SETTLERS && p->settlers[k].env != NULL; k++) {
+        pthread_mutex_lock(&p->lock);
+        p->settling++;
+        pthread_mutex_unlock(&p->lock);
+        if (pthread_create(&p->settlers[k].thread, NULL, settle_thread,
+                           &p->settlers[k]) != 0) {
+            pthread_mutex_lock(&p->lock);
+            p->settling--;
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        p->up++;
+    }
+    return RMA_OK;
+}
+
+static void
+pipeline_join(struct pipeline *p)
+{
+    pthread_join(p->calls, NULL);
+    for (int k = 0; k < p->up; k++)
+        pthread_join(p->settlers[k].thread, NULL);
+}
+
+/* Tells the call thread that no work will come any more. */
+static void
+pipeline_fed(struct pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->fed = true;
+    pthread_mutex_unlock(&p->lock);
+    paypal_client_wakeup(p->pc);
+}
+
+/* Takes the settled works: their outcomes, their leases, their rounds.
+ * Returns whether every work has been settled (these were the last), and
+ * sets *wanted: whether another round should be leased. */
+static bool
+harvest(struct pipeline *p, struct hold_env *env, enum hold_op op,
+        struct hold_job_summary *s, bool *wanted)
+{
+    pthread_mutex_lock(&p->lock);
+    size_t n = p->n_settled;
+    memcpy(p->batch, p->settled, n * sizeof(*p->batch));
+    p->n_settled = 0;
+    bool ended = all_settled(p);
+    *wanted = round_wanted(p);
+    pthread_mutex_unlock(&p->lock);
+    for (size_t i = 0; i < n; i++) {
+        struct hold_work *w = p->batch[i];
+        count(s, op, w->outcome);
+        p->ids[i] = w->hold_id;
+        struct round *r = round_of(p->rounds, w);
+        if (r != NULL && --r->open == 0)
+            p->spare[p->n_spare++] = r;
+    }
+    if (n > 0)
+        db_hold_unlock_many(env->db, p->ids, (int)n);
+    return ended;
+}
+
+/* Runs one kind of work over every due hold through the pipeline above,
+ * settling on the n_senv connections of senv (none: on env's, between
+ * leases). */
+static enum rma_err
+step(struct hold_env *env, struct hold_env *senv, int n_senv, enum hold_op op,
      const struct hold_job_options *o, struct hold_job_summary *s)
 {
-    /* A round leases two holds per call slot: its prepare (one commit for
-     * the intents) is shared, and the calls never run dry while the next
-     * round is prepared. */
-    int c = o->concurrency > 0 ? o->concurrency : 16;
-    int size = c * 2 < 256 ? c * 2 : 256;
-    struct round rounds[ROUNDS];
-    memset(rounds, 0, sizeof(rounds));
-    struct pipeline p = {
-        .pc = env->pc,
-        .concurrency = (size_t)c,
-        .want = (size_t)size,
-        .senv = senv,
-        .cap = (size_t)size * ROUNDS,
-    };
-    struct id_list tried = {0};
-    int64_t *ids = calloc(p.cap, sizeof(*ids));
-    struct hold_work **batch = calloc(p.cap, sizeof(*batch));
-    p.to_call = calloc(p.cap, sizeof(*p.to_call));
-    p.called = calloc(p.cap, sizeof(*p.called));
-    p.settled = calloc(p.cap, sizeof(*p.settled));
-    p.settling = calloc(p.cap, sizeof(*p.settling));
-    enum rma_err err = RMA_OK;
-    if (!ids || !batch || !p.to_call || !p.called || !p.settled || !p.settling)
-        err = RMA_EINTERNAL;
-    struct feeder f = {0};
-    for (int k = 0; k < ROUNDS; k++) {
-        rounds[k].leased = calloc((size_t)size, sizeof(int64_t));
-        rounds[k].w = calloc((size_t)size, sizeof(struct hold_work));
-        if (rounds[k].leased == NULL || rounds[k].w == NULL)
-            err = RMA_EINTERNAL;
-        f.spare[f.n_spare++] = &rounds[k];
-    }
-    pthread_mutex_init(&p.lock, NULL);
-    pthread_cond_init(&p.changed, NULL);
-    pthread_t calls, settling;
-    bool calls_up = false, settling_up = false;
+    struct pipeline p;
+    enum rma_err err = pipeline_init(
+        &p, env->pc, o->concurrency > 0 ? o->concurrency : 16, senv, n_senv);
     if (err == RMA_OK)
-        calls_up = pthread_create(&calls, NULL, call_thread, &p) == 0;
-    if (calls_up && senv->db != env->db)
-        settling_up = pthread_create(&settling, NULL, settle_thread, &p) == 0;
-    if (err == RMA_OK && !calls_up)
-        err = RMA_EINTERNAL;
-    f.done = err != RMA_OK;
-    while (calls_up) {
-        /* The settled works: their outcomes, their leases, their rounds. */
-        pthread_mutex_lock(&p.lock);
-        size_t n = p.n_settled;
-        memcpy(batch, p.settled, n * sizeof(*batch));
-        p.n_settled = 0;
-        bool ended = all_settled(&p, settling_up);
-        bool wanted = round_wanted(&p, &f);
-        pthread_mutex_unlock(&p.lock);
-        for (size_t i = 0; i < n; i++) {
-            count(s, op, batch[i]->outcome);
-            ids[i] = batch[i]->hold_id;
-            struct round *r = round_of(rounds, batch[i]);
-            if (r != NULL && --r->open == 0)
-                f.spare[f.n_spare++] = r;
-        }
-        if (n > 0)
-            db_hold_unlock_many(env->db, ids, (int)n);
-        if (ended && n == 0)
+        err = pipeline_start(&p);
+    if (err != RMA_OK) {
+        pipeline_free(&p);
+        return err;
+    }
+    struct id_list tried = {0};
+    for (;;) {
+        bool wanted;
+        if (harvest(&p, env, op, s, &wanted))
             break;
-        if (ended)
-            continue; /* harvest what came meanwhile, then out */
         if (wanted) {
-            struct round *r = f.spare[--f.n_spare];
-            err = feed_round(env, &p, op, o, &tried, r, size, s, &f.done);
+            struct round *r = p.spare[--p.n_spare];
+            enum rma_err e = feed_round(env, &p, op, o, &tried, r, s);
+            if (e != RMA_OK && err == RMA_OK)
+                err = e;
             if (r->open == 0)
-                f.spare[f.n_spare++] = r;
-            if (f.done) {
-                pthread_mutex_lock(&p.lock);
-                p.fed = true;
-                pthread_mutex_unlock(&p.lock);
-                paypal_client_wakeup(p.pc);
-            }
+                p.spare[p.n_spare++] = r;
+            if (p.done)
+                pipeline_fed(&p);
             continue;
         }
-        if (!settling_up && settle_waiting(&p, env, batch))
+        if (p.up == 0 && settle_waiting(&p, env, p.batch))
             continue;
         /* Nothing to do: wait for a settled work, the end, a call to
          * settle here, or room for another round. */
         pthread_mutex_lock(&p.lock);
-        while (p.n_settled == 0 && !all_settled(&p, settling_up) &&
-               (settling_up || p.n_called == 0) && !round_wanted(&p, &f))
+        while (p.n_settled == 0 && !all_settled(&p) &&
+               (p.up > 0 || p.n_called == 0) && !round_wanted(&p))
             pthread_cond_wait(&p.changed, &p.lock);
         pthread_mutex_unlock(&p.lock);
     }
-    if (calls_up)
-        pthread_join(calls, NULL);
-    if (settling_up)
-        pthread_join(settling, NULL);
-    pthread_cond_destroy(&p.changed);
-    pthread_mutex_destroy(&p.lock);
-    for (int k = 0; k < ROUNDS; k++) {
-        free(rounds[k].leased);
-        free(rounds[k].w);
-    }
-    free(ids);
-    free(batch);
-    free(p.to_call);
-    free(p.called);
-    free(p.settled);
-    free(p.settling);
+    pipeline_join(&p);
+    pipeline_free(&p);
     id_list_free(&tried);
     return err;
 }
@@ -631,21 +698,26 @@ hold_job_run(struct db *db, const struct rma_config *cfg,
                   "paypal_base_url is not set");
         return RMA_OK;
     }
-    /* The outcomes are settled on a second connection, in a thread of
-     * their own; without it (it cannot connect) they are settled on the
-     * job's connection, in turn with the rest. */
-    struct db settle_db;
-    db_init(&settle_db, db->conninfo, "rmactl-settle");
-    struct hold_env senv = env;
-    if (!o->dry_run && db_ensure(&settle_db) == RMA_OK)
-        senv.db = &settle_db;
+    /* The outcomes are settled on connections of their own, a thread
+     * each; without them (none can connect) they are settled on the job's
+     * connection, in turn with the rest. */
+    struct db settle_db[SETTLERS];
+    struct hold_env senv[SETTLERS];
+    int n_senv = 0, want = (int)cfg->job_settle_connections;
+    for (int k = 0; k < want && k < SETTLERS; k++) {
+        db_init(&settle_db[k], db->conninfo, "rmactl-settle");
+        senv[k] = env;
+        senv[k].db = &settle_db[k];
+        if (!o->dry_run && db_ensure(&settle_db[k]) == RMA_OK)
+            senv[n_senv++].db = &settle_db[k];
+    }
     /* Order matters: a release or refund first (the customer is waiting),
      * then the reauthorization that a capture right after may use. */
     static const enum hold_op order[] = {HOLD_OP_VOID, HOLD_OP_REFUND,
                                          HOLD_OP_REAUTHORIZE, HOLD_OP_CAPTURE};
     enum rma_err first = RMA_OK;
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        enum rma_err err = step(&env, &senv, order[i], o, s);
+        enum rma_err err = step(&env, senv, n_senv, order[i], o, s);
         if (err != RMA_OK) {
             log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step",
                       hold_op_name(order[i]), "error", rma_err_code(err));
@@ -659,7 +731,8 @@ hold_job_run(struct db *db, const struct rma_config *cfg,
     err = remind(&env, o, s);
     if (err != RMA_OK && first == RMA_OK)
         first = err;
-    db_close(&settle_db);
+    for (int k = 0; k < want && k < SETTLERS; k++)
+        db_close(&settle_db[k]);
     paypal_client_free(env.pc);
     return first;
 }

@@ -44,10 +44,11 @@ struct rma_config {
     long rate_codes_per_address;
     long rate_sessions_per_address; /* sign-in attempts per 15 minutes */
     bool test_mode;
-    bool capture_before_expiry; /* stricter capture policy (SPEC §5.3.6) */
-    long capture_max_attempts;  /* declined captures tried this often */
-    long capture_retry_hours;   /* between declined capture attempts */
-    long paypal_timeout_ms;     /* per HTTP attempt */
+    bool capture_before_expiry;  /* stricter capture policy (SPEC §5.3.6) */
+    long capture_max_attempts;   /* declined captures tried this often */
+    long job_settle_connections; /* run-jobs: settling threads, 0-4 */
+    long capture_retry_hours;    /* between declined capture attempts */
+    long paypal_timeout_ms;      /* per HTTP attempt */
     long paypal_connect_timeout_ms;
     long paypal_max_attempts; /* per call, on network errors, 429 and 5xx */
     char *paypal_request_id_prefix; /* namespace of PayPal-Request-Ids */

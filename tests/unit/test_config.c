@@ -159,3 +159,29 @@ Test(config, return_window_boundary_leaves_two_days_before_expiry)
     config_problems_free(&p);
     config_free(&c);
 }
+
+Test(config, job_settle_connections_are_0_to_4)
+{
+    char text[2048];
+    struct rma_config c;
+    struct config_problems p;
+    cr_assert_eq(config_load(write_file("s.conf", valid), &c, &p), 0);
+    cr_assert_eq(c.job_settle_connections, 2, "the default");
+    config_free(&c);
+    const char *ok[] = {"0", "4"}, *bad[] = {"-1", "5"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof(text), "%sjob_settle_connections = %s\n", valid,
+                 ok[i]);
+        cr_assert_eq(config_load(write_file("s.conf", text), &c, &p), 0,
+                     "%s is allowed", ok[i]);
+        cr_assert_eq(c.job_settle_connections, strtol(ok[i], NULL, 10));
+        config_free(&c);
+        snprintf(text, sizeof(text), "%sjob_settle_connections = %s\n", valid,
+                 bad[i]);
+        cr_assert_gt(config_load(write_file("s.conf", text), &c, &p), 0,
+                     "%s is refused", bad[i]);
+        cr_assert(has_problem(&p, "job_settle_connections"));
+        config_problems_free(&p);
+        config_free(&c);
+    }
+}
