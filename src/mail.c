@@ -369,9 +369,12 @@ mail_format_date(time_t t, char out[32])
     if (gmtime_r(&t, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 ||
         tm.tm_mon < 0 || tm.tm_mon > 11)
         memset(&tm, 0, sizeof(tm)); /* cannot happen for a sane time_t */
-    snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
-             tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-             tm.tm_min, tm.tm_sec);
+    /* The modulos bound each field, as the 31 characters need. */
+    snprintf(out, 32, "%s, %02u %s %04u %02u:%02u:%02u +0000", days[tm.tm_wday],
+             (unsigned)tm.tm_mday % 100u, months[tm.tm_mon],
+             (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+             (unsigned)tm.tm_sec % 100u);
 }
 
 enum rma_err
