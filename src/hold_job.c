@@ -441,7 +441,6 @@ harvest(struct pipeline *p, struct hold_env *env, enum hold_op op,
     memcpy(p->batch, p->settled, n * sizeof(*p->batch));
     p->n_settled = 0;
     bool ended = all_settled(p);
-    *wanted = round_wanted(p);
     pthread_mutex_unlock(&p->lock);
     for (size_t i = 0; i < n; i++) {
         struct hold_work *w = p->batch[i];
@@ -453,6 +452,9 @@ harvest(struct pipeline *p, struct hold_env *env, enum hold_op op,
     }
     if (n > 0)
         db_hold_unlock_many(env->db, p->ids, (int)n);
+    pthread_mutex_lock(&p->lock);
+    *wanted = round_wanted(p);
+    pthread_mutex_unlock(&p->lock);
     return ended;
 }
 
