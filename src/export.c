@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rma/calendar.h"
 #include "rma/log.h"
 #include "rma/money.h"
 
@@ -168,14 +169,6 @@ digits(const char *s, int n, int *out)
     return true;
 }
 
-static int
-days_in_month(int year, int month)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 2 && leap ? 29 : days[month - 1];
-}
-
 /* Z, or +HH:MM / -HH:MM (a space for '+') into seconds east of UTC. */
 static bool
 parse_offset(const char *s, long *offset)
@@ -209,7 +202,7 @@ export_parse_time(const char *s, time_t *out)
             return RMA_EINVAL;
     }
     if (year < 1970 || month < 1 || month > 12 || day < 1 ||
-        day > days_in_month(year, month) || hour > 23 || minute > 59 ||
+        day > calendar_days_in_month(year, month) || hour > 23 || minute > 59 ||
         second > 59)
         return RMA_EINVAL;
     struct tm tm = {.tm_year = year - 1900,

@@ -18,6 +18,7 @@
 
 #include "paypal_internal.h"
 #include "rma/buf.h"
+#include "rma/calendar.h"
 #include "rma/crypto.h"
 #include "rma/http_client.h"
 #include "rma/log.h"
@@ -222,7 +223,8 @@ paypal_parse_time(const char *s, time_t *out)
         !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
         s[16] != ':' || !digits(s + 17, 2, &sec))
         return RMA_EINVAL;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > calendar_days_in_month(y, mo) ||
+        h > 23 || mi > 59 || sec > 60)
         return RMA_EINVAL;
     const char *p = s + 19;
     if (*p == '.') {

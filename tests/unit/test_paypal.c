@@ -228,9 +228,19 @@ Test(paypal, times_parse_in_every_form_paypal_writes)
                          "2024-13-15T20:57:44Z",
                          "2024-03-15T20:57:44Zjunk",
                          "2024-03-15T20:57:44+00",
-                         "x024-03-15T20:57:44Z"};
+                         "x024-03-15T20:57:44Z",
+                         "2026-02-31T00:00:00Z",
+                         "2026-02-29T00:00:00Z",
+                         "2026-04-31T00:00:00Z",
+                         "1900-02-29T00:00:00Z"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         cr_assert_eq(paypal_parse_time(bad[i], &t), RMA_EINVAL, "%s", bad[i]);
+    /* The last day of each month, leap years by the Gregorian rule. */
+    const char *last[] = {"2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z",
+                          "2026-02-28T00:00:00Z", "2026-04-30T00:00:00Z",
+                          "2026-12-31T23:59:59Z"};
+    for (size_t i = 0; i < sizeof(last) / sizeof(last[0]); i++)
+        cr_assert_eq(paypal_parse_time(last[i], &t), RMA_OK, "%s", last[i]);
 }
 
 Test(paypal, statuses_map_to_application_errors)
