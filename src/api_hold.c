@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rma/api.h"
+#include "rma/case_ops.h"
 #include "rma/hold_ops.h"
 #include "rma/log.h"
 #include "rma/paypal.h"
@@ -24,8 +25,8 @@ paypal_of(struct app *app)
     return app->paypal;
 }
 
-static struct hold_env
-env_of(struct api_ctx *ctx, struct rma_actor_info who)
+struct hold_env
+api_hold_env(struct api_ctx *ctx, struct rma_actor_info who)
 {
     struct hold_env env = {
         .db = &ctx->app->db,
@@ -37,8 +38,23 @@ env_of(struct api_ctx *ctx, struct rma_actor_info who)
     return env;
 }
 
-static const struct rma_actor_info system_actor = {ACTOR_SYSTEM, "rma", NULL,
-                                                   false};
+static struct hold_env
+env_of(struct api_ctx *ctx, struct rma_actor_info who)
+{
+    return api_hold_env(ctx, who);
+}
+
+enum rma_err
+api_refused(struct api_ctx *ctx, enum rma_err err,
+            const struct case_refusal *no)
+{
+    if (err != RMA_OK && no->code != NULL)
+        return http_fail(ctx->res, err, no->code, no->message, no->field);
+    if (err == RMA_ECONFLICT)
+        return http_fail(ctx->res, err, "state_changed",
+                         "the RMA changed meanwhile: reload it", NULL);
+    return err;
+}
 
 static enum rma_err
 conflict(struct api_ctx *ctx, const char *message)
@@ -61,39 +77,6 @@ api_hold_terms(struct api_ctx *ctx, const struct rma_ref *r)
                             json_pack("{s:s, s:s}", "terms_version",
                                       HOLD_TERMS_VERSION, "terms_text",
                                       hold_terms_text()));
-}
-
-enum rma_err
-api_hold_release_in_tx(struct api_ctx *ctx, int64_t rma_id, const char *reason)
-{
-    struct hold h;
-    enum rma_err err = db_hold_live(&ctx->app->db, rma_id, &h);
-    if (err == RMA_ENOTFOUND)
-        return RMA_OK;
-    if (err != RMA_OK)
-        return err;
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h.id);
-    if (h.status == HOLD_PENDING_APPROVAL) {
-        const char *params[] = {id, ctx->now};
-        return db_hold_exec(&ctx->app->db, "hold_abandon", 2, params);
-    }
-    const char *params[] = {id, ctx->now, reason};
-    return db_hold_exec_any(&ctx->app->db, "hold_request_void", 3, params);
-}
-
-void
-api_hold_release_now(struct api_ctx *ctx, int64_t rma_id)
-{
-    struct hold h;
-    if (db_hold_live(&ctx->app->db, rma_id, &h) != RMA_OK ||
-        h.status != HOLD_AUTHORIZED || h.void_requested_at == 0)
-        return;
-    struct hold_env env = env_of(ctx, system_actor);
-    struct hold_work w = {.hold_id = h.id, .op = HOLD_OP_VOID};
-    if (hold_run(&env, &w, 1, 1) != RMA_OK || w.outcome != HOLD_DONE)
-        log_event(LOG_WARN, "hold_release_deferred", "{s:I, s:s}", "hold_id",
-                  (json_int_t)h.id, "outcome", hold_outcome_name(w.outcome));
 }
 
 /* ---- the customer's pre-authorization ---- */
@@ -129,61 +112,6 @@ url(struct api_ctx *ctx, const char *path)
     return arena_printf(ctx->arena, "%.*s%s", (int)n, base, path);
 }
 
-/* Creates the PayPal order of a pending hold (replayed with the same
- * PayPal-Request-Id after a failure) and stores its approval link. */
-static enum rma_err
-create_order(struct api_ctx *ctx, const struct rma_ref *r, struct hold *h)
-{
-    struct paypal_client *pc = paypal_of(ctx->app);
-    if (pc == NULL)
-        return http_fail(ctx->res, RMA_EUPSTREAM, "paypal_unavailable",
-                         "PayPal is not configured", NULL);
-    struct paypal_intent_key key = {
-        .op = PAYPAL_OP_ORDER_CREATE,
-        .case_id = r->id,
-        .hold_id = h->id,
-        .prefix = ctx->app->cfg->paypal_request_id_prefix,
-    };
-    struct paypal_intent in;
-    enum rma_err err = paypal_intent_begin(&ctx->app->db, &key, NULL, &in);
-    if (err != RMA_OK)
-        return err;
-    struct paypal_order_params p = {
-        .amount = {.minor = h->amount_minor},
-        .return_url = url(ctx, "/api/v1/paypal/return"),
-        .cancel_url = url(ctx, "/api/v1/paypal/cancel"),
-        .user_action = "CONTINUE",
-        .reference_id = r->number,
-        .custom_id = r->number,
-        .invoice_id =
-            arena_printf(ctx->arena, "%s-H%lld", r->number, (long long)h->id),
-        .description = "Advanced replacement: hold until the return arrives",
-    };
-    snprintf(p.amount.currency, sizeof(p.amount.currency), "%s", h->currency);
-    struct paypal_order o;
-    struct paypal_result res = {0};
-    err = paypal_order_create(pc, &p, in.request_id, &o, &res);
-    paypal_intent_finish(&ctx->app->db, in.request_id,
-                         paypal_intent_status_for(err), res.body,
-                         err == RMA_OK ? o.id : NULL, &res);
-    paypal_result_free(&res);
-    if (err != RMA_OK) {
-        log_event(LOG_WARN, "preauth_order_failed", "{s:s, s:s}", "rma",
-                  r->number, "error", rma_err_code(err));
-        return http_fail(ctx->res, RMA_EUPSTREAM, "paypal_unavailable",
-                         "PayPal did not answer: try again in a moment", NULL);
-    }
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
-    const char *params[] = {id, o.id, o.approve_url, ctx->now};
-    err = db_hold_exec_any(&ctx->app->db, "hold_set_order", 4, params);
-    if (err == RMA_OK) {
-        snprintf(h->order_id, sizeof(h->order_id), "%s", o.id);
-        snprintf(h->approve_url, sizeof(h->approve_url), "%s", o.approve_url);
-    }
-    return err;
-}
-
 enum rma_err
 api_rma_preauthorize(struct api_ctx *ctx)
 {
@@ -209,65 +137,17 @@ api_rma_preauthorize(struct api_ctx *ctx)
     err = own_case(ctx, &r);
     if (err != RMA_OK)
         return err;
-    if (r.status != ST_AWAITING_PREAUTH)
-        return conflict(ctx, arena_printf(ctx->arena,
-                                          "a hold is not possible while the "
-                                          "RMA is %s",
-                                          rma_status_name(r.status)));
-    if (r.replacement_minor <= 0)
-        return http_fail(ctx->res, RMA_ERULE, "no_replacement_value",
-                         "the RMA has no replacement value to hold", NULL);
-
-    /* One live hold per case (a unique index): a repeated click finds the
-     * first one and answers its approval link. */
-    struct hold h;
-    err = db_hold_live(&ctx->app->db, r.id, &h);
-    if (err == RMA_ENOTFOUND) {
-        char rma[24], customer[24], amount[24];
-        snprintf(rma, sizeof(rma), "%lld", (long long)r.id);
-        snprintf(customer, sizeof(customer), "%lld", (long long)r.customer_id);
-        snprintf(amount, sizeof(amount), "%lld",
-                 (long long)r.replacement_minor);
-        const char *params[] = {
-            rma,    customer,   HOLD_TERMS_VERSION,    hold_terms_text(),
-            amount, r.currency, ctx->req->remote_addr, ctx->now};
-        int64_t hold_id;
-        struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
-                                     false};
-        char *d = NULL;
-        err = api_begin(ctx);
-        if (err == RMA_OK)
-            err = db_hold_create(&ctx->app->db, params, &hold_id);
-        if (err == RMA_OK) {
-            json_t *dj =
-                json_pack("{s:s, s:I}", "terms_version", HOLD_TERMS_VERSION,
-                          "hold_id", (json_int_t)hold_id);
-            d = json_dumps(dj, JSON_COMPACT);
-            json_decref(dj);
-            err = db_rma_audit(&ctx->app->db, r.id, &who, "accept_preauth", d,
-                               ctx->now);
-        }
-        free(d);
-        if (err == RMA_OK)
-            err = api_commit(ctx);
-        else
-            api_rollback(ctx);
-        if (err == RMA_ECONFLICT) /* the other click won */
-            err = RMA_OK;
-        if (err == RMA_OK)
-            err = db_hold_live(&ctx->app->db, r.id, &h);
-    }
+    struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                 false};
+    struct hold_env env = env_of(ctx, who);
+    struct case_refusal no = {0};
+    char approve_url[HOLD_URL_MAX], order_id[HOLD_ID_MAX];
+    err = case_preauthorize(&env, r.id, ctx->req->remote_addr, approve_url,
+                            order_id, &no);
     if (err != RMA_OK)
-        return err;
-    if (h.status != HOLD_PENDING_APPROVAL)
-        return conflict(ctx, "the hold is already in place");
-    if (h.approve_url[0] == '\0') {
-        err = create_order(ctx, &r, &h);
-        if (err != RMA_OK)
-            return err;
-    }
-    ctx->res->body = json_pack("{s:s, s:s}", "approve_url", h.approve_url,
-                               "order_id", h.order_id);
+        return api_refused(ctx, err, &no);
+    ctx->res->body = json_pack("{s:s, s:s}", "approve_url", approve_url,
+                               "order_id", order_id);
     ctx->res->outcome = OUT_CREATED;
     return RMA_OK;
 }
@@ -275,125 +155,63 @@ api_rma_preauthorize(struct api_ctx *ctx)
 /* ---- PayPal's redirects ---- */
 
 static enum rma_err
-back_to_portal(struct api_ctx *ctx, const char *number, const char *outcome)
+back_to_portal(struct api_ctx *ctx, const char *number,
+               enum case_redirect outcome)
 {
+    const char *o = case_redirect_name(outcome);
     ctx->res->outcome = OUT_SEE_OTHER;
     ctx->res->location =
-        number ? url(ctx, arena_printf(ctx->arena, "/#/rmas/%s?paypal=%s",
-                                       number, outcome))
-               : url(ctx, arena_printf(ctx->arena, "/#/?paypal=%s", outcome));
+        number[0] ? url(ctx, arena_printf(ctx->arena, "/#/rmas/%s?paypal=%s",
+                                          number, o))
+                  : url(ctx, arena_printf(ctx->arena, "/#/?paypal=%s", o));
     return RMA_OK;
 }
 
-/* The order PayPal names in ?token=. */
-static enum rma_err
-redirected_hold(struct api_ctx *ctx, struct hold *h, struct rma_ref *r)
+/* The order PayPal names in ?token=, or NULL. */
+static const char *
+order_token(struct api_ctx *ctx)
 {
     enum rma_err err;
     const char *token = http_query_param(ctx->req, "token", &err);
     if (token == NULL || strlen(token) < 1 || strlen(token) > 64)
-        return RMA_ENOTFOUND;
-    err = db_hold_by_order(&ctx->app->db, token, false, h);
-    if (err == RMA_OK)
-        err = db_rma_find_id(&ctx->app->db, h->rma_id, r);
-    return err;
+        return NULL;
+    return token;
 }
+
+static const struct rma_actor_info system_actor = {ACTOR_SYSTEM, "rma", NULL,
+                                                   false};
 
 enum rma_err
 api_paypal_return(struct api_ctx *ctx)
 {
-    struct hold h;
-    struct rma_ref r;
-    enum rma_err err = redirected_hold(ctx, &h, &r);
-    if (err == RMA_ENOTFOUND)
-        return back_to_portal(ctx, NULL, "unknown");
-    if (err != RMA_OK)
-        return err;
-    if (h.status == HOLD_AUTHORIZED)
-        return back_to_portal(ctx, r.number, "approved"); /* a reload */
-    if (h.status != HOLD_PENDING_APPROVAL)
-        return back_to_portal(ctx, r.number, "expired");
-
+    const char *token = order_token(ctx);
+    if (token == NULL)
+        return back_to_portal(ctx, "", REDIRECT_UNKNOWN);
     struct hold_env env = env_of(ctx, system_actor);
-    if (env.pc == NULL)
-        return back_to_portal(ctx, r.number, "unavailable");
-    struct paypal_intent_key key = {
-        .op = PAYPAL_OP_ORDER_AUTHORIZE,
-        .case_id = r.id,
-        .hold_id = h.id,
-        .prefix = ctx->app->cfg->paypal_request_id_prefix,
-    };
-    struct paypal_intent in;
-    err = paypal_intent_begin(&ctx->app->db, &key, NULL, &in);
+    char number[RMA_NUMBER_MAX + 1];
+    enum case_redirect outcome;
+    enum rma_err err = case_paypal_return(&env, token, number, &outcome);
     if (err != RMA_OK)
         return err;
-    struct paypal_order o;
-    struct paypal_result res = {0};
-    err = paypal_order_authorize(env.pc, h.order_id, in.request_id, &o, &res);
-    paypal_intent_finish(&ctx->app->db, in.request_id,
-                         paypal_intent_status_for(err), res.body,
-                         err == RMA_OK ? o.authorization.id : NULL, &res);
-    if (err != RMA_OK) {
-        log_event(LOG_WARN, "preauth_authorize_failed", "{s:s, s:s, s:s, s:s}",
-                  "rma", r.number, "error", rma_err_code(err), "issue",
-                  res.issue, "debug_id", res.debug_id);
-        paypal_result_free(&res);
-        return back_to_portal(ctx, r.number,
-                              err == RMA_EUPSTREAM || err == RMA_EDB
-                                  ? "unavailable"
-                                  : "declined");
-    }
-    paypal_result_free(&res);
-
-    struct hold locked;
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_hold_by_id(&ctx->app->db, h.id, true, &locked);
-    if (err == RMA_OK && locked.status != HOLD_PENDING_APPROVAL) {
-        api_rollback(ctx); /* a second tab finished it */
-        return back_to_portal(ctx, r.number, "approved");
-    }
-    if (err == RMA_OK)
-        err = hold_apply_authorized(&env, &locked, &o.authorization);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    else
-        api_rollback(ctx);
-    if (err != RMA_OK)
-        return err;
-    return back_to_portal(ctx, r.number, "approved");
+    return back_to_portal(ctx, number, outcome);
 }
 
 enum rma_err
 api_paypal_cancel(struct api_ctx *ctx)
 {
-    struct hold h;
-    struct rma_ref r;
-    enum rma_err err = redirected_hold(ctx, &h, &r);
-    if (err == RMA_ENOTFOUND)
-        return back_to_portal(ctx, NULL, "unknown");
+    const char *token = order_token(ctx);
+    if (token == NULL)
+        return back_to_portal(ctx, "", REDIRECT_UNKNOWN);
+    struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                 false};
+    struct hold_env env = env_of(ctx, who);
+    char number[RMA_NUMBER_MAX + 1];
+    enum case_redirect outcome;
+    enum rma_err err = case_paypal_cancel(
+        &env, token, ctx->customer.customer_id, number, &outcome);
     if (err != RMA_OK)
         return err;
-    if (h.status == HOLD_PENDING_APPROVAL) {
-        char id[24];
-        snprintf(id, sizeof(id), "%lld", (long long)h.id);
-        const char *params[] = {id, ctx->now};
-        struct rma_actor_info who = {ACTOR_CUSTOMER, r.customer_email, NULL,
-                                     false};
-        err = api_begin(ctx);
-        if (err == RMA_OK)
-            err = db_hold_exec_any(&ctx->app->db, "hold_abandon", 2, params);
-        if (err == RMA_OK)
-            err = db_rma_audit(&ctx->app->db, r.id, &who, "paypal_cancelled",
-                               NULL, ctx->now);
-        if (err == RMA_OK)
-            err = api_commit(ctx);
-        else
-            api_rollback(ctx);
-        if (err != RMA_OK)
-            return err;
-    }
-    return back_to_portal(ctx, r.number, "cancelled");
+    return back_to_portal(ctx, number, outcome);
 }
 
 /* ---- warehouse ---- */
@@ -556,6 +374,7 @@ api_staff_rma_receipt(struct api_ctx *ctx)
     if (err == RMA_OK)
         herr = db_hold_latest(&ctx->app->db, r.id, &h);
     struct hold_env env = env_of(ctx, who);
+    int64_t void_id = 0;
     if (err == RMA_OK && herr == RMA_OK && !match &&
         (h.status == HOLD_AUTHORIZED || h.status == HOLD_CAPTURED)) {
         char key[64];
@@ -567,7 +386,7 @@ api_staff_rma_receipt(struct api_ctx *ctx)
                              "the case: the hold waits for a supervisor",
                              key);
     } else if (err == RMA_OK && herr == RMA_OK && h.status == HOLD_AUTHORIZED) {
-        err = api_hold_release_in_tx(ctx, r.id, "received");
+        err = case_release_hold_in_tx(&env, r.id, "received", &void_id);
     } else if (err == RMA_OK && herr == RMA_OK && h.status == HOLD_CAPTURED &&
                h.refund_requested_minor == 0) {
         char hid[24], amount[24];
@@ -588,7 +407,7 @@ api_staff_rma_receipt(struct api_ctx *ctx)
     if (err != RMA_OK)
         return err;
     if (herr == RMA_OK && match && h.status == HOLD_AUTHORIZED) {
-        api_hold_release_now(ctx, r.id);
+        case_void_now(&env, void_id);
     } else if (herr == RMA_OK && match && h.status == HOLD_CAPTURED &&
                env.pc != NULL) {
         struct hold_work w = {.hold_id = h.id, .op = HOLD_OP_REFUND};
@@ -622,21 +441,6 @@ static const struct field reason_spec[] = {
      .flags = F_MULTILINE},
 };
 
-/* The case and its authorized hold, for a supervisor's action. */
-static enum rma_err
-held_case(struct api_ctx *ctx, struct rma_ref *r, struct hold *h)
-{
-    enum rma_err err = api_staff_case(ctx, r);
-    if (err != RMA_OK)
-        return err;
-    err = db_hold_live(&ctx->app->db, r->id, h);
-    if (err == RMA_ENOTFOUND || (err == RMA_OK && h->status != HOLD_AUTHORIZED))
-        return conflict(ctx, "the RMA has no hold in place");
-    if (err == RMA_OK && h->void_requested_at != 0)
-        return conflict(ctx, "the hold is already being released");
-    return err;
-}
-
 enum rma_err
 api_staff_rma_deadline_extension(struct api_ctx *ctx)
 {
@@ -654,131 +458,54 @@ api_staff_rma_deadline_extension(struct api_ctx *ctx)
                          "deadline must be YYYY-MM-DDTHH:MM:SSZ", "deadline");
     }
     time_t deadline = timegm(&tm);
-    struct rma_ref r;
-    struct hold h;
-    err = held_case(ctx, &r, &h);
-    const char *refusal =
-        err == RMA_OK ? hold_extension_refusal(&h, deadline) : NULL;
-    if (err == RMA_OK && refusal != NULL)
-        err = http_fail(ctx->res, RMA_ERULE, "deadline_out_of_bounds", refusal,
-                        "deadline");
-    if (err != RMA_OK) {
-        json_decref(body);
-        return err;
-    }
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h.id);
     char when[32];
     snprintf(when, sizeof(when), "%s", text);
-    const char *params[] = {id, when, ctx->now};
-    struct rma_actor_info who = api_staff_actor(ctx);
+    struct rma_ref r;
+    err = api_staff_case(ctx, &r);
     char *detail = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_hold_exec(&ctx->app->db, "hold_extend", 3, params);
-    if (err == RMA_OK)
-        err = db_rma_audit(&ctx->app->db, r.id, &who, "deadline_extension",
-                           detail, ctx->now);
+    struct case_refusal no = {0};
+    if (err == RMA_OK) {
+        struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+        err = api_refused(
+            ctx, case_extend_deadline(&env, r.id, deadline, when, detail, &no),
+            &no);
+    }
     free(detail);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    else
-        api_rollback(ctx);
-    if (err == RMA_ECONFLICT)
-        return state_changed(ctx);
+    return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
+}
+
+/* waive-hold and capture-now: a reason, one case operation. */
+static enum rma_err
+hold_decision(struct api_ctx *ctx,
+              enum rma_err (*op)(struct hold_env *, int64_t, const char *,
+                                 struct case_refusal *))
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(reason_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    struct rma_ref r;
+    err = api_staff_case(ctx, &r);
+    char *detail = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct case_refusal no = {0};
+    if (err == RMA_OK) {
+        struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+        err = api_refused(ctx, op(&env, r.id, detail, &no), &no);
+    }
+    free(detail);
     return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }
 
 enum rma_err
 api_staff_rma_waive_hold(struct api_ctx *ctx)
 {
-    json_t *body;
-    enum rma_err err = api_body(ctx, FIELDS(reason_spec), &body);
-    if (err != RMA_OK)
-        return err;
-    struct rma_ref r;
-    struct hold h;
-    err = api_staff_case(ctx, &r);
-    if (err == RMA_OK) {
-        /* A mismatched receipt leaves the case received with its hold in
-         * place: the supervisor's waiver releases it. */
-        err = db_hold_live(&ctx->app->db, r.id, &h);
-        if (err == RMA_ENOTFOUND ||
-            (err == RMA_OK && h.status != HOLD_AUTHORIZED))
-            err = conflict(ctx, "the RMA has no hold in place");
-    }
-    if (err != RMA_OK) {
-        json_decref(body);
-        return err;
-    }
-    struct rma_actor_info who = api_staff_actor(ctx);
-    char *detail = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    const char *reason = r.status == ST_RECEIVED ? "received" : "waived";
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_rma_audit(&ctx->app->db, r.id, &who, "waive_hold", detail,
-                           ctx->now);
-    free(detail);
-    if (err == RMA_OK)
-        err = api_hold_release_in_tx(ctx, r.id, reason);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    else
-        api_rollback(ctx);
-    if (err != RMA_OK)
-        return err;
-    struct hold_env env = env_of(ctx, who);
-    struct hold_work w = {.hold_id = h.id, .op = HOLD_OP_VOID};
-    if (env.pc != NULL)
-        hold_run(&env, &w, 1, 1);
-    return api_staff_detail(ctx, r.id, false);
+    return hold_decision(ctx, case_waive_hold);
 }
 
 enum rma_err
 api_staff_rma_capture_now(struct api_ctx *ctx)
 {
-    json_t *body;
-    enum rma_err err = api_body(ctx, FIELDS(reason_spec), &body);
-    if (err != RMA_OK)
-        return err;
-    struct rma_ref r;
-    struct hold h;
-    err = held_case(ctx, &r, &h);
-    if (err == RMA_OK && r.status != ST_AWAITING_RETURN)
-        err = conflict(ctx, arena_printf(ctx->arena,
-                                         "a capture is not possible while the "
-                                         "RMA is %s",
-                                         rma_status_name(r.status)));
-    if (err != RMA_OK) {
-        json_decref(body);
-        return err;
-    }
-    struct rma_actor_info who = api_staff_actor(ctx);
-    char *detail = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h.id);
-    const char *params[] = {id, ctx->now};
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_hold_exec(&ctx->app->db, "hold_request_capture", 2, params);
-    if (err == RMA_OK)
-        err = db_rma_audit(&ctx->app->db, r.id, &who, "capture_now", detail,
-                           ctx->now);
-    free(detail);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    else
-        api_rollback(ctx);
-    if (err == RMA_ECONFLICT)
-        return state_changed(ctx);
-    if (err != RMA_OK)
-        return err;
-    struct hold_env env = env_of(ctx, who);
-    struct hold_work w = {.hold_id = h.id, .op = HOLD_OP_CAPTURE};
-    if (env.pc != NULL)
-        hold_run(&env, &w, 1, 1);
-    return api_staff_detail(ctx, r.id, false);
+    return hold_decision(ctx, case_capture_now);
 }

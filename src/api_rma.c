@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rma/api.h"
+#include "rma/case_ops.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 #include "rma/policy_db.h"
@@ -283,46 +284,17 @@ api_rma_method(struct api_ctx *ctx)
     enum rma_err err = api_body(ctx, FIELDS(method_spec), &body);
     if (err != RMA_OK)
         return err;
-    const char *method = json_string_value(json_object_get(body, "method"));
-    bool advanced = strcmp(method, "advanced") == 0;
+    bool advanced = strcmp(json_string_value(json_object_get(body, "method")),
+                           "advanced") == 0;
+    json_decref(body);
     struct rma_ref r;
     err = own_case(ctx, &r);
-    if (err == RMA_OK && r.kind != KIND_REPLACEMENT) {
-        json_decref(body);
-        return http_fail(ctx->res, RMA_ERULE, "not_a_replacement",
-                         "only replacements have a replacement method",
-                         "method");
-    }
-    if (err != RMA_OK) {
-        json_decref(body);
-        return err;
-    }
-    enum rma_event ev = advanced ? EV_CHOOSE_ADVANCED : EV_CHOOSE_STANDARD;
-    int to = rma_state_next(r.status, ev, r.kind, ACTOR_CUSTOMER);
-    if (to < 0) {
-        json_decref(body);
-        return refuse_transition(ctx, &r, "choosing the replacement method");
-    }
-    json_t *d = json_pack("{s:s}", "method", method);
-    char *detail_text = json_dumps(d, JSON_COMPACT);
-    json_decref(d);
-    struct rma_actor_info who = customer_actor(ctx);
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_rma_set_method(&ctx->app->db, r.id, method, ctx->now);
-    if (err == RMA_OK)
-        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to, ev,
-                                &who, detail_text, ctx->now);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    free(detail_text);
-    json_decref(body);
-    if (err == RMA_ECONFLICT)
-        return http_fail(ctx->res, err, "state_changed",
-                         "the RMA changed meanwhile: reload it", NULL);
     if (err != RMA_OK)
         return err;
-    return detail(ctx, r.id);
+    struct hold_env env = api_hold_env(ctx, customer_actor(ctx));
+    struct case_refusal no = {0};
+    err = api_refused(ctx, case_choose_method(&env, r.id, advanced, &no), &no);
+    return err == RMA_OK ? detail(ctx, r.id) : err;
 }
 
 static const struct field address_spec[] = {

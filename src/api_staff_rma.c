@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rma/api.h"
+#include "rma/case_ops.h"
 #include "rma/mail.h"
 #include "rma/money.h"
 #include "rma/policy_db.h"
@@ -464,8 +465,10 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
     if (err == RMA_OK)
         err = db_rma_transition(&ctx->app->db, r, (enum rma_status)to, ev, who,
                                 detail_json, ctx->now);
+    struct hold_env env = api_hold_env(ctx, *who);
+    int64_t void_id = 0;
     if (err == RMA_OK && ev == EV_CANCEL)
-        err = api_hold_release_in_tx(ctx, r->id, "cancelled");
+        err = case_release_hold_in_tx(&env, r->id, "cancelled", &void_id);
     if (err == RMA_OK && to == ST_PENDING_CONFIRM) {
         err = mail_enqueue(&ctx->app->db, "action_required", r->id,
                            r->customer_email, text.subject, text.body);
@@ -484,7 +487,7 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
     if (err == RMA_OK)
         err = api_commit(ctx);
     if (err == RMA_OK && ev == EV_CANCEL)
-        api_hold_release_now(ctx, r->id);
+        case_void_now(&env, void_id);
     mail_text_free(&text);
     if (err == RMA_ECONFLICT)
         return http_fail(ctx->res, err, "state_changed",

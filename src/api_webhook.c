@@ -1,16 +1,14 @@
-/* api_webhook.c - POST /api/v1/paypal/webhooks (SPEC §7, §12): PayPal's
- * events, verified before anything in them is read, processed once per
- * event id, used to catch up with what PayPal did on its own (an
- * authorization voided by expiry).  Everything else is recorded and left
- * to the job, which asks PayPal itself. */
+/* api_webhook.c - POST /api/v1/paypal/webhooks (SPEC §7, §12, §16):
+ * PayPal's events, verified before anything in them is read, then taken
+ * once (webhook_ops.c: by transmission and event id, the resource fetched
+ * from PayPal and acted on as PayPal states it). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "rma/api.h"
-#include "rma/hold_ops.h"
 #include "rma/log.h"
-#include "rma/makeup_ops.h"
 #include "rma/paypal.h"
+#include "rma/webhook_ops.h"
 
 #define MAX_ORIGINS 8
 
@@ -57,39 +55,6 @@ ignored(struct api_ctx *ctx, const char *outcome)
     return RMA_OK;
 }
 
-/* What an event means for our holds, inside the transaction. */
-static const char *
-apply(struct api_ctx *ctx, const char *type, json_t *resource)
-{
-    const char *id = json_string_value(json_object_get(resource, "id"));
-    if (id == NULL)
-        return "no resource id";
-    if (strcmp(type, "PAYMENT.CAPTURE.COMPLETED") == 0)
-        return makeup_match_capture_event(&ctx->app->db, ctx->app->cfg,
-                                          resource, ctx->now_t);
-    if (strcmp(type, "PAYMENT.AUTHORIZATION.VOIDED") != 0)
-        return "noted"; /* the job asks PayPal about captures and refunds */
-    struct hold h;
-    if (db_hold_by_authorization(&ctx->app->db, id, &h) != RMA_OK)
-        return "unknown authorization";
-    if (h.status != HOLD_AUTHORIZED)
-        return "hold already settled";
-    struct hold locked;
-    if (db_hold_by_id(&ctx->app->db, h.id, true, &locked) != RMA_OK ||
-        locked.status != HOLD_AUTHORIZED)
-        return "hold already settled";
-    struct rma_actor_info who = {ACTOR_SYSTEM, "paypal-webhook", NULL, false};
-    struct hold_env env = {
-        .db = &ctx->app->db, .cfg = ctx->app->cfg, .who = who};
-    hold_env_set_now(&env, ctx->now_t);
-    /* Voided without our asking: PayPal let it expire. */
-    enum hold_status to =
-        locked.void_requested_at != 0 ? HOLD_VOIDED : HOLD_EXPIRED;
-    if (hold_apply_released(&env, &locked, to, id) != RMA_OK)
-        return NULL;
-    return to == HOLD_VOIDED ? "hold released" : "hold expired";
-}
-
 enum rma_err
 api_paypal_webhook(struct api_ctx *ctx)
 {
@@ -118,30 +83,24 @@ api_paypal_webhook(struct api_ctx *ctx)
     const char *id = json_string_value(json_object_get(event, "id"));
     const char *type = json_string_value(json_object_get(event, "event_type"));
     json_t *resource = json_object_get(event, "resource");
+    const char *rid = json_string_value(json_object_get(resource, "id"));
     if (id == NULL || type == NULL || !json_is_object(resource) ||
-        strlen(id) > 64 || strlen(type) > 100) {
+        strlen(id) > 64 || strlen(type) > 100 ||
+        (rid != NULL && strlen(rid) > 64)) {
         json_decref(event);
         log_event(LOG_WARN, "webhook_malformed", "{}");
         return ignored(ctx, "malformed");
     }
-    const char *rid = json_string_value(json_object_get(resource, "id"));
-    err = api_begin(ctx);
-    const char *outcome = err == RMA_OK ? apply(ctx, type, resource) : NULL;
-    if (outcome == NULL && err == RMA_OK)
-        err = RMA_EINTERNAL;
-    const char *params[] = {id, type, rid, outcome ? outcome : "", ctx->now};
-    if (err == RMA_OK)
-        err = db_hold_exec(&ctx->app->db, "webhook_event_insert", 5, params);
-    if (err == RMA_OK) {
-        err = api_commit(ctx);
-    } else {
-        api_rollback(ctx);
-        if (err == RMA_ECONFLICT) { /* delivered before: no effect twice */
-            log_event(LOG_INFO, "webhook_duplicate", "{s:s}", "event_id", id);
-            json_decref(event);
-            return ignored(ctx, "duplicate");
-        }
-    }
+    struct webhook_event e = {
+        .transmission_id = h.transmission_id,
+        .id = id,
+        .type = type,
+        .resource_id = rid,
+    };
+    struct rma_actor_info who = {ACTOR_SYSTEM, "paypal-webhook", NULL, false};
+    struct hold_env env = api_hold_env(ctx, who);
+    const char *outcome = NULL;
+    err = webhook_take(&env, &e, &outcome);
     if (err == RMA_OK)
         log_event(LOG_INFO, "webhook", "{s:s, s:s, s:s}", "event_id", id,
                   "event_type", type, "outcome", outcome);

@@ -25,8 +25,9 @@
     " coalesce(h.capture_minor, 0), coalesce(h.fee_minor, 0),"                 \
     " coalesce(h.refund_requested_minor, 0), coalesce(h.refund_id, ''),"       \
     " (SELECT coalesce(sum(1 << d), 0) FROM unnest(h.reminded_days) d"         \
-    "  WHERE d BETWEEN 1 AND 31)::bigint"
-#define HOLD_COUNT 27
+    "  WHERE d BETWEEN 1 AND 31)::bigint,"                                     \
+    " coalesce(extract(epoch FROM h.order_created_at)::bigint, 0)"
+#define HOLD_COUNT 28
 #define HOLD_COLUMNS HOLD_SELECT " FROM hold h"
 
 /* Due work, for the job: ids only, locked briefly so that concurrent runners
@@ -64,8 +65,23 @@ static const struct db_stmt stmts[] = {
      " SELECT $1, a.id, 'pending_approval', $6, $5, $8, $8 FROM a"
      " RETURNING id", 8},
     {"hold_set_order",
-     "UPDATE hold SET order_id = $2, approve_url = $3, updated_at = $4"
-     " WHERE id = $1 AND status = 'pending_approval'", 4},
+     "UPDATE hold SET order_id = $2, approve_url = $3, order_created_at = $4,"
+     " updated_at = $4 WHERE id = $1 AND status = 'pending_approval'", 4},
+    {"hold_reopen",
+     "UPDATE hold SET status = 'pending_approval', ended_at = NULL,"
+     " updated_at = $2 WHERE id = $1 AND status = 'abandoned'", 2},
+    {"hold_authorize_stray",
+     "UPDATE hold SET status = 'authorized', authorization_id = $2,"
+     " authorized_at = $3, expires_at = $4, honor_until = $5, deadline = $6,"
+     " void_requested_at = $7, void_reason = 'stray', updated_at = $7"
+     " WHERE id = $1 AND status IN ('pending_approval', 'abandoned')", 7},
+    {"hold_stray",
+     "SELECT h.id FROM hold h JOIN rma r ON r.id = h.rma_id"
+     " WHERE h.status = 'authorized' AND h.void_requested_at IS NULL"
+     " AND (r.replacement_method IS DISTINCT FROM 'advanced'"
+     "  OR r.status NOT IN ('awaiting_shipment', 'awaiting_return',"
+     "   'return_submitted', 'received'))"
+     " ORDER BY h.id LIMIT $1 FOR UPDATE OF h SKIP LOCKED", 1},
     {"hold_abandon",
      "UPDATE hold SET status = 'abandoned', ended_at = $2, updated_at = $2"
      " WHERE id = $1 AND status = 'pending_approval'", 2},
@@ -73,10 +89,15 @@ static const struct db_stmt stmts[] = {
      "UPDATE hold SET status = 'authorized', authorization_id = $2,"
      " authorized_at = $3, expires_at = $4, honor_until = $5, deadline = $6,"
      " updated_at = $7 WHERE id = $1 AND status = 'pending_approval'", 7},
+    /* Not while a capture is asked for or under way: the two exclude each
+     * other (a waiver racing a manual capture loses, SPEC §16). */
     {"hold_request_void",
-     "UPDATE hold SET void_requested_at = $2, void_reason = $3,"
-     " updated_at = $2 WHERE id = $1 AND status = 'authorized'"
-     " AND void_requested_at IS NULL", 3},
+     "UPDATE hold h SET void_requested_at = $2, void_reason = $3,"
+     " updated_at = $2 WHERE h.id = $1 AND h.status = 'authorized'"
+     " AND h.void_requested_at IS NULL"
+     " AND coalesce(h.capture_reason, '') <> 'manual'"
+     " AND NOT " OPEN_INTENT("authorization_capture", "h.capture_attempts + 1"),
+     3},
     {"hold_voided",
      "UPDATE hold SET status = $3, voided_at = $2, ended_at = $2,"
      " updated_at = $2 WHERE id = $1 AND status = 'authorized'", 3},
@@ -102,7 +123,8 @@ static const struct db_stmt stmts[] = {
     {"hold_request_capture",
      "UPDATE hold SET capture_reason = 'manual', next_capture_at = NULL,"
      " updated_at = $2 WHERE id = $1 AND status = 'authorized'"
-     " AND void_requested_at IS NULL", 2},
+     " AND void_requested_at IS NULL"
+     " AND coalesce(capture_reason, '') <> 'manual'", 2},
     {"hold_extend",
      "UPDATE hold SET deadline = $2, extensions = extensions + 1,"
      " updated_at = $3 WHERE id = $1 AND status = 'authorized'", 3},
@@ -169,8 +191,11 @@ static const struct db_stmt stmts[] = {
      " RETURNING serial_match", 7},
     {"webhook_event_insert",
      "INSERT INTO paypal_webhook_event (event_id, event_type, resource_id,"
-     " outcome, received_at) VALUES ($1, $2, $3, $4, $5)"
-     " ON CONFLICT (event_id) DO NOTHING", 5},
+     " outcome, received_at, transmission_id)"
+     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", 6},
+    {"webhook_seen",
+     "SELECT count(*) FROM paypal_webhook_event"
+     " WHERE event_id = $1 OR transmission_id = $2", 2},
 };
 // clang-format on
 
@@ -213,6 +238,7 @@ read_hold(PGresult *r, struct hold *h)
     h->refund_requested_minor = strtoll(PQgetvalue(r, 0, 24), NULL, 10);
     db_copy(h->refund_id, sizeof(h->refund_id), PQgetvalue(r, 0, 25));
     h->reminded = (unsigned)strtoull(PQgetvalue(r, 0, 26), NULL, 10);
+    h->order_created_at = strtoll(PQgetvalue(r, 0, 27), NULL, 10);
 }
 
 static enum rma_err
@@ -299,6 +325,49 @@ db_hold_exec_any(struct db *db, const char *stmt, int n,
                  const char *const *params)
 {
     return exec(db, stmt, n, params, false);
+}
+
+enum rma_err
+db_webhook_seen(struct db *db, const char *event_id,
+                const char *transmission_id, bool *seen)
+{
+    const char *params[] = {event_id, transmission_id};
+    enum rma_err err;
+    *seen = false;
+    PGresult *r = db_run(db, "webhook_seen", 2, params, &err);
+    if (r == NULL)
+        return err;
+    *seen = strtol(PQgetvalue(r, 0, 0), NULL, 10) > 0;
+    PQclear(r);
+    return RMA_OK;
+}
+
+enum rma_err
+db_webhook_record(struct db *db, const char *event_id, const char *type,
+                  const char *resource_id, const char *outcome,
+                  const char *transmission_id, const char *now)
+{
+    const char *params[] = {event_id, type, resource_id,
+                            outcome,  now,  transmission_id};
+    /* No row: the event or the transmission was taken first. */
+    return exec(db, "webhook_event_insert", 6, params, true);
+}
+
+enum rma_err
+db_hold_stray(struct db *db, int limit, int64_t *ids, int *n)
+{
+    char lim[16];
+    snprintf(lim, sizeof(lim), "%d", limit);
+    const char *params[] = {lim};
+    enum rma_err err;
+    *n = 0;
+    PGresult *r = db_run(db, "hold_stray", 1, params, &err);
+    if (r == NULL)
+        return err;
+    for (int i = 0; i < PQntuples(r) && i < limit; i++)
+        ids[(*n)++] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+    PQclear(r);
+    return RMA_OK;
 }
 
 enum rma_err

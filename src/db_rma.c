@@ -36,6 +36,7 @@
 static const struct db_stmt stmts[] = {
     {"rma_find", FIND_COLUMNS " WHERE r.number = $1", 1},
     {"rma_find_id", FIND_COLUMNS " WHERE r.id = $1", 1},
+    {"rma_lock_id", FIND_COLUMNS " WHERE r.id = $1 FOR UPDATE OF r", 1},
     {"rma_detail", DETAIL_COLUMNS " WHERE r.number = $1", 3},
     {"rma_detail_id", DETAIL_COLUMNS " WHERE r.id = $1::bigint", 3},
     {"rma_json", "SELECT rma_json($1, $2)::text", 2},
@@ -204,6 +205,14 @@ db_rma_find_id(struct db *db, int64_t id, struct rma_ref *out)
     char buf[24];
     snprintf(buf, sizeof(buf), "%lld", (long long)id);
     return find(db, "rma_find_id", buf, out);
+}
+
+enum rma_err
+db_rma_lock_id(struct db *db, int64_t id, struct rma_ref *out)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%lld", (long long)id);
+    return find(db, "rma_lock_id", buf, out);
 }
 
 /* Runs stmt and copies the single text cell into the arena. */

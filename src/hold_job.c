@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rma/case_ops.h"
 #include "rma/id_list.h"
 #include "rma/log.h"
 #include "rma/mail.h"
@@ -508,8 +509,11 @@ step(struct hold_env *env, struct hold_env *senv, int n_senv, enum hold_op op,
 
 /* A buyer who approved at PayPal but whose return to us was lost (a
  * closed tab, PayPal or the service down, a crash between PayPal's answer
- * and our commit): the order is authorized here, replaying the return's
- * durable intent; an order PayPal dropped abandons the hold. */
+ * and our commit), or an authorization PayPal left PENDING: the order is
+ * read first, and an authorization it already carries is settled as it
+ * stands (authorizing again would be refused, ORDER_ALREADY_AUTHORIZED);
+ * an approved order is authorized, replaying the return's durable intent;
+ * an order PayPal dropped abandons the hold. */
 static void
 catch_up_one(struct hold_env *env, int64_t hold_id, struct hold_job_summary *s)
 {
@@ -523,20 +527,30 @@ catch_up_one(struct hold_env *env, int64_t hold_id, struct hold_job_summary *s)
     struct paypal_result res = {0};
     enum rma_err err = paypal_order_get(env->pc, h.order_id, &o, &res);
     paypal_result_free(&res);
-    if (err == RMA_ENOTFOUND ||
-        (err == RMA_OK && strcmp(o.status, "VOIDED") == 0)) {
+    enum paypal_status st =
+        err == RMA_OK ? paypal_status_parse(o.status) : PAYPAL_STATUS_UNKNOWN;
+    if (err == RMA_ENOTFOUND || st == PAYPAL_STATUS_VOIDED) {
         char id[24];
         snprintf(id, sizeof(id), "%lld", (long long)h.id);
         const char *params[] = {id, env->now};
         db_hold_exec_any(env->db, "hold_abandon", 2, params);
         return;
     }
-    if (err != RMA_OK || (strcmp(o.status, "APPROVED") != 0 &&
-                          strcmp(o.status, "COMPLETED") != 0)) {
-        if (err != RMA_OK)
-            s->pending++;
+    if (err != RMA_OK) {
+        s->pending++;
         return;
     }
+    enum case_redirect outcome;
+    if (o.has_authorization) {
+        if (case_settle_authorization(env, h.id, &o.authorization, &outcome) !=
+            RMA_OK)
+            s->pending++;
+        else if (outcome == REDIRECT_APPROVED)
+            s->authorized++;
+        return;
+    }
+    if (st != PAYPAL_STATUS_APPROVED)
+        return; /* the buyer has not approved (yet) */
     struct paypal_intent_key key = {
         .op = PAYPAL_OP_ORDER_AUTHORIZE,
         .case_id = r.id,
@@ -552,21 +566,11 @@ catch_up_one(struct hold_env *env, int64_t hold_id, struct hold_job_summary *s)
                          res.body, err == RMA_OK ? o.authorization.id : NULL,
                          &res);
     paypal_result_free(&res);
-    if (err != RMA_OK) {
+    if (err == RMA_OK)
+        err = case_settle_authorization(env, h.id, &o.authorization, &outcome);
+    if (err != RMA_OK)
         s->pending++;
-        return;
-    }
-    struct hold locked;
-    err = db_begin(env->db);
-    if (err == RMA_OK)
-        err = db_hold_by_id(env->db, h.id, true, &locked);
-    if (err == RMA_OK && locked.status == HOLD_PENDING_APPROVAL)
-        err = hold_apply_authorized(env, &locked, &o.authorization);
-    if (err == RMA_OK)
-        err = db_commit(env->db);
-    else
-        db_rollback(env->db);
-    if (err == RMA_OK)
+    else if (outcome == REDIRECT_APPROVED)
         s->authorized++;
 }
 
@@ -727,7 +731,20 @@ hold_job_run(struct db *db, const struct rma_config *cfg,
                 first = err;
         }
     }
-    enum rma_err err = catch_up_approvals(&env, o, s);
+    /* Before the approvals: a hold made stray since the last run is
+     * released by the void step of the next one (or at once below). */
+    int stray = 0;
+    enum rma_err err =
+        o->dry_run ? RMA_OK : case_sweep_stray_holds(&env, &stray);
+    if (err == RMA_OK && stray > 0) {
+        log_event(LOG_WARN, "stray_holds", "{s:i}", "count", stray);
+        enum rma_err e = step(&env, senv, n_senv, HOLD_OP_VOID, o, s);
+        if (e != RMA_OK)
+            err = e;
+    }
+    if (err != RMA_OK && first == RMA_OK)
+        first = err;
+    err = catch_up_approvals(&env, o, s);
     if (err != RMA_OK && first == RMA_OK)
         first = err;
     err = remind(&env, o, s);

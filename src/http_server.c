@@ -185,6 +185,27 @@ authenticate_customer(struct api_ctx *ctx)
     return RMA_OK;
 }
 
+/* The session's customer when the request carries a valid one; nobody
+ * (customer_id 0) otherwise, without failing the request. */
+static enum rma_err
+recognize_customer(struct api_ctx *ctx)
+{
+    memset(&ctx->customer, 0, sizeof(ctx->customer));
+    const char *token = session_token(ctx->req, ctx->arena);
+    if (token == NULL || strlen(token) > 128)
+        return RMA_OK;
+    unsigned char hash[SHA256_LEN];
+    crypto_sha256(token, strlen(token), hash);
+    enum rma_err err = db_session_find(&ctx->app->db, hash, ctx->now,
+                                       (int)ctx->app->cfg->session_idle_minutes,
+                                       &ctx->customer);
+    if (err == RMA_EUNAUTH) {
+        memset(&ctx->customer, 0, sizeof(ctx->customer));
+        return RMA_OK;
+    }
+    return err;
+}
+
 /* SPEC §12: a mutating browser request carries X-Requested-With:
  * rma-portal, or an Origin equal to public_base_url. */
 static enum rma_err
@@ -371,6 +392,8 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
         err = authenticate_staff(&ctx, r);
     if (err == RMA_OK && r->auth == AUTH_CUSTOMER)
         err = authenticate_customer(&ctx);
+    if (err == RMA_OK && r->auth == AUTH_CUSTOMER_OPTIONAL)
+        err = recognize_customer(&ctx);
     if (err == RMA_OK)
         err = read_body(&ctx, r);
     bool replayed = false;

@@ -150,6 +150,32 @@ mail_text_hold_released(const char *base_url, const char *name,
 }
 
 enum rma_err
+mail_text_preauth_denied(const char *base_url, const char *name,
+                         const char *rma_number, struct mail_text *out)
+{
+    out->subject = out->body = NULL;
+    if (!args_ok(base_url, name, rma_number))
+        return RMA_EINVAL;
+    struct buf s, b;
+    buf_init(&s, MAIL_SUBJECT_MAX);
+    buf_init(&b, TEXT_MAX);
+    enum rma_err err =
+        buf_printf(&s, "PayPal did not approve the hold for %s", rma_number);
+    if (err == RMA_OK)
+        err = greeting(&b, name);
+    if (err == RMA_OK)
+        err = buf_printf(
+            &b,
+            "PayPal did not approve the pre-authorization for the advanced\n"
+            "replacement of %s, so no money is held and nothing has shipped.\n"
+            "You can try again with another PayPal funding source, or choose\n"
+            "the standard replacement (return first) instead.\n\n"
+            "Details: %s/#/rmas/%s\n",
+            rma_number, base_url, rma_number);
+    return finish(err, &s, &b, out);
+}
+
+enum rma_err
 mail_text_return_reminder(const char *base_url, const char *name,
                           const char *rma_number, int days_left,
                           time_t deadline, struct mail_text *out)

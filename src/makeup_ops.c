@@ -424,11 +424,10 @@ makeup_reconcile(struct makeup_env *env, int64_t claim_id,
 
 const char *
 makeup_match_capture_event(struct db *db, const struct rma_config *cfg,
-                           const json_t *resource, time_t now)
+                           const struct paypal_capture *fetched, time_t now)
 {
     char id[MAKEUP_TXN_ID_LEN + 1];
-    const char *rid = json_string_value(json_object_get(resource, "id"));
-    if (!makeup_transaction_id_normalize(rid, id))
+    if (!makeup_transaction_id_normalize(fetched->id, id))
         return "no make-up payment claim";
     int64_t claim_id;
     enum rma_err err = db_makeup_pending_by_transaction(db, id, &claim_id);
@@ -436,13 +435,9 @@ makeup_match_capture_event(struct db *db, const struct rma_config *cfg,
         return "no make-up payment claim";
     if (err != RMA_OK)
         return NULL;
-    char *text = json_dumps(resource, JSON_COMPACT);
-    struct paypal_capture cap;
-    bool ok = text != NULL && paypal_parse_capture(text, &cap) == RMA_OK;
-    free(text);
-    if (!ok)
-        return "make-up payment claim: capture unreadable";
-    if (strcmp(cap.status, "COMPLETED") != 0 || cap.amount.minor <= 0)
+    const struct paypal_capture cap = *fetched;
+    if (paypal_status_parse(cap.status) != PAYPAL_STATUS_COMPLETED ||
+        cap.amount.minor <= 0)
         return "make-up payment claim: capture not completed";
     struct makeup_env env;
     makeup_env_init(&env, db, NULL, cfg, now, "paypal-webhook");

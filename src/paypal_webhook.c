@@ -24,10 +24,16 @@
 #define CERT_CACHE_SIZE 16
 #define CERT_MAX_BYTES (64 * 1024)
 #define SIG_MAX_BYTES 1024
+/* Certificate fetches: a failed URL is not asked again for this long, and
+ * at most this many fetches go out per minute, whatever the deliveries
+ * claim (an attacker's headers name the URL). */
+#define CERT_FAIL_HOLD_S 60
+#define CERT_FETCHES_PER_MINUTE 10
 
 struct cert_entry {
     char *url; /* owned */
-    char *pem; /* owned */
+    char *pem; /* owned; NULL: the fetch failed at failed_at */
+    time_t failed_at;
     unsigned long used;
 };
 
@@ -41,6 +47,8 @@ struct paypal_webhook_verifier {
     struct http_client *http;
     struct cert_entry cache[CERT_CACHE_SIZE];
     unsigned long clock;
+    time_t fetch_window; /* the minute the fetch count is of */
+    int fetches;
 };
 
 uint32_t
@@ -91,7 +99,7 @@ paypal_webhook_verifier_new(const struct paypal_webhook_options *o)
     v->webhook_id = strdup(o->webhook_id);
     v->cn_suffix =
         strdup(o->cert_cn_suffix ? o->cert_cn_suffix : ".paypal.com");
-    v->max_age_s = o->max_age_s > 0 ? o->max_age_s : 600;
+    v->max_age_s = o->max_age_s > 0 ? o->max_age_s : PAYPAL_WEBHOOK_MAX_AGE_S;
     v->max_future_s = o->max_future_s > 0 ? o->max_future_s : 300;
     if (v->origins == NULL || v->webhook_id == NULL || v->cn_suffix == NULL)
         goto fail;
@@ -241,39 +249,63 @@ cache_find(struct paypal_webhook_verifier *v, const char *url)
     return NULL;
 }
 
+/* The entry of url, a new one (the least used evicted) when there is
+ * none; NULL when out of memory. */
+static struct cert_entry *
+cache_slot(struct paypal_webhook_verifier *v, const char *url)
+{
+    struct cert_entry *e = cache_find(v, url);
+    if (e != NULL)
+        return e;
+    e = &v->cache[0];
+    for (size_t i = 0; i < CERT_CACHE_SIZE; i++) {
+        if (v->cache[i].url == NULL) {
+            e = &v->cache[i];
+            break;
+        }
+        if (v->cache[i].used < e->used)
+            e = &v->cache[i];
+    }
+    free(e->url);
+    free(e->pem);
+    e->pem = NULL;
+    e->failed_at = 0;
+    e->used = ++v->clock;
+    e->url = strdup(url);
+    return e->url != NULL ? e : NULL;
+}
+
 static enum rma_err
 cache_put(struct paypal_webhook_verifier *v, const char *url, const char *pem,
           size_t len)
 {
-    struct cert_entry *e = cache_find(v, url);
-    if (e == NULL) {
-        e = &v->cache[0];
-        for (size_t i = 0; i < CERT_CACHE_SIZE; i++) {
-            if (v->cache[i].url == NULL) {
-                e = &v->cache[i];
-                break;
-            }
-            if (v->cache[i].used < e->used)
-                e = &v->cache[i];
-        }
-        free(e->url);
-        e->url = strdup(url);
-    }
+    struct cert_entry *e = cache_slot(v, url);
+    if (e == NULL)
+        return RMA_EINTERNAL;
     free(e->pem);
     /* pem need not be NUL-terminated. */
     e->pem = memchr(pem, '\0', len) == NULL ? malloc(len + 1) : NULL;
-    if (e->pem != NULL) {
-        memcpy(e->pem, pem, len);
-        e->pem[len] = '\0';
-    }
-    e->used = ++v->clock;
-    if (e->url == NULL || e->pem == NULL) {
+    if (e->pem == NULL) {
         free(e->url);
-        free(e->pem);
-        e->url = e->pem = NULL;
+        e->url = NULL;
         return RMA_EINTERNAL;
     }
+    memcpy(e->pem, pem, len);
+    e->pem[len] = '\0';
+    e->failed_at = 0;
     return RMA_OK;
+}
+
+/* Remembers that url could not be fetched or used at now. */
+static void
+cache_fail(struct paypal_webhook_verifier *v, const char *url, time_t now)
+{
+    struct cert_entry *e = cache_slot(v, url);
+    if (e != NULL) {
+        free(e->pem);
+        e->pem = NULL;
+        e->failed_at = now;
+    }
 }
 
 enum rma_err
@@ -290,13 +322,28 @@ paypal_webhook_add_cert(struct paypal_webhook_verifier *v, const char *url,
     return cache_put(v, url, pem, len);
 }
 
-/* The leaf's key for url: from the cache or fetched, checked either way. */
+/* The leaf's key for url: from the cache or fetched, checked either way.
+ * A failure is remembered for CERT_FAIL_HOLD_S, and fetches are capped per
+ * minute: deliveries cannot make this process fetch at will. */
 static enum rma_err
-cert_key(struct paypal_webhook_verifier *v, const char *url, EVP_PKEY **key)
+cert_key(struct paypal_webhook_verifier *v, const char *url, time_t now,
+         EVP_PKEY **key)
 {
     struct cert_entry *e = cache_find(v, url);
-    if (e != NULL)
+    if (e != NULL && e->pem != NULL)
         return check_cert(v, e->pem, strlen(e->pem), key);
+    if (e != NULL && now - e->failed_at < CERT_FAIL_HOLD_S)
+        return RMA_EUPSTREAM;
+    if (now - v->fetch_window >= 60) {
+        v->fetch_window = now;
+        v->fetches = 0;
+    }
+    if (v->fetches >= CERT_FETCHES_PER_MINUTE) {
+        log_event(LOG_WARN, "paypal_webhook_cert_fetch_capped", "{s:s}", "url",
+                  url);
+        return RMA_EUPSTREAM;
+    }
+    v->fetches++;
     struct http_request req = {.method = "GET", .url = url};
     struct http_response resp;
     enum rma_err err = http_client_call(v->http, &req, &resp);
@@ -305,11 +352,14 @@ cert_key(struct paypal_webhook_verifier *v, const char *url, EVP_PKEY **key)
                   "{s:s, s:i, s:s}", "url", url, "status", (int)resp.status,
                   "transport", http_transport_name(resp.transport));
         http_response_free(&resp);
+        cache_fail(v, url, now);
         return RMA_EUPSTREAM;
     }
     err = check_cert(v, resp.body.data, resp.body.len, key);
     if (err == RMA_OK)
         err = cache_put(v, url, resp.body.data, resp.body.len);
+    else
+        cache_fail(v, url, now);
     http_response_free(&resp);
     return err;
 }
@@ -364,7 +414,7 @@ paypal_webhook_verify(struct paypal_webhook_verifier *v,
         return RMA_EUNAUTH;
     }
     EVP_PKEY *key = NULL;
-    enum rma_err err = cert_key(v, h->cert_url, &key);
+    enum rma_err err = cert_key(v, h->cert_url, now, &key);
     if (err != RMA_OK) {
         reject(err == RMA_EUPSTREAM ? "cert_fetch" : "cert", h);
         return err;

@@ -5,6 +5,7 @@
 
 #define PUBLIC AUTH_NONE, 0
 #define CUSTOMER AUTH_CUSTOMER, 0
+#define MAYBE_CUSTOMER AUTH_CUSTOMER_OPTIONAL, 0
 #define STAFF(roles) AUTH_STAFF, (roles)
 #define CASEWORK (ROLE_AGENT | ROLE_SUPERVISOR)
 #define READERS                                                                \
@@ -58,8 +59,8 @@ const struct route routes[] = {
      BODY_JSON, true},
     {HTTP_GET, "/api/v1/paypal/return", api_paypal_return, PUBLIC, BODY_NONE,
      false},
-    {HTTP_GET, "/api/v1/paypal/cancel", api_paypal_cancel, PUBLIC, BODY_NONE,
-     false},
+    {HTTP_GET, "/api/v1/paypal/cancel", api_paypal_cancel, MAYBE_CUSTOMER,
+     BODY_NONE, false},
     {HTTP_POST, "/api/v1/paypal/webhooks", api_paypal_webhook, PUBLIC,
      BODY_JSON, false},
     {HTTP_POST, STAFF_RMA "/shipments", api_staff_rma_shipments,

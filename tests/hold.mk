@@ -13,3 +13,8 @@ tests_e2e_test_webhook_SOURCES = tests/e2e/test_webhook.c tests/harness.c \
 	tests/harness.h
 tests_e2e_test_webhook_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_webhook_LDADD = $(TEST_LDADD)
+check_PROGRAMS += tests/e2e/test_money_safety
+tests_e2e_test_money_safety_SOURCES = tests/e2e/test_money_safety.c \
+	tests/harness.c tests/harness.h
+tests_e2e_test_money_safety_CFLAGS = $(TEST_CFLAGS)
+tests_e2e_test_money_safety_LDADD = $(TEST_LDADD)

@@ -12,6 +12,7 @@
 #include "rma/auth.h"
 #include "rma/config.h"
 #include "rma/db.h"
+#include "rma/hold_ops.h"
 #include "rma/http.h"
 #include "rma/http_json.h"
 #include "rma/rma.h"
@@ -47,9 +48,11 @@ struct api_ctx {
 typedef enum rma_err (*api_handler)(struct api_ctx *ctx);
 
 enum route_auth {
-    AUTH_NONE,     /* public */
-    AUTH_CUSTOMER, /* session cookie */
-    AUTH_STAFF,    /* bearer token with one of route.roles */
+    AUTH_NONE,              /* public */
+    AUTH_CUSTOMER,          /* session cookie */
+    AUTH_CUSTOMER_OPTIONAL, /* public; the session's customer when there is
+                               one (ctx->customer.customer_id 0 otherwise) */
+    AUTH_STAFF,             /* bearer token with one of route.roles */
 };
 
 enum route_body {
@@ -132,13 +135,13 @@ enum rma_err api_detail_answer(struct api_ctx *ctx, const struct rma_detail *d,
 /* The hold's part of a detail answer (api_hold.c): while the customer must
  * accept the hold, "preauthorization" with the agreement. */
 void api_hold_terms(struct api_ctx *ctx, const struct rma_ref *r);
-/* Inside the caller's transaction: asks for the release of the case's hold
- * (reason: received | waived | cancelled), or abandons an unapproved one. */
-enum rma_err api_hold_release_in_tx(struct api_ctx *ctx, int64_t rma_id,
-                                    const char *reason);
-/* After the commit: tries the release at once; the job finishes it if
- * PayPal does not answer. */
-void api_hold_release_now(struct api_ctx *ctx, int64_t rma_id);
+/* The environment of a case operation (case_ops.h) for this request. */
+struct hold_env api_hold_env(struct api_ctx *ctx, struct rma_actor_info who);
+/* The answer to a case operation's error: its refusal when it refused, a
+ * 409 state_changed for a bare conflict, else err as it is. */
+struct case_refusal;
+enum rma_err api_refused(struct api_ctx *ctx, enum rma_err err,
+                         const struct case_refusal *no);
 
 /* Attachments, the return and its inspection (api_attachment.c,
  * api_return.c; SPEC §5.4). */

@@ -22,7 +22,8 @@
 #include "rma/err.h"
 #include "rma/rma_state.h"
 
-#define HOLD_ID_MAX 64 /* PayPal ids, with the NUL */
+#define HOLD_ID_MAX 64    /* PayPal ids, with the NUL */
+#define HOLD_URL_MAX 1024 /* approval links, with the NUL */
 #define HOLD_DAY (24L * 60 * 60)
 #define HOLD_HONOR_DAYS 3 /* PayPal honors the funds this long */
 #define HOLD_VALIDITY_DAYS 29
@@ -57,7 +58,7 @@ struct hold {
     char currency[4];
     int64_t amount_minor;
     char order_id[HOLD_ID_MAX];
-    char approve_url[1024];
+    char approve_url[HOLD_URL_MAX];
     char authorization_id[HOLD_ID_MAX];
     time_t authorized_at; /* 0 when not authorized */
     time_t expires_at;
@@ -68,7 +69,7 @@ struct hold {
     time_t deadline;
     int extensions;
     time_t void_requested_at; /* 0: no release asked for */
-    char void_reason[16];     /* received | waived | cancelled */
+    char void_reason[16];     /* received | waived | cancelled | stray */
     int capture_attempts;
     time_t next_capture_at;  /* 0: no retry scheduled */
     char capture_reason[16]; /* deadline | expiry_policy | manual, or "" */
@@ -78,6 +79,7 @@ struct hold {
     int64_t refund_requested_minor; /* 0: none */
     char refund_id[HOLD_ID_MAX];
     unsigned reminded; /* bit d set: the reminder d days before was sent */
+    time_t order_created_at; /* 0 when no PayPal order yet */
 };
 
 /* The knobs of the policy, from the configuration. */

@@ -113,6 +113,18 @@ enum rma_err db_hold_exec(struct db *db, const char *stmt, int n,
                           const char *const *params);
 enum rma_err db_hold_exec_any(struct db *db, const char *stmt, int n,
                               const char *const *params);
+/* Whether an event id or a transmission id was taken before. */
+enum rma_err db_webhook_seen(struct db *db, const char *event_id,
+                             const char *transmission_id, bool *seen);
+/* Records an event taken: RMA_ECONFLICT when its id or its transmission id
+ * was taken first. */
+enum rma_err db_webhook_record(struct db *db, const char *event_id,
+                               const char *type, const char *resource_id,
+                               const char *outcome, const char *transmission_id,
+                               const char *now);
+/* Up to limit authorized holds whose case cannot have one, locked (SKIP
+ * LOCKED) until the transaction ends. */
+enum rma_err db_hold_stray(struct db *db, int limit, int64_t *ids, int *n);
 /* rma_id, customer_id, terms_version, terms_text, amount_minor, currency,
  * client_addr, now. */
 enum rma_err db_hold_create(struct db *db, const char *const params[8],

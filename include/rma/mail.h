@@ -147,6 +147,10 @@ enum rma_err mail_text_hold_released(const char *base_url, const char *name,
 enum rma_err mail_text_return_reminder(const char *base_url, const char *name,
                                        const char *rma_number, int days_left,
                                        time_t deadline, struct mail_text *out);
+/* PayPal refused the pre-authorization: try again or choose standard. */
+enum rma_err mail_text_preauth_denied(const char *base_url, const char *name,
+                                      const char *rma_number,
+                                      struct mail_text *out);
 /* The hold was captured because no return arrived by the deadline. */
 enum rma_err mail_text_hold_captured(const char *base_url, const char *name,
                                      const char *rma_number, const char *amount,

@@ -49,8 +49,9 @@ void makeup_env_init(struct makeup_env *env, struct db *db,
 enum rma_err makeup_reconcile(struct makeup_env *env, int64_t claim_id,
                               enum makeup_status *status);
 
-/* PayPal's PAYMENT.CAPTURE.COMPLETED event (resource: the capture; borrowed)
- * inside the webhook's transaction: a completed capture (a credit to the
+/* PayPal's PAYMENT.CAPTURE.COMPLETED event, with the capture as PayPal's
+ * GET answered it (never the event's body; borrowed), inside the webhook's
+ * transaction: a completed capture (a credit to the
  * vendor's account: the event came for our webhook) whose id a pending
  * claim names settles that claim when it is the payment (matched, underpaid,
  * overpaid; a duplicate when another claim or a hold has it).  Anything else
@@ -58,7 +59,8 @@ enum rma_err makeup_reconcile(struct makeup_env *env, int64_t claim_id,
  * database error. */
 const char *makeup_match_capture_event(struct db *db,
                                        const struct rma_config *cfg,
-                                       const json_t *resource, time_t now);
+                                       const struct paypal_capture *fetched,
+                                       time_t now);
 
 /* ---- the database (db_makeup.c) ---- */
 

@@ -127,6 +127,29 @@ struct paypal_order_params {
     const char *description;         /* <= 127, or NULL */
 };
 
+/* PayPal's status words (orders, authorizations, captures, refunds). */
+enum paypal_status {
+    PAYPAL_STATUS_UNKNOWN, /* absent, or a word PayPal may add */
+    PAYPAL_STATUS_CREATED,
+    PAYPAL_STATUS_SAVED,
+    PAYPAL_STATUS_APPROVED,
+    PAYPAL_STATUS_PAYER_ACTION_REQUIRED,
+    PAYPAL_STATUS_PENDING,
+    PAYPAL_STATUS_COMPLETED,
+    PAYPAL_STATUS_DENIED,
+    PAYPAL_STATUS_DECLINED,
+    PAYPAL_STATUS_FAILED,
+    PAYPAL_STATUS_CAPTURED,
+    PAYPAL_STATUS_PARTIALLY_CAPTURED,
+    PAYPAL_STATUS_VOIDED,
+    PAYPAL_STATUS_EXPIRED,
+    PAYPAL_STATUS_REFUNDED,
+    PAYPAL_STATUS_PARTIALLY_REFUNDED,
+    PAYPAL_STATUS_CANCELLED,
+};
+enum paypal_status paypal_status_parse(const char *s);
+const char *paypal_status_name(enum paypal_status s);
+
 struct paypal_authorization {
     char id[PAYPAL_ID_MAX];
     char status[PAYPAL_STATUS_MAX]; /* CREATED, CAPTURED, VOIDED, EXPIRED.. */
@@ -356,6 +379,10 @@ struct paypal_webhook_headers {
     const char *auth_algo;         /* PAYPAL-AUTH-ALGO: SHA256withRSA */
 };
 
+/* PayPal redelivers an event for up to 3 days: a transmission that old is
+ * still genuine (replays are stopped by transmission and event ids). */
+#define PAYPAL_WEBHOOK_MAX_AGE_S (3L * 24 * 3600 + 3600)
+
 struct paypal_webhook_options {
     const char *webhook_id; /* paypal_webhook_id; borrowed */
     /* Origins ("https://api.paypal.com", "http://127.0.0.1:8089") a
@@ -366,8 +393,8 @@ struct paypal_webhook_options {
     const char *ca_file;
     /* The certificate's subject CN must end with this; NULL: ".paypal.com" */
     const char *cert_cn_suffix;
-    long max_age_s;           /* transmission time at most this old; 0: 600 */
-    long max_future_s;        /* and at most this far ahead; 0: 300 */
+    long max_age_s;    /* transmission time at most this old; 0: the max */
+    long max_future_s; /* and at most this far ahead; 0: 300 */
     const char *http_ca_file; /* for fetching over https; NULL: system */
     long timeout_ms;          /* fetch timeout; 0: 5000 */
 };

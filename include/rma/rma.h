@@ -50,6 +50,9 @@ bool rma_number_valid(const char *s);
 enum rma_err db_rma_find(struct db *db, const char *number,
                          struct rma_ref *out);
 enum rma_err db_rma_find_id(struct db *db, int64_t id, struct rma_ref *out);
+/* The same, with the case row locked until the transaction ends: every
+ * case operation starts here (case_ops.h). */
+enum rma_err db_rma_lock_id(struct db *db, int64_t id, struct rma_ref *out);
 
 /* A case with its whole detail (rma_detail_json) and what the customer's
  * actions depend on, from one query. */

@@ -4,6 +4,8 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "../harness.h"
+#include "rma/paypal.h"
 
 static char *
 run(const char *fmt, ...)
@@ -44,6 +47,26 @@ paypal(const char *path, const char *body, const char *request_id)
     json_decref(t);
     json_t *j = json_loads(out, 0, NULL);
     cr_assert_not_null(j, "%s: %s", path, out);
+    free(out);
+    return j;
+}
+
+/* GET an order from the simulator as the service's client. */
+static json_t *
+paypal_get_order(const char *order)
+{
+    char *tok = run("curl -sS -u rma-demo-client:sim-secret -d "
+                    "grant_type=client_credentials '%s/v1/oauth2/token'",
+                    harness_env("RMA_TEST_SIM_URL"));
+    json_t *t = json_loads(tok, 0, NULL);
+    free(tok);
+    char *out = run("curl -sS -H 'Authorization: Bearer %s' "
+                    "'%s/v2/checkout/orders/%s'",
+                    json_string_value(json_object_get(t, "access_token")),
+                    harness_env("RMA_TEST_SIM_URL"), order);
+    json_decref(t);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "%s", out);
     free(out);
     return j;
 }
@@ -198,9 +221,10 @@ Test(webhook, forgeries_are_refused_and_leave_no_trace)
 Test(webhook, a_stale_signed_event_is_refused)
 {
     harness_sim_lock();
-    /* The simulator signs with its clock: an hour ago. */
+    /* The simulator signs with its clock: four days ago, past PayPal's
+     * three days of redelivery. */
     char now[32], body[64];
-    time_t t = time(NULL) - 3600;
+    time_t t = time(NULL) - 4 * 24 * 3600;
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -214,9 +238,229 @@ Test(webhook, a_stale_signed_event_is_refused)
     snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
     json_decref(harness_sim("POST", "/sim/clock", body));
     cr_assert_eq(json_integer_value(json_object_get(rec, "last_http_status")),
-                 401, "an hour-old transmission is refused");
+                 401, "a four-day-old transmission is refused");
     const char *id = json_string_value(json_object_get(rec, "event_id"));
     cr_assert_eq(rows_for(id), 0);
+    json_decref(rec);
+    free(order);
+}
+
+Test(webhook, a_redelivery_two_days_late_is_still_taken)
+{
+    harness_sim_lock();
+    char now[32], body[64];
+    time_t t = time(NULL) - 2 * 24 * 3600;
+    harness_iso(t, now);
+    snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
+    json_decref(harness_sim("POST", "/sim/clock", body));
+    char *order = make_events("late");
+    json_t *rec = delivery(order);
+    harness_iso(time(NULL), now);
+    snprintf(body, sizeof(body), "{\"set\":\"%s\"}", now);
+    json_decref(harness_sim("POST", "/sim/clock", body));
+    cr_assert_eq(json_integer_value(json_object_get(rec, "last_http_status")),
+                 200, "PayPal redelivers for three days");
+    json_decref(rec);
+    free(order);
+}
+
+/* ---- forged bodies with the signed CRC32 (SPEC §16) ---- */
+
+/* Rewrites the pad_len characters at pad (each 'a' or 'c', one bit apart)
+ * so that the CRC32 of buf[0 .. len) becomes target: CRC32 is affine over
+ * GF(2), so the pad's bits are the solution of a linear system. */
+static bool
+force_crc(char *buf, size_t len, char *pad, size_t pad_len, uint32_t target)
+{
+    memset(pad, 'a', pad_len);
+    uint32_t base = paypal_crc32(buf, len);
+    uint32_t col[256];
+    uint64_t pick[256][4]; /* which pad positions make up each row */
+    size_t n = pad_len < 256 ? pad_len : 256;
+    for (size_t i = 0; i < n; i++) {
+        pad[i] = 'c';
+        col[i] = paypal_crc32(buf, len) ^ base;
+        pad[i] = 'a';
+        memset(pick[i], 0, sizeof(pick[i]));
+        pick[i][i / 64] |= 1ULL << (i % 64);
+    }
+    /* Gaussian elimination on the columns, bit by bit. */
+    uint32_t want = target ^ base;
+    uint64_t sol[4] = {0};
+    size_t rank = 0;
+    for (int bit = 31; bit >= 0 && rank < n; bit--) {
+        size_t p = rank;
+        while (p < n && !(col[p] >> bit & 1))
+            p++;
+        if (p == n)
+            continue;
+        uint32_t tc = col[p];
+        col[p] = col[rank];
+        col[rank] = tc;
+        uint64_t tp[4];
+        memcpy(tp, pick[p], sizeof(tp));
+        memcpy(pick[p], pick[rank], sizeof(tp));
+        memcpy(pick[rank], tp, sizeof(tp));
+        for (size_t q = 0; q < n; q++)
+            if (q != rank && (col[q] >> bit & 1)) {
+                col[q] ^= col[rank];
+                for (int k = 0; k < 4; k++)
+                    pick[q][k] ^= pick[rank][k];
+            }
+        if (want >> bit & 1) {
+            want ^= col[rank];
+            for (int k = 0; k < 4; k++)
+                sol[k] ^= pick[rank][k];
+        }
+        rank++;
+    }
+    if (want != 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        pad[i] = (sol[i / 64] >> (i % 64) & 1) ? 'c' : 'a';
+    return paypal_crc32(buf, len) == target;
+}
+
+/* body, as another event with the same CRC32: type about resource. */
+static char *
+forge(const char *body, const char *type, const char *resource_id)
+{
+    char *out = malloc(4096);
+    int n = snprintf(out, 4096,
+                     "{\"id\":\"WH-FORGED-%d\",\"event_type\":\"%s\","
+                     "\"resource_type\":\"authorization\",\"resource\":{"
+                     "\"id\":\"%s\",\"status\":\"VOIDED\"},\"pad\":\"",
+                     (int)getpid(), type, resource_id);
+    size_t pad = (size_t)n;
+    memset(out + pad, 'a', 64);
+    snprintf(out + pad + 64, 4096 - pad - 64, "\"}");
+    size_t len = strlen(out);
+    cr_assert(
+        force_crc(out, len, out + pad, 64, paypal_crc32(body, strlen(body))),
+        "no pad gives the CRC");
+    return out;
+}
+
+static char *
+sql(const char *q)
+{
+    return run("%s '%s' -XAtq -c \"%s\"", harness_env("RMA_TEST_PSQL"),
+               harness_env("RMA_TEST_ADMIN_URL"), q);
+}
+
+/* An advanced replacement of ours whose hold is the simulator's live
+ * authorization of order; returns the case number (owned). */
+static char *
+hold_on(const char *order, char *auth, size_t n)
+{
+    json_t *o = paypal_get_order(order);
+    json_t *a = json_array_get(
+        json_object_get(
+            json_object_get(
+                json_array_get(json_object_get(o, "purchase_units"), 0),
+                "payments"),
+            "authorizations"),
+        0);
+    cr_assert_not_null(a, "the order has no authorization");
+    snprintf(auth, n, "%s", json_string_value(json_object_get(a, "id")));
+    json_decref(o);
+    char *email = harness_unique_email("forged");
+    char *agent_name = harness_unique_email("agent");
+    char *agent = harness_staff_token("agent", agent_name);
+    char *number = harness_create_case(agent, email, "replacement", true);
+    char q[2048];
+    snprintf(q, sizeof(q),
+             "UPDATE rma SET status = 'awaiting_return',"
+             " replacement_method = 'advanced', replacement_minor = 1000"
+             " WHERE number = '%s';"
+             " WITH a AS (INSERT INTO preauth_acceptance (rma_id, customer_id,"
+             " terms_version, terms_text, amount_minor, currency, accepted_at)"
+             " SELECT id, customer_id, 'v', 't', 1000, 'USD', now() FROM rma"
+             " WHERE number = '%s' RETURNING id, rma_id)"
+             " INSERT INTO hold (rma_id, acceptance_id, status, currency,"
+             " amount_minor, order_id, authorization_id, authorized_at,"
+             " expires_at, deadline, created_at, updated_at) SELECT rma_id, id,"
+             " 'authorized', 'USD', 1000, '%s', '%s', now(), now() + interval"
+             " '29 days', now() + interval '25 days', now(), now() FROM a",
+             number, number, order, auth);
+    free(sql(q));
+    free(agent);
+    free(agent_name);
+    free(email);
+    return number;
+}
+
+static char *
+hold_status(const char *auth)
+{
+    char q[256];
+    snprintf(q, sizeof(q),
+             "SELECT status FROM hold WHERE authorization_id = '%s'", auth);
+    char *s = sql(q);
+    s[strcspn(s, "\n")] = '\0';
+    return s;
+}
+
+Test(webhook, a_forged_body_with_the_signed_crc32_changes_nothing)
+{
+    harness_sim_lock();
+    char *order = make_events("crc");
+    char auth[64];
+    char *number = hold_on(order, auth, sizeof(auth));
+    json_t *rec = delivery(order);
+    const char *body = json_string_value(json_object_get(rec, "body"));
+    char *forged = forge(body, "PAYMENT.AUTHORIZATION.VOIDED", auth);
+    cr_assert_eq(paypal_crc32(forged, strlen(forged)),
+                 paypal_crc32(body, strlen(body)));
+    /* Replayed with the intercepted delivery's headers: the signature
+     * holds, the transmission was taken already. */
+    cr_assert_eq(post(rec, forged, NULL, NULL), 200);
+    char *st = hold_status(auth);
+    cr_assert_str_eq(st, "authorized", "a replayed transmission acted");
+    free(st);
+    /* Even arriving first (the genuine one forgotten), the event is only a
+     * trigger: PayPal says the authorization is live. */
+    char q[256];
+    snprintf(
+        q, sizeof(q),
+        "DELETE FROM paypal_webhook_event WHERE transmission_id = '%s'",
+        json_string_value(json_object_get(json_object_get(rec, "last_headers"),
+                                          "PAYPAL-TRANSMISSION-ID")));
+    free(sql(q));
+    cr_assert_eq(post(rec, forged, NULL, NULL), 200);
+    st = hold_status(auth);
+    cr_assert_str_eq(st, "authorized", "a forged body acted");
+    free(st);
+    free(forged);
+    json_decref(rec);
+    free(number);
+    free(order);
+}
+
+Test(webhook, a_forged_capture_of_an_invented_id_pays_no_claim)
+{
+    harness_sim_lock();
+    char *order = make_events("capture");
+    json_t *rec = delivery(order);
+    const char *body = json_string_value(json_object_get(rec, "body"));
+    char *forged =
+        forge(body, "PAYMENT.CAPTURE.COMPLETED", "9XK12345AB678901C");
+    char q[256];
+    snprintf(
+        q, sizeof(q),
+        "DELETE FROM paypal_webhook_event WHERE transmission_id = '%s'",
+        json_string_value(json_object_get(json_object_get(rec, "last_headers"),
+                                          "PAYPAL-TRANSMISSION-ID")));
+    free(sql(q));
+    cr_assert_eq(post(rec, forged, NULL, NULL), 200);
+    snprintf(q, sizeof(q),
+             "SELECT outcome FROM paypal_webhook_event WHERE event_id ="
+             " 'WH-FORGED-%d'",
+             (int)getpid());
+    char *n = sql(q);
+    cr_assert(strstr(n, "unknown resource") != NULL, "%s", n);
+    free(n);
+    free(forged);
     json_decref(rec);
     free(order);
 }
