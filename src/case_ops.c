@@ -49,26 +49,6 @@ id_text(int64_t id, char out[24])
     snprintf(out, 24, "%lld", (long long)id);
 }
 
-static void
-iso(time_t t, char *out, size_t n)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static char *
-detail_json(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    json_t *d = json_vpack_ex(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    json_decref(d);
-    return s;
-}
-
 /* ---- the transaction of an operation ---- */
 
 enum rma_err
@@ -162,7 +142,7 @@ case_choose_method(struct hold_env *env, int64_t rma_id, bool advanced,
                      "the RMA is %s",
                      rma_status_name(r.status));
     const char *method = advanced ? "advanced" : "standard";
-    char *d = detail_json("{s:s}", "method", method);
+    char *d = hold_detail_json("{s:s}", "method", method);
     if (err == RMA_OK)
         err = db_rma_set_method(env->db, r.id, method, env->now);
     if (err == RMA_OK)
@@ -276,8 +256,9 @@ pending_hold(struct hold_env *env, const struct rma_ref *r,
         amount, r->currency, client_addr,        env->now};
     int64_t hold_id = 0;
     err = db_hold_create(env->db, params, &hold_id);
-    char *d = detail_json("{s:s, s:I}", "terms_version", HOLD_TERMS_VERSION,
-                          "hold_id", (json_int_t)hold_id);
+    char *d =
+        hold_detail_json("{s:s, s:I}", "terms_version", HOLD_TERMS_VERSION,
+                         "hold_id", (json_int_t)hold_id);
     if (err == RMA_OK)
         err = db_rma_audit(env->db, r->id, &env->who, "accept_preauth", d,
                            env->now);
@@ -338,16 +319,16 @@ record_stray(struct hold_env *env, struct hold *h,
         a->expiration ? a->expiration : at + HOLD_VALIDITY_DAYS * HOLD_DAY;
     char id[24], t_at[32], t_exp[32], t_honor[32];
     id_text(h->id, id);
-    iso(at, t_at, sizeof(t_at));
-    iso(expires, t_exp, sizeof(t_exp));
-    iso(at + HOLD_HONOR_DAYS * HOLD_DAY, t_honor, sizeof(t_honor));
+    hold_iso(at, t_at, sizeof(t_at));
+    hold_iso(expires, t_exp, sizeof(t_exp));
+    hold_iso(at + HOLD_HONOR_DAYS * HOLD_DAY, t_honor, sizeof(t_honor));
     const char *params[] = {id, a->id, t_at, t_exp, t_honor, t_at, env->now};
     enum rma_err err = db_hold_exec(env->db, "hold_authorize_stray", 7, params);
     if (err == RMA_OK)
         err = ledger_hold_authorized(env->db, h->rma_id, h->id, h->currency,
                                      h->amount_minor, a->id);
-    char *d = detail_json("{s:s, s:s}", "authorization_id", a->id, "reason",
-                          "the case no longer awaits a hold");
+    char *d = hold_detail_json("{s:s, s:s}", "authorization_id", a->id,
+                               "reason", "the case no longer awaits a hold");
     if (err == RMA_OK)
         err = db_rma_audit(env->db, h->rma_id, &env->who, "stray_hold", d,
                            env->now);
@@ -363,8 +344,8 @@ deny(struct hold_env *env, const struct rma_ref *r, struct hold *h,
     id_text(h->id, id);
     const char *params[] = {id, env->now};
     enum rma_err err = db_hold_exec_any(env->db, "hold_abandon", 2, params);
-    char *d = detail_json("{s:s, s:s}", "authorization_id", a->id, "status",
-                          a->status);
+    char *d = hold_detail_json("{s:s, s:s}", "authorization_id", a->id,
+                               "status", a->status);
     if (err == RMA_OK)
         err = db_rma_audit(env->db, r->id, &env->who, "preauth_denied", d,
                            env->now);

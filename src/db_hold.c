@@ -26,8 +26,10 @@
     " coalesce(h.refund_requested_minor, 0), coalesce(h.refund_id, ''),"       \
     " (SELECT coalesce(sum(1 << d), 0) FROM unnest(h.reminded_days) d"         \
     "  WHERE d BETWEEN 1 AND 31)::bigint,"                                     \
-    " coalesce(extract(epoch FROM h.order_created_at)::bigint, 0)"
-#define HOLD_COUNT 28
+    " coalesce(extract(epoch FROM h.order_created_at)::bigint, 0),"            \
+    " coalesce(h.pending_capture_id, ''), coalesce(h.pending_refund_id, ''),"  \
+    " h.refund_failed_at IS NOT NULL"
+#define HOLD_COUNT 31
 #define HOLD_COLUMNS HOLD_SELECT " FROM hold h"
 
 /* Due work, for the job: ids only, locked briefly so that concurrent runners
@@ -94,7 +96,7 @@ static const struct db_stmt stmts[] = {
     {"hold_request_void",
      "UPDATE hold h SET void_requested_at = $2, void_reason = $3,"
      " updated_at = $2 WHERE h.id = $1 AND h.status = 'authorized'"
-     " AND h.void_requested_at IS NULL"
+     " AND h.void_requested_at IS NULL AND h.pending_capture_id IS NULL"
      " AND coalesce(h.capture_reason, '') <> 'manual'"
      " AND NOT " OPEN_INTENT("authorization_capture", "h.capture_attempts + 1"),
      3},
@@ -103,16 +105,19 @@ static const struct db_stmt stmts[] = {
      " updated_at = $2 WHERE id = $1 AND status = 'authorized'", 3},
     {"hold_captured",
      "UPDATE hold SET status = 'captured', capture_id = $2,"
+     " pending_capture_id = NULL,"
      " capture_minor = $3, fee_minor = $4, captured_at = $5,"
      " capture_reason = $6, capture_attempts = capture_attempts + 1,"
      " next_capture_at = NULL, ended_at = $5, updated_at = $5"
      " WHERE id = $1 AND status = 'authorized'", 6},
     {"hold_capture_declined",
      "UPDATE hold SET capture_attempts = capture_attempts + 1,"
+     " pending_capture_id = NULL,"
      " next_capture_at = $2, updated_at = $3"
      " WHERE id = $1 AND status = 'authorized'", 3},
     {"hold_failed",
      "UPDATE hold SET status = 'failed', capture_attempts = capture_attempts + 1,"
+     " pending_capture_id = NULL,"
      " next_capture_at = NULL, ended_at = $2, updated_at = $2"
      " WHERE id = $1 AND status = 'authorized'", 2},
     {"hold_reauthorized",
@@ -134,6 +139,7 @@ static const struct db_stmt stmts[] = {
      " AND refund_requested_minor IS NULL", 4},
     {"hold_refunded",
      "UPDATE hold SET refund_id = $2, refund_minor = $3, refunded_at = $4,"
+     " pending_refund_id = NULL,"
      " updated_at = $4 WHERE id = $1 AND status = 'captured'"
      " AND refund_id IS NULL", 4},
     {"hold_reminded",
@@ -150,9 +156,27 @@ static const struct db_stmt stmts[] = {
      "SELECT count(*) FILTER (WHERE pg_advisory_unlock(7413, (x % 2147483647)::integer))"
      " FROM unnest($1::bigint[]) x", 1},
     {"hold_due_void", DUE("h.status = 'authorized'"
-     " AND h.void_requested_at IS NOT NULL"), 3},
+     " AND h.void_requested_at IS NOT NULL AND NOT EXISTS (SELECT 1"
+     "  FROM finance_exception e WHERE e.hold_id = h.id"
+     "  AND e.kind = 'void_refused' AND e.resolved_at IS NULL)"), 3},
     {"hold_due_refund", DUE("h.status = 'captured'"
-     " AND h.refund_requested_minor IS NOT NULL AND h.refund_id IS NULL"), 3},
+     " AND h.refund_requested_minor IS NOT NULL AND h.refund_id IS NULL"
+     " AND h.pending_refund_id IS NULL AND h.refund_failed_at IS NULL"), 3},
+    {"hold_due_pending", DUE("((h.status = 'authorized'"
+     " AND h.pending_capture_id IS NOT NULL) OR (h.status = 'captured'"
+     " AND h.pending_refund_id IS NOT NULL))"), 3},
+    {"hold_by_pending", HOLD_COLUMNS " WHERE h.pending_capture_id = $1"
+     " OR h.pending_refund_id = $1", 1},
+    {"hold_capture_pending",
+     "UPDATE hold SET pending_capture_id = $2, updated_at = $3"
+     " WHERE id = $1 AND status = 'authorized'", 3},
+    {"hold_refund_pending",
+     "UPDATE hold SET pending_refund_id = $2, updated_at = $3"
+     " WHERE id = $1 AND status = 'captured' AND refund_id IS NULL", 3},
+    {"hold_refund_failed",
+     "UPDATE hold SET pending_refund_id = NULL, refund_failed_at = $2,"
+     " updated_at = $2 WHERE id = $1 AND status = 'captured'"
+     " AND refund_id IS NULL", 2},
     {"hold_due_reauth", DUE("h.status = 'authorized'"
      " AND h.void_requested_at IS NULL AND h.reauth_status = 'none'"
      " AND coalesce(h.capture_reason, '') <> 'manual'"
@@ -160,7 +184,7 @@ static const struct db_stmt stmts[] = {
      " AND h.deadline - interval '2 days' <= $1 AND h.deadline > $1"
      " AND h.authorized_at + interval '3 days' <= $1"), 3},
     {"hold_due_capture", DUE("h.status = 'authorized'"
-     " AND h.void_requested_at IS NULL"
+     " AND h.void_requested_at IS NULL AND h.pending_capture_id IS NULL"
      " AND (h.next_capture_at IS NULL OR h.next_capture_at <= $1)"
      " AND (h.capture_reason = 'manual'"
      "  OR (r.status = 'awaiting_return' AND h.deadline <= $1)"
@@ -239,6 +263,11 @@ read_hold(PGresult *r, struct hold *h)
     db_copy(h->refund_id, sizeof(h->refund_id), PQgetvalue(r, 0, 25));
     h->reminded = (unsigned)strtoull(PQgetvalue(r, 0, 26), NULL, 10);
     h->order_created_at = strtoll(PQgetvalue(r, 0, 27), NULL, 10);
+    db_copy(h->pending_capture_id, sizeof(h->pending_capture_id),
+            PQgetvalue(r, 0, 28));
+    db_copy(h->pending_refund_id, sizeof(h->pending_refund_id),
+            PQgetvalue(r, 0, 29));
+    h->refund_failed = strcmp(PQgetvalue(r, 0, 30), "t") == 0;
 }
 
 static enum rma_err
@@ -325,6 +354,12 @@ db_hold_exec_any(struct db *db, const char *stmt, int n,
                  const char *const *params)
 {
     return exec(db, stmt, n, params, false);
+}
+
+enum rma_err
+db_hold_by_pending(struct db *db, const char *paypal_id, struct hold *out)
+{
+    return find(db, "hold_by_pending", paypal_id, out);
 }
 
 enum rma_err

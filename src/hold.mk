@@ -9,6 +9,7 @@ librma_la_SOURCES += \
 	src/hold.c \
 	src/hold_job.c \
 	src/hold_ops.c \
+	src/hold_outcomes.c \
 	src/webhook_ops.c
 noinst_HEADERS += \
 	include/rma/case_ops.h \

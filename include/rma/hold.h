@@ -79,7 +79,10 @@ struct hold {
     int64_t refund_requested_minor; /* 0: none */
     char refund_id[HOLD_ID_MAX];
     unsigned reminded; /* bit d set: the reminder d days before was sent */
-    time_t order_created_at; /* 0 when no PayPal order yet */
+    time_t order_created_at;              /* 0 when no PayPal order yet */
+    char pending_capture_id[HOLD_ID_MAX]; /* a capture PayPal left PENDING */
+    char pending_refund_id[HOLD_ID_MAX];  /* a refund PayPal left PENDING */
+    bool refund_failed;                   /* PayPal failed the refund */
 };
 
 /* The knobs of the policy, from the configuration. */

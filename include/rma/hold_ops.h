@@ -92,6 +92,36 @@ enum rma_err hold_apply_authorized(struct hold_env *env, struct hold *h,
 enum rma_err hold_apply_released(struct hold_env *env, struct hold *h,
                                  enum hold_status to, const char *paypal_id);
 
+/* The outcomes of called work (hold_outcomes.c), inside the settling
+ * transaction with the hold row locked; w as prepared and called. */
+enum rma_err hold_apply_captured(struct hold_env *env, struct hold_work *w);
+enum rma_err hold_apply_capture_refused(struct hold_env *env,
+                                        struct hold_work *w);
+enum rma_err hold_apply_reauthorized(struct hold_env *env, struct hold_work *w,
+                                     bool ok);
+enum rma_err hold_apply_refunded(struct hold_env *env, struct hold_work *w);
+/* A capture or refund PayPal answered (2xx), as its status says: booked
+ * when COMPLETED, a decline when DECLINED/FAILED, kept pending otherwise;
+ * an answer about another authorization or capture than the one asked for
+ * books nothing and raises a paypal_mismatch exception. */
+enum rma_err hold_apply_capture_answer(struct hold_env *env,
+                                       struct hold_work *w);
+enum rma_err hold_apply_refund_answer(struct hold_env *env,
+                                      struct hold_work *w);
+/* PayPal refused the refund (4xx): not asked again, finance refunds. */
+enum rma_err hold_apply_refund_refused(struct hold_env *env,
+                                       struct hold_work *w);
+/* A capture or refund of hold_id that PayPal left PENDING: asked again
+ * (GET) and settled when PayPal decided (its own transaction). */
+enum rma_err hold_settle_pending(struct hold_env *env, int64_t hold_id,
+                                 enum hold_outcome *outcome);
+/* Whether PayPal's error names issue (as its name or its first issue). */
+bool hold_issue_is(const struct paypal_result *res, const char *issue);
+/* t as ISO 8601 UTC. */
+void hold_iso(time_t t, char *out, size_t n);
+/* An audit detail packed like json_pack (caller frees), NULL on error. */
+char *hold_detail_json(const char *fmt, ...);
+
 /* A finance exception, once per dedupe key. */
 enum rma_err hold_exception(struct hold_env *env, const char *kind,
                             int64_t rma_id, int64_t hold_id,
@@ -113,6 +143,9 @@ enum rma_err db_hold_exec(struct db *db, const char *stmt, int n,
                           const char *const *params);
 enum rma_err db_hold_exec_any(struct db *db, const char *stmt, int n,
                               const char *const *params);
+/* The hold whose capture or refund PayPal left PENDING as paypal_id. */
+enum rma_err db_hold_by_pending(struct db *db, const char *paypal_id,
+                                struct hold *out);
 /* Whether an event id or a transmission id was taken before. */
 enum rma_err db_webhook_seen(struct db *db, const char *event_id,
                              const char *transmission_id, bool *seen);

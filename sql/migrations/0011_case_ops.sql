@@ -10,8 +10,9 @@
 --    (void_reason 'stray'), so that the job releases it.
 -- 2. An order's creation time: PayPal drops an unapproved order after 3
 --    hours, so a customer who continues later gets a new one.
--- 3. Finance exceptions for a stray hold (the job's sweep) and for a
---    PayPal void refused for a reason other than an ended authorization.
+-- 3. Finance exceptions for a stray hold (the job's sweep), a PayPal
+--    void refused for a reason other than an ended authorization, and an
+--    answer of PayPal's about another resource than the one asked for.
 
 ALTER TABLE hold ADD COLUMN order_created_at timestamptz;
 
@@ -24,7 +25,7 @@ ALTER TABLE finance_exception ADD CONSTRAINT finance_exception_kind_check
     CHECK (kind IN ('capture_failed', 'hold_expired', 'makeup_unmatched',
                     'makeup_underpaid', 'makeup_overpaid', 'makeup_duplicate',
                     'serial_mismatch', 'ledger_verify', 'stray_hold',
-                    'void_refused'));
+                    'void_refused', 'paypal_mismatch', 'refund_failed'));
 
 CREATE FUNCTION hold_case_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -57,3 +58,17 @@ CREATE TRIGGER hold_case_check BEFORE INSERT OR UPDATE OF status ON hold
 --    body (PayPal's signature covers only a CRC32 of it).
 ALTER TABLE paypal_webhook_event ADD COLUMN transmission_id text UNIQUE
     CHECK (length(transmission_id) BETWEEN 1 AND 128);
+
+-- 5. PayPal's answers are believed only for what they say (SPEC §16): a
+--    capture or refund answered PENDING is booked when PayPal completes it
+--    (the job's GET, or a webhook's trigger), never before; a refund PayPal
+--    failed is not asked again.
+ALTER TABLE hold ADD COLUMN pending_capture_id text UNIQUE
+    CHECK (length(pending_capture_id) BETWEEN 1 AND 64);
+ALTER TABLE hold ADD COLUMN pending_refund_id text UNIQUE
+    CHECK (length(pending_refund_id) BETWEEN 1 AND 64);
+ALTER TABLE hold ADD COLUMN refund_failed_at timestamptz;
+ALTER TABLE hold ADD CONSTRAINT hold_pending_capture_live
+    CHECK (pending_capture_id IS NULL OR status = 'authorized');
+ALTER TABLE hold ADD CONSTRAINT hold_pending_refund_captured
+    CHECK (pending_refund_id IS NULL OR (status = 'captured' AND refund_id IS NULL));
