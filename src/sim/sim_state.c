@@ -179,6 +179,7 @@ sim_state_reset(struct sim *s)
     s->latency_ms = 0;
     s->n_faults = 0;
     s->n_mocks = 0;
+    s->n_outcomes = 0;
     sim_config_defaults(&s->config);
 }
 
