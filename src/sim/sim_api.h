@@ -49,6 +49,16 @@ json_t *sim_payments_new_authorization(json_t *order, const char *parent_id,
  * or NULL when PayPal has none for that change. */
 const char *sim_payments_settle(json_t *record, const char *kind,
                                 const char *status);
+/* A customer's payment to the merchant as PayPal keeps it: a COMPLETED
+ * order (intent CAPTURE) and its COMPLETED capture, whose id is
+ * capture_id (the seller's transaction id), refundable like any other.
+ * Returns the capture record (borrowed, in the state). */
+json_t *sim_payments_customer_capture(const char *capture_id,
+                                      int64_t amount_minor, int64_t fee_minor,
+                                      const char *currency,
+                                      const char *payer_id,
+                                      const char *payer_email, int64_t time,
+                                      const char *note);
 
 sim_handler sim_authorizations_get;
 sim_handler sim_authorizations_capture;

@@ -960,3 +960,35 @@ sim_payments_settle(json_t *record, const char *kind, const char *status)
         return settle_capture(record, status);
     return settle_refund(record, status);
 }
+
+json_t *
+sim_payments_customer_capture(const char *capture_id, int64_t amount_minor,
+                              int64_t fee_minor, const char *currency,
+                              const char *payer_id, const char *payer_email,
+                              int64_t time, const char *note)
+{
+    struct sim *s = g_sim;
+    char order_id[SIM_ID_LEN + 1];
+    sim_random_id(order_id, SIM_ID_LEN);
+    json_t *unit = json_pack("{s:s, s:o}", "reference_id", "default", "amount",
+                             sim_money_json(amount_minor, currency));
+    if (note != NULL && strlen(note) <= 127)
+        sim_set_str(unit, "description", note);
+    json_t *order = json_pack(
+        "{s:s, s:s, s:s, s:[o], s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:s, "
+        "s:s}",
+        "id", order_id, "intent", "CAPTURE", "status", "COMPLETED",
+        "purchase_units", unit, "currency", currency, "amount_minor",
+        (json_int_t)amount_minor, "created", (json_int_t)time, "updated",
+        (json_int_t)time, "expires", (json_int_t)time, "client_id", "",
+        "approved", 1, "payer_id", payer_id, "payer_email", payer_email);
+    json_object_set_new(sim_orders(s), order_id, order);
+    json_t *cap = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:I, s:I}", "id", capture_id,
+        "order_id", order_id, "status", "COMPLETED", "currency", currency,
+        "amount_minor", (json_int_t)amount_minor, "fee_minor",
+        (json_int_t)fee_minor, "refunded_minor", (json_int_t)0, "final_capture",
+        1, "created", (json_int_t)time, "updated", (json_int_t)time);
+    json_object_set_new(sim_captures(s), capture_id, cap);
+    return cap;
+}
