@@ -307,6 +307,33 @@ harness_sim(const char *method, const char *path, const char *body)
 }
 
 void
+harness_sim_outcome(const char *operation, const char *status, int next)
+{
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"operation\":\"%s\",\"status\":\"%s\",\"next\":%d}", operation,
+             status, next);
+    json_t *j = harness_sim("POST", "/sim/outcomes", body);
+    cr_assert(json_is_array(json_object_get(j, "outcomes")),
+              "outcome %s %s %d refused: %s", operation, status, next,
+              json_string_value(json_object_get(j, "error")));
+    json_decref(j);
+}
+
+json_t *
+harness_sim_settle(const char *id, const char *status)
+{
+    char body[256];
+    snprintf(body, sizeof(body), "{\"id\":\"%s\",\"status\":\"%s\"}", id,
+             status);
+    json_t *j = harness_sim("POST", "/sim/outcomes/settle", body);
+    cr_assert_not_null(json_object_get(j, "kind"), "settle %s %s refused: %s",
+                       id, status,
+                       json_string_value(json_object_get(j, "error")));
+    return j;
+}
+
+void
 harness_iso(time_t t, char out[32])
 {
     struct tm tm;

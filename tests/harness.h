@@ -58,6 +58,17 @@ void harness_sim_lock(void);
 /* A control call to the stack's paypal-sim (/sim/...); its JSON answer
  * (owned), the test fails if there is none. */
 json_t *harness_sim(const char *method, const char *path, const char *body);
+/* Outcome control of the stack's paypal-sim (SPEC §16, doc/paypal-sim.md):
+ * the next `next` operations ("authorize", "capture" or "refund") that
+ * would succeed answer 201 with status ("PENDING", "DENIED", "DECLINED",
+ * "FAILED") instead.  Take harness_sim_lock first: the rule is global.  The
+ * test fails if the simulator refuses the rule. */
+void harness_sim_outcome(const char *operation, const char *status, int next);
+/* Settles a PENDING authorization, capture or refund to status ("CREATED",
+ * "COMPLETED", "DENIED", "DECLINED", "FAILED") and queues its webhook; the
+ * answer {"id", "kind", "status", "event"} (owned).  The test fails unless
+ * it was settled. */
+json_t *harness_sim_settle(const char *id, const char *status);
 /* t as ISO 8601 UTC ("2026-11-23T10:00:00Z"). */
 void harness_iso(time_t t, char out[32]);
 

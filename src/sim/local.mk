@@ -8,6 +8,7 @@ paypal_sim_SOURCES = \
 	src/sim/sim_main.c \
 	src/sim/sim_oauth.c \
 	src/sim/sim_orders.c \
+	src/sim/sim_outcomes.c \
 	src/sim/sim_payments.c \
 	src/sim/sim_search.c \
 	src/sim/sim_state.c \

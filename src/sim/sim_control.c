@@ -164,6 +164,7 @@ sim_control_state(struct sim_request *rq, struct sim_response *rs)
     json_object_set_new(body, "config", sim_config_json(&s->config));
     json_object_set_new(body, "faults", faults_json(s));
     json_object_set_new(body, "latency_ms", json_integer(s->latency_ms));
+    json_object_set_new(body, "outcomes", sim_outcomes_json(s));
     json_object_set_new(body, "webhook_id", json_string(s->webhook_id));
     /* Counts make assertions short: {"orders": 3, ...}. */
     json_object_set_new(

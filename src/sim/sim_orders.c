@@ -422,8 +422,13 @@ sim_orders_authorize(struct sim_request *rq, struct sim_response *rs)
                     "the request.");
         return;
     }
+    /* The order is COMPLETED whatever the authorization's status: the
+     * intent was executed, the payment's status is in purchase_units[]
+     * .payments (NOTES §2.1). */
+    const char *outcome = sim_outcome_take(s, "authorize");
     json_t *auth = sim_payments_new_authorization(
-        order, NULL, sim_jint(order, "amount_minor"));
+        order, NULL, sim_jint(order, "amount_minor"),
+        outcome != NULL ? outcome : "CREATED");
     sim_set_str(order, "status", "COMPLETED");
     sim_set_int(order, "updated", sim_now(s));
     sim_set_str(order, "authorization_id", sim_jstr(auth, "id"));

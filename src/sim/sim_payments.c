@@ -51,6 +51,28 @@ payee(void)
                      "merchant_id", SIM_MERCHANT_ID);
 }
 
+/* status_details {reason} from a record's status_reason, when it has one
+ * (a PENDING authorization, capture or refund). */
+static void
+status_details(json_t *body, const json_t *record)
+{
+    const char *reason = sim_jstr(record, "status_reason");
+    if (reason != NULL)
+        json_object_set_new(body, "status_details",
+                            json_pack("{s:s}", "reason", reason));
+}
+
+/* Whether a capture's money moved: breakdowns and refunds exist only then
+ * (NOTES §4: no seller_receivable_breakdown while pending). */
+static bool
+capture_settled(const json_t *cap)
+{
+    const char *status = sim_jstr(cap, "status");
+    return strcmp(status, "COMPLETED") == 0 ||
+           strcmp(status, "PARTIALLY_REFUNDED") == 0 ||
+           strcmp(status, "REFUNDED") == 0;
+}
+
 #define AUTH_URL "/v2/payments/authorizations/"
 #define CAPTURE_URL "/v2/payments/captures/"
 #define REFUND_URL "/v2/payments/refunds/"
@@ -62,11 +84,16 @@ sim_payments_authorization_json(const json_t *auth)
     const char *id = sim_jstr(auth, "id");
     const char *currency = sim_jstr(auth, "currency");
     bool reauth = sim_jstr(auth, "parent_id") != NULL;
+    /* Nothing can be done with a pending or denied one yet. */
+    const char *status = sim_jstr(auth, "status");
+    bool actionable =
+        strcmp(status, "PENDING") != 0 && strcmp(status, "DENIED") != 0;
     json_t *links = json_array();
     json_array_append_new(links, hateoas("self", "GET", AUTH_URL, id, ""));
-    json_array_append_new(links,
-                          hateoas("capture", "POST", AUTH_URL, id, "/capture"));
-    if (!reauth) {
+    if (actionable)
+        json_array_append_new(
+            links, hateoas("capture", "POST", AUTH_URL, id, "/capture"));
+    if (!reauth && actionable) {
         json_array_append_new(links,
                               hateoas("void", "POST", AUTH_URL, id, "/void"));
         json_array_append_new(links, hateoas("reauthorize", "POST", AUTH_URL,
@@ -76,11 +103,12 @@ sim_payments_authorization_json(const json_t *auth)
         links, hateoas("up", "GET", ORDER_URL, sim_jstr(auth, "order_id"), ""));
     json_t *body =
         json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:{s:s}}}", "id", id,
-                  "status", sim_jstr(auth, "status"), "amount",
+                  "status", status, "amount",
                   sim_money_json(sim_jint(auth, "amount_minor"), currency),
                   "seller_protection", seller_protection(), "links", links,
                   "payee", payee(), "supplementary_data", "related_ids",
                   "order_id", sim_jstr(auth, "order_id"));
+    status_details(body, auth);
     copy_optional(body, auth, "invoice_id");
     copy_optional(body, auth, "custom_id");
     set_time(body, "expiration_time", sim_jint(auth, "expires"));
@@ -94,28 +122,40 @@ sim_payments_capture_json(const json_t *cap)
 {
     const char *id = sim_jstr(cap, "id");
     const char *currency = sim_jstr(cap, "currency");
+    const char *auth_id = sim_jstr(cap, "authorization_id");
+    const char *order_id = sim_jstr(cap, "order_id");
     int64_t gross = sim_jint(cap, "amount_minor");
     int64_t fee = sim_jint(cap, "fee_minor");
+    bool settled = capture_settled(cap);
     json_t *links = json_array();
     json_array_append_new(links, hateoas("self", "GET", CAPTURE_URL, id, ""));
-    json_array_append_new(
-        links, hateoas("refund", "POST", CAPTURE_URL, id, "/refund"));
-    json_array_append_new(
-        links,
-        hateoas("up", "GET", AUTH_URL, sim_jstr(cap, "authorization_id"), ""));
-    json_t *body =
-        json_pack("{s:s, s:s, s:o, s:b, s:o, s:{s:o, s:o, s:o}, s:o, s:o, "
-                  "s:{s:{s:s, s:s}}}",
-                  "id", id, "status", sim_jstr(cap, "status"), "amount",
-                  sim_money_json(gross, currency), "final_capture",
-                  sim_jbool(cap, "final_capture"), "seller_protection",
-                  seller_protection(), "seller_receivable_breakdown",
-                  "gross_amount", sim_money_json(gross, currency), "paypal_fee",
-                  sim_money_json(fee, currency), "net_amount",
-                  sim_money_json(gross - fee, currency), "links", links,
-                  "payee", payee(), "supplementary_data", "related_ids",
-                  "order_id", sim_jstr(cap, "order_id"), "authorization_id",
-                  sim_jstr(cap, "authorization_id"));
+    if (settled)
+        json_array_append_new(
+            links, hateoas("refund", "POST", CAPTURE_URL, id, "/refund"));
+    /* Up: the authorization, or the order of a payment without one. */
+    if (auth_id != NULL)
+        json_array_append_new(links,
+                              hateoas("up", "GET", AUTH_URL, auth_id, ""));
+    else
+        json_array_append_new(links,
+                              hateoas("up", "GET", ORDER_URL, order_id, ""));
+    json_t *related = json_pack("{s:s}", "order_id", order_id);
+    if (auth_id != NULL)
+        sim_set_str(related, "authorization_id", auth_id);
+    json_t *body = json_pack(
+        "{s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:{s:o}}", "id", id, "status",
+        sim_jstr(cap, "status"), "amount", sim_money_json(gross, currency),
+        "final_capture", sim_jbool(cap, "final_capture"), "seller_protection",
+        seller_protection(), "links", links, "payee", payee(),
+        "supplementary_data", "related_ids", related);
+    if (settled)
+        json_object_set_new(
+            body, "seller_receivable_breakdown",
+            json_pack("{s:o, s:o, s:o}", "gross_amount",
+                      sim_money_json(gross, currency), "paypal_fee",
+                      sim_money_json(fee, currency), "net_amount",
+                      sim_money_json(gross - fee, currency)));
+    status_details(body, cap);
     copy_optional(body, cap, "invoice_id");
     copy_optional(body, cap, "custom_id");
     set_time(body, "create_time", sim_jint(cap, "created"));
@@ -124,7 +164,7 @@ sim_payments_capture_json(const json_t *cap)
 }
 
 static json_t *
-refund_json(const json_t *refund, const json_t *cap)
+refund_json(const json_t *refund)
 {
     const char *id = sim_jstr(refund, "id");
     const char *currency = sim_jstr(refund, "currency");
@@ -134,16 +174,22 @@ refund_json(const json_t *refund, const json_t *cap)
     json_array_append_new(links, hateoas("self", "GET", REFUND_URL, id, ""));
     json_array_append_new(links, hateoas("up", "GET", CAPTURE_URL,
                                          sim_jstr(refund, "capture_id"), ""));
-    json_t *body = json_pack(
-        "{s:s, s:s, s:o, s:{s:o, s:o, s:o, s:o}, s:o, s:o}", "id", id, "status",
-        sim_jstr(refund, "status"), "amount", sim_money_json(gross, currency),
-        "seller_payable_breakdown", "gross_amount",
-        sim_money_json(gross, currency), "paypal_fee",
-        sim_money_json(fee, currency), "net_amount",
-        sim_money_json(gross - fee, currency), "total_refunded_amount",
-        sim_money_json(sim_jint(refund, "total_refunded_minor"), currency),
-        "links", links, "payer", payee());
-    (void)cap;
+    const char *status = sim_jstr(refund, "status");
+    json_t *body = json_pack("{s:s, s:s, s:o, s:o, s:o}", "id", id, "status",
+                             status, "amount", sim_money_json(gross, currency),
+                             "links", links, "payer", payee());
+    /* Money moved only once it completed. */
+    if (strcmp(status, "COMPLETED") == 0)
+        json_object_set_new(
+            body, "seller_payable_breakdown",
+            json_pack("{s:o, s:o, s:o, s:o}", "gross_amount",
+                      sim_money_json(gross, currency), "paypal_fee",
+                      sim_money_json(fee, currency), "net_amount",
+                      sim_money_json(gross - fee, currency),
+                      "total_refunded_amount",
+                      sim_money_json(sim_jint(refund, "total_refunded_minor"),
+                                     currency)));
+    status_details(body, refund);
     copy_optional(body, refund, "invoice_id");
     copy_optional(body, refund, "custom_id");
     copy_optional(body, refund, "note_to_payer");
@@ -164,9 +210,24 @@ minimal(json_t *full)
     return body;
 }
 
+/* Queues PAYMENT.AUTHORIZATION.CREATED for auth. */
+static void
+authorization_created_event(const json_t *auth)
+{
+    json_t *resource = sim_payments_authorization_json(auth);
+    char summary[160];
+    snprintf(summary, sizeof(summary),
+             "A payment authorization was created for %s %s",
+             sim_jstr(json_object_get(resource, "amount"), "value"),
+             sim_jstr(auth, "currency"));
+    sim_webhook_queue(g_sim, "PAYMENT.AUTHORIZATION.CREATED", "authorization",
+                      summary, resource);
+    json_decref(resource);
+}
+
 json_t *
 sim_payments_new_authorization(json_t *order, const char *parent_id,
-                               int64_t amount_minor)
+                               int64_t amount_minor, const char *status)
 {
     struct sim *s = g_sim;
     int64_t now = sim_now(s);
@@ -182,7 +243,7 @@ sim_payments_new_authorization(json_t *order, const char *parent_id,
     json_t *unit = json_array_get(json_object_get(order, "purchase_units"), 0);
     json_t *auth = json_pack(
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "id",
-        id, "order_id", sim_jstr(order, "id"), "status", "CREATED", "currency",
+        id, "order_id", sim_jstr(order, "id"), "status", status, "currency",
         sim_jstr(order, "currency"), "amount_minor", (json_int_t)amount_minor,
         "captured_minor", (json_int_t)0, "created", (json_int_t)now, "updated",
         (json_int_t)now, "expires", (json_int_t)expires, "honor_end",
@@ -191,17 +252,13 @@ sim_payments_new_authorization(json_t *order, const char *parent_id,
     copy_optional(auth, unit, "invoice_id");
     copy_optional(auth, unit, "custom_id");
     json_object_set_new(sim_authorizations(s), id, auth);
+    if (strcmp(status, "PENDING") == 0)
+        sim_set_str(auth, "status_reason", "PENDING_REVIEW");
+    if (strcmp(status, "CREATED") != 0)
+        return auth; /* no hold yet, or none: no event, no expiry */
     if (expires < s->next_expiry)
         s->next_expiry = expires;
-    json_t *resource = sim_payments_authorization_json(auth);
-    char summary[160];
-    snprintf(summary, sizeof(summary),
-             "A payment authorization was created for %s %s",
-             sim_jstr(json_object_get(resource, "amount"), "value"),
-             sim_jstr(auth, "currency"));
-    sim_webhook_queue(s, "PAYMENT.AUTHORIZATION.CREATED", "authorization",
-                      summary, resource);
-    json_decref(resource);
+    authorization_created_event(auth);
     return auth;
 }
 
@@ -332,6 +389,63 @@ add_transaction_pair(const char *seller_id, const char *event_code,
     sim_add_transaction(s, buyer);
 }
 
+/* Queues event_type about cap, with a summary "<what> <value> <currency>". */
+static void
+capture_event(const json_t *cap, const char *event_type, const char *what)
+{
+    json_t *resource = sim_payments_capture_json(cap);
+    char summary[160];
+    snprintf(summary, sizeof(summary), "%s %s %s", what,
+             sim_jstr(json_object_get(resource, "amount"), "value"),
+             sim_jstr(cap, "currency"));
+    sim_webhook_queue(g_sim, event_type, "capture", summary, resource);
+    json_decref(resource);
+}
+
+/* The money of a capture moves (at once, or when a pending one settles):
+ * the fee, the authorization's captured amount, count and status, the
+ * merchant's transactions and PAYMENT.CAPTURE.COMPLETED. */
+static void
+capture_complete(json_t *cap)
+{
+    struct sim *s = g_sim;
+    int64_t now = sim_now(s);
+    const char *currency = sim_jstr(cap, "currency");
+    int64_t amount = sim_jint(cap, "amount_minor");
+    int64_t fee = sim_fee(s, amount);
+    if (fee > amount)
+        fee = amount;
+    sim_set_str(cap, "status", "COMPLETED");
+    json_object_del(cap, "status_reason");
+    sim_set_int(cap, "fee_minor", fee);
+    sim_set_int(cap, "updated", now);
+    json_t *auth = json_object_get(sim_authorizations(s),
+                                   sim_jstr(cap, "authorization_id"));
+    if (auth != NULL) {
+        int64_t captured = sim_jint(auth, "captured_minor") + amount;
+        sim_set_int(auth, "captured_minor", captured);
+        sim_set_int(auth, "captures", sim_jint(auth, "captures") + 1);
+        bool whole = sim_jbool(cap, "final_capture") ||
+                     captured >= sim_jint(auth, "amount_minor");
+        /* A voided or expired one keeps its status (a pending capture
+         * settled after the void). */
+        const char *status = sim_jstr(auth, "status");
+        if (strcmp(status, "CREATED") == 0 ||
+            strcmp(status, "PARTIALLY_CAPTURED") == 0)
+            sim_set_str(auth, "status",
+                        whole ? "CAPTURED" : "PARTIALLY_CAPTURED");
+        if (whole)
+            json_object_set_new(family_root(auth), "family_captured",
+                                json_true());
+        sim_set_int(auth, "updated", now);
+    }
+    json_t *order = json_object_get(sim_orders(s), sim_jstr(cap, "order_id"));
+    add_transaction_pair(sim_jstr(cap, "id"), "T0006", amount, fee, currency,
+                         order, sim_jstr(cap, "invoice_id"),
+                         sim_jstr(cap, "custom_id"), sim_jstr(cap, "order_id"));
+    capture_event(cap, "PAYMENT.CAPTURE.COMPLETED", "Payment completed for");
+}
+
 void
 sim_authorizations_get(struct sim_request *rq, struct sim_response *rs)
 {
@@ -378,6 +492,12 @@ sim_authorizations_capture(struct sim_request *rq, struct sim_response *rs)
               "A denied authorization cannot be captured.");
         return;
     }
+    if (strcmp(status, "PENDING") == 0) {
+        /* PayPal documents no issue for this; the refusal it has. */
+        issue(rs, "TRANSACTION_REFUSED",
+              "The authorization is pending and cannot be captured yet.");
+        return;
+    }
     const char *currency = sim_jstr(auth, "currency");
     int64_t authorized = sim_jint(auth, "amount_minor");
     int64_t captured = sim_jint(auth, "captured_minor");
@@ -422,20 +542,17 @@ sim_authorizations_capture(struct sim_request *rq, struct sim_response *rs)
               "captured.");
         return;
     }
-    json_t *order = json_object_get(sim_orders(s), sim_jstr(auth, "order_id"));
-    bool final = sim_jbool(rq->json, "final_capture");
+    const char *outcome = sim_outcome_take(s, "capture");
     int64_t now = sim_now(s);
     char id[SIM_ID_LEN + 1];
     sim_random_id(id, SIM_ID_LEN);
-    int64_t fee = sim_fee(s, amount);
-    if (fee > amount)
-        fee = amount;
     json_t *cap = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:I, s:I}", "id", id,
         "authorization_id", rq->id, "order_id", sim_jstr(auth, "order_id"),
-        "status", "COMPLETED", "currency", currency, "amount_minor",
-        (json_int_t)amount, "fee_minor", (json_int_t)fee, "refunded_minor",
-        (json_int_t)0, "final_capture", final, "created", (json_int_t)now,
+        "status", outcome != NULL ? outcome : "COMPLETED", "currency", currency,
+        "amount_minor", (json_int_t)amount, "fee_minor", (json_int_t)0,
+        "refunded_minor", (json_int_t)0, "final_capture",
+        sim_jbool(rq->json, "final_capture"), "created", (json_int_t)now,
         "updated", (json_int_t)now);
     const char *invoice = sim_jstr(rq->json, "invoice_id");
     if (invoice == NULL)
@@ -444,21 +561,19 @@ sim_authorizations_capture(struct sim_request *rq, struct sim_response *rs)
     copy_optional(cap, auth, "custom_id");
     copy_optional(cap, rq->json, "note_to_payer");
     json_object_set_new(sim_captures(s), id, cap);
-    captured += amount;
-    sim_set_int(auth, "captured_minor", captured);
-    sim_set_int(auth, "captures", sim_jint(auth, "captures") + 1);
-    bool whole = final || captured >= authorized;
-    sim_set_str(auth, "status", whole ? "CAPTURED" : "PARTIALLY_CAPTURED");
-    if (whole)
-        json_object_set_new(family_root(auth), "family_captured", json_true());
-    sim_set_int(auth, "updated", now);
-    add_transaction_pair(id, "T0006", amount, fee, currency, order, invoice,
-                         sim_jstr(auth, "custom_id"), sim_jstr(order, "id"));
+    if (outcome == NULL) {
+        capture_complete(cap);
+    } else if (strcmp(outcome, "PENDING") == 0) {
+        /* Not captured money until settled: the authorization is as it
+         * was, and no fee, transaction or breakdown exists yet. */
+        sim_set_str(cap, "status_reason", "PENDING_REVIEW");
+        capture_event(cap, "PAYMENT.CAPTURE.PENDING", "Payment pending for");
+    } else {
+        /* DECLINED or FAILED: nothing moved, the authorization stays
+         * capturable (as after a declined PayPal-Mock-Response). */
+        capture_event(cap, "PAYMENT.CAPTURE.DECLINED", "Payment declined for");
+    }
     json_t *full = sim_payments_capture_json(cap);
-    char summary[160];
-    snprintf(summary, sizeof(summary), "Payment completed for %s %s",
-             sim_jstr(json_object_get(full, "amount"), "value"), currency);
-    sim_webhook_queue(s, "PAYMENT.CAPTURE.COMPLETED", "capture", summary, full);
     sim_reply_json(rs, 201, rq->representation ? full : minimal(full));
 }
 
@@ -498,6 +613,12 @@ sim_authorizations_reauthorize(struct sim_request *rq, struct sim_response *rs)
               "A voided authorization cannot be captured or reauthorized.");
         return;
     }
+    if (strcmp(sim_jstr(auth, "status"), "DENIED") == 0 ||
+        strcmp(sim_jstr(auth, "status"), "PENDING") == 0) {
+        issue(rs, "TRANSACTION_REFUSED",
+              "A denied or pending authorization cannot be reauthorized.");
+        return;
+    }
     if (sim_now(s) < sim_jint(auth, "honor_end")) {
         issue(rs, "REAUTHORIZATION_TOO_SOON",
               "A reauthorization is only allowed once from Day 4 to Day 29 "
@@ -530,7 +651,8 @@ sim_authorizations_reauthorize(struct sim_request *rq, struct sim_response *rs)
         return;
     }
     json_t *order = json_object_get(sim_orders(s), sim_jstr(auth, "order_id"));
-    json_t *reauth = sim_payments_new_authorization(order, rq->id, amount);
+    json_t *reauth =
+        sim_payments_new_authorization(order, rq->id, amount, "CREATED");
     sim_set_int(auth, "reauth_count", sim_jint(auth, "reauth_count") + 1);
     sim_set_int(auth, "updated", sim_now(s));
     json_t *full = sim_payments_authorization_json(reauth);
@@ -570,6 +692,11 @@ sim_authorizations_void(struct sim_request *rq, struct sim_response *rs)
               "Authorization has expired and hence cannot be voided.");
         return;
     }
+    if (strcmp(status, "DENIED") == 0) {
+        issue(rs, "CANNOT_BE_VOIDED",
+              "A denied authorization holds nothing to void.");
+        return;
+    }
     int64_t now = sim_now(s);
     const char *key;
     json_t *a;
@@ -580,8 +707,10 @@ sim_authorizations_void(struct sim_request *rq, struct sim_response *rs)
             a == auth || (parent != NULL && strcmp(parent, rq->id) == 0);
         const char *st = sim_jstr(a, "status");
         if (member && (strcmp(st, "CREATED") == 0 ||
-                       strcmp(st, "PARTIALLY_CAPTURED") == 0)) {
+                       strcmp(st, "PARTIALLY_CAPTURED") == 0 ||
+                       strcmp(st, "PENDING") == 0)) {
             sim_set_str(a, "status", "VOIDED");
+            json_object_del(a, "status_reason");
             sim_set_int(a, "updated", now);
         }
     }
@@ -627,6 +756,49 @@ reverse_transaction(const char *transaction_id)
     }
 }
 
+/* The money of a refund moves (at once, or when a pending one settles):
+ * the fee back, the capture's refunded amount and status, the merchant's
+ * transactions and PAYMENT.CAPTURE.REFUNDED. */
+static void
+refund_complete(json_t *refund, json_t *cap)
+{
+    struct sim *s = g_sim;
+    int64_t now = sim_now(s);
+    const char *currency = sim_jstr(cap, "currency");
+    const char *capture_id = sim_jstr(cap, "id");
+    int64_t gross = sim_jint(cap, "amount_minor");
+    int64_t refunded = sim_jint(cap, "refunded_minor");
+    int64_t amount = sim_jint(refund, "amount_minor");
+    bool full_refund = refunded + amount == gross;
+    /* The fee comes back in proportion; the last refund takes the rest. */
+    int64_t fee = sim_jint(cap, "fee_minor");
+    int64_t fee_back_before = sim_jint(cap, "refunded_fee_minor");
+    int64_t fee_back = full_refund ? fee - fee_back_before
+                                   : money_ratio_half_up(amount, fee, gross);
+    sim_set_str(refund, "status", "COMPLETED");
+    json_object_del(refund, "status_reason");
+    sim_set_int(refund, "fee_minor", fee_back);
+    sim_set_int(refund, "total_refunded_minor", refunded + amount);
+    sim_set_int(refund, "updated", now);
+    sim_set_int(cap, "refunded_minor", refunded + amount);
+    sim_set_int(cap, "refunded_fee_minor", fee_back_before + fee_back);
+    sim_set_str(cap, "status", full_refund ? "REFUNDED" : "PARTIALLY_REFUNDED");
+    sim_set_int(cap, "updated", now);
+    json_t *order = json_object_get(sim_orders(s), sim_jstr(cap, "order_id"));
+    add_transaction_pair(sim_jstr(refund, "id"), "T1107", -amount, -fee_back,
+                         currency, order, sim_jstr(cap, "invoice_id"),
+                         sim_jstr(cap, "custom_id"), capture_id);
+    if (full_refund)
+        reverse_transaction(capture_id);
+    json_t *resource = refund_json(refund);
+    char summary[160];
+    snprintf(summary, sizeof(summary), "A %s %s capture payment was refunded",
+             sim_jstr(json_object_get(resource, "amount"), "value"), currency);
+    sim_webhook_queue(s, "PAYMENT.CAPTURE.REFUNDED", "refund", summary,
+                      resource);
+    json_decref(resource);
+}
+
 void
 sim_captures_refund(struct sim_request *rq, struct sim_response *rs)
 {
@@ -653,11 +825,18 @@ sim_captures_refund(struct sim_request *rq, struct sim_response *rs)
               "transaction by using an e-check or bank account.");
         return;
     }
+    if (!capture_settled(cap)) {
+        issue(rs, "REFUND_NOT_ALLOWED",
+              "A declined or failed capture moved no money to refund.");
+        return;
+    }
     const char *currency = sim_jstr(cap, "currency");
     int64_t gross = sim_jint(cap, "amount_minor");
-    int64_t refunded = sim_jint(cap, "refunded_minor");
+    /* Pending refunds hold their amount: it cannot be refunded twice. */
+    int64_t taken =
+        sim_jint(cap, "refunded_minor") + sim_jint(cap, "pending_refund_minor");
     bool present;
-    int64_t amount = gross - refunded;
+    int64_t amount = gross - taken;
     char cur[4];
     if (!optional_money(rq, rs, "amount", &present, &amount, cur))
         return;
@@ -666,47 +845,37 @@ sim_captures_refund(struct sim_request *rq, struct sim_response *rs)
               "Refund must be in the same currency as the capture");
         return;
     }
-    if (refunded + amount > gross) {
+    if (amount <= 0 || taken + amount > gross) {
         issue(rs, "REFUND_AMOUNT_EXCEEDED",
               "The refund amount must be less than or equal to the "
               "capture amount that has not yet been refunded.");
         return;
     }
-    /* The fee comes back in proportion; the last refund takes the rest. */
-    int64_t fee = sim_jint(cap, "fee_minor");
-    int64_t fee_back_before = sim_jint(cap, "refunded_fee_minor");
-    int64_t fee_back = refunded + amount == gross
-                           ? fee - fee_back_before
-                           : money_ratio_half_up(amount, fee, gross);
+    const char *outcome = sim_outcome_take(s, "refund");
     int64_t now = sim_now(s);
     char id[SIM_ID_LEN + 1];
     sim_random_id(id, SIM_ID_LEN);
     json_t *refund = json_pack(
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", id, "capture_id",
-        rq->id, "status", "COMPLETED", "currency", currency, "amount_minor",
-        (json_int_t)amount, "fee_minor", (json_int_t)fee_back,
-        "total_refunded_minor", (json_int_t)(refunded + amount), "created",
-        (json_int_t)now, "updated", (json_int_t)now);
+        rq->id, "status", outcome != NULL ? outcome : "COMPLETED", "currency",
+        currency, "amount_minor", (json_int_t)amount, "fee_minor",
+        (json_int_t)0, "total_refunded_minor",
+        (json_int_t)sim_jint(cap, "refunded_minor"), "created", (json_int_t)now,
+        "updated", (json_int_t)now);
     copy_optional(refund, rq->json, "invoice_id");
     copy_optional(refund, rq->json, "custom_id");
     copy_optional(refund, rq->json, "note_to_payer");
     json_object_set_new(sim_refunds(s), id, refund);
-    sim_set_int(cap, "refunded_minor", refunded + amount);
-    sim_set_int(cap, "refunded_fee_minor", fee_back_before + fee_back);
-    bool full_refund = refunded + amount == gross;
-    sim_set_str(cap, "status", full_refund ? "REFUNDED" : "PARTIALLY_REFUNDED");
-    sim_set_int(cap, "updated", now);
-    json_t *order = json_object_get(sim_orders(s), sim_jstr(cap, "order_id"));
-    add_transaction_pair(id, "T1107", -amount, -fee_back, currency, order,
-                         sim_jstr(cap, "invoice_id"),
-                         sim_jstr(cap, "custom_id"), rq->id);
-    if (full_refund)
-        reverse_transaction(rq->id);
-    json_t *full = refund_json(refund, cap);
-    char summary[160];
-    snprintf(summary, sizeof(summary), "A %s %s capture payment was refunded",
-             sim_jstr(json_object_get(full, "amount"), "value"), currency);
-    sim_webhook_queue(s, "PAYMENT.CAPTURE.REFUNDED", "refund", summary, full);
+    if (outcome == NULL) {
+        refund_complete(refund, cap);
+    } else if (strcmp(outcome, "PENDING") == 0) {
+        /* The capture is as it was until settled; PayPal has no event. */
+        sim_set_str(refund, "status_reason", "ECHECK");
+        sim_set_int(cap, "pending_refund_minor",
+                    sim_jint(cap, "pending_refund_minor") + amount);
+    }
+    /* FAILED: nothing moved, nothing held, no event. */
+    json_t *full = refund_json(refund);
     sim_reply_json(rs, 201, rq->representation ? full : minimal(full));
 }
 
@@ -718,7 +887,108 @@ sim_refunds_get(struct sim_request *rq, struct sim_response *rs)
         sim_reply_not_found(rs, rq->id);
         return;
     }
+    sim_reply_json(rs, 200, refund_json(refund));
+}
+
+/* A pending authorization becomes CREATED (a hold: expiry and
+ * PAYMENT.AUTHORIZATION.CREATED) or DENIED (PayPal has no event). */
+static const char *
+settle_authorization(json_t *auth, const char *status)
+{
+    struct sim *s = g_sim;
+    sim_set_str(auth, "status", status);
+    json_object_del(auth, "status_reason");
+    sim_set_int(auth, "updated", sim_now(s));
+    if (strcmp(status, "CREATED") != 0)
+        return NULL;
+    int64_t expires = sim_jint(auth, "expires");
+    if (expires < s->next_expiry)
+        s->next_expiry = expires;
+    authorization_created_event(auth);
+    return "PAYMENT.AUTHORIZATION.CREATED";
+}
+
+/* A pending capture completes, or is refused: DECLINED, DENIED (the
+ * capture_status enum has no DENIED: the capture is DECLINED and the event
+ * PayPal's PAYMENT.CAPTURE.DENIED) or FAILED (no event of its own: the
+ * DECLINED one).  A refused capture leaves the authorization as it was. */
+static const char *
+settle_capture(json_t *cap, const char *status)
+{
+    if (strcmp(status, "COMPLETED") == 0) {
+        capture_complete(cap);
+        return "PAYMENT.CAPTURE.COMPLETED";
+    }
+    bool denied = strcmp(status, "DENIED") == 0;
+    sim_set_str(cap, "status", denied ? "DECLINED" : status);
+    json_object_del(cap, "status_reason");
+    sim_set_int(cap, "updated", sim_now(g_sim));
+    const char *event =
+        denied ? "PAYMENT.CAPTURE.DENIED" : "PAYMENT.CAPTURE.DECLINED";
+    capture_event(cap, event,
+                  denied ? "Payment denied for" : "Payment declined for");
+    return event;
+}
+
+/* A pending refund completes (PAYMENT.CAPTURE.REFUNDED) or fails (no
+ * event); either way its amount is no longer held. */
+static const char *
+settle_refund(json_t *refund, const char *status)
+{
     json_t *cap =
         json_object_get(sim_captures(g_sim), sim_jstr(refund, "capture_id"));
-    sim_reply_json(rs, 200, refund_json(refund, cap));
+    if (cap != NULL)
+        sim_set_int(cap, "pending_refund_minor",
+                    sim_jint(cap, "pending_refund_minor") -
+                        sim_jint(refund, "amount_minor"));
+    if (cap != NULL && strcmp(status, "COMPLETED") == 0) {
+        refund_complete(refund, cap);
+        return "PAYMENT.CAPTURE.REFUNDED";
+    }
+    sim_set_str(refund, "status", "FAILED");
+    json_object_del(refund, "status_reason");
+    sim_set_int(refund, "updated", sim_now(g_sim));
+    return NULL;
+}
+
+const char *
+sim_payments_settle(json_t *record, const char *kind, const char *status)
+{
+    if (strcmp(kind, "authorization") == 0)
+        return settle_authorization(record, status);
+    if (strcmp(kind, "capture") == 0)
+        return settle_capture(record, status);
+    return settle_refund(record, status);
+}
+
+json_t *
+sim_payments_customer_capture(const char *capture_id, int64_t amount_minor,
+                              int64_t fee_minor, const char *currency,
+                              const char *payer_id, const char *payer_email,
+                              int64_t time, const char *note)
+{
+    struct sim *s = g_sim;
+    char order_id[SIM_ID_LEN + 1];
+    sim_random_id(order_id, SIM_ID_LEN);
+    json_t *unit = json_pack("{s:s, s:o}", "reference_id", "default", "amount",
+                             sim_money_json(amount_minor, currency));
+    if (note != NULL && strlen(note) <= 127)
+        sim_set_str(unit, "description", note);
+    json_t *order = json_pack(
+        "{s:s, s:s, s:s, s:[o], s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:s, "
+        "s:s}",
+        "id", order_id, "intent", "CAPTURE", "status", "COMPLETED",
+        "purchase_units", unit, "currency", currency, "amount_minor",
+        (json_int_t)amount_minor, "created", (json_int_t)time, "updated",
+        (json_int_t)time, "expires", (json_int_t)time, "client_id", "",
+        "approved", 1, "payer_id", payer_id, "payer_email", payer_email);
+    json_object_set_new(sim_orders(s), order_id, order);
+    json_t *cap = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:I, s:I}", "id", capture_id,
+        "order_id", order_id, "status", "COMPLETED", "currency", currency,
+        "amount_minor", (json_int_t)amount_minor, "fee_minor",
+        (json_int_t)fee_minor, "refunded_minor", (json_int_t)0, "final_capture",
+        1, "created", (json_int_t)time, "updated", (json_int_t)time);
+    json_object_set_new(sim_captures(s), capture_id, cap);
+    return cap;
 }

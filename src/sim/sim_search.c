@@ -325,7 +325,14 @@ sim_control_payments(struct sim_request *rq, struct sim_response *rs)
     sim_set_int(buyer, "fee_minor", 0);
     sim_add_transaction(s, seller);
     sim_add_transaction(s, buyer);
-    sim_reply_json(rs, 201,
-                   json_pack("{s:s, s:s}", "seller_transaction_id", seller_id,
-                             "buyer_transaction_id", buyer_id));
+    json_t *body = json_pack("{s:s, s:s}", "seller_transaction_id", seller_id,
+                             "buyer_transaction_id", buyer_id);
+    /* A completed payment is a capture the merchant can refund; its id is
+     * the merchant's transaction id, as for API captures. */
+    if (strcmp(status, "S") == 0) {
+        sim_payments_customer_capture(seller_id, minor, fee, currency, payer_id,
+                                      email, t, note);
+        sim_set_str(body, "capture_id", seller_id);
+    }
+    sim_reply_json(rs, 201, body);
 }

@@ -43,7 +43,9 @@ sim_config_defaults(struct sim_config *c)
     c->decline_after_honor = false;
     c->search_latency_seconds = 0;
     c->order_ttl_seconds = 10800;
-    snprintf(c->link_style, sizeof(c->link_style), "%s", "payer-action");
+    /* An order with neither experience_context nor application_context
+     * is CREATED with an approve link, as PayPal answers (NOTES §2.1). */
+    snprintf(c->link_style, sizeof(c->link_style), "%s", "approve");
     c->webhook_duplicates = false;
     c->max_captures = 10;
     snprintf(c->auth_error_style, sizeof(c->auth_error_style), "%s",
@@ -177,6 +179,7 @@ sim_state_reset(struct sim *s)
     s->latency_ms = 0;
     s->n_faults = 0;
     s->n_mocks = 0;
+    s->n_outcomes = 0;
     sim_config_defaults(&s->config);
 }
 

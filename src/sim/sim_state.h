@@ -60,6 +60,15 @@ struct sim_mock {
 };
 #define SIM_MAX_MOCKS 8
 
+/* An outcome rule (/sim/outcomes): the next `next` operations of its kind
+ * that would succeed answer 201 with `status` instead (sim_outcomes.c). */
+struct sim_outcome {
+    char operation[12]; /* "authorize", "capture" or "refund" */
+    char status[12];    /* "PENDING", "DENIED", "DECLINED" or "FAILED" */
+    int64_t next;       /* remaining; the rule goes at 0 */
+};
+#define SIM_MAX_OUTCOMES 16
+
 struct sim {
     /* Process lifetime: set from the command line, then read-only. */
     char listen_host[64];
@@ -98,6 +107,8 @@ struct sim {
     int n_faults;
     struct sim_mock mocks[SIM_MAX_MOCKS];
     int n_mocks;
+    struct sim_outcome outcomes[SIM_MAX_OUTCOMES]; /* oldest first */
+    int n_outcomes;
     json_t *state; /* owned; see sim_state_reset for its members */
     /* No live authorization expires before this sim time (a lower bound;
      * 0 after a reset or load): the sweep before every request is skipped
@@ -121,7 +132,8 @@ void sim_config_defaults(struct sim_config *c);
 bool sim_config_apply(struct sim_config *c, json_t *body, const char **msg);
 json_t *sim_config_json(const struct sim_config *c);
 
-/* Forgets every resource; sets clock, faults, latency, rules to defaults. */
+/* Forgets every resource; sets clock, faults, mocks, outcome rules,
+ * latency and rules to defaults. */
 void sim_state_reset(struct sim *s);
 /* Members of sim->state, borrowed. */
 json_t *sim_orders(struct sim *s);

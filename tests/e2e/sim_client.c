@@ -164,6 +164,22 @@ sim_approve(const char *order_id)
     json_decref(sim_call("POST", path, "{}"));
 }
 
+void
+sim_outcome(const char *operation, const char *status, int next)
+{
+    json_decref(sim_callf("POST", "/sim/outcomes",
+                          "{\"operation\": \"%s\", \"status\": \"%s\", "
+                          "\"next\": %d}",
+                          operation, status, next));
+}
+
+json_t *
+sim_settle(const char *id, const char *status)
+{
+    return sim_callf("POST", "/sim/outcomes/settle",
+                     "{\"id\": \"%s\", \"status\": \"%s\"}", id, status);
+}
+
 int
 sim_captures_of(const char *auth_id)
 {

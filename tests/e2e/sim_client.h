@@ -25,6 +25,15 @@ json_t *sim_callf(const char *method, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sim_advance(long seconds);
 void sim_approve(const char *order_id);
+/* Outcome control (SPEC §16, doc/paypal-sim.md): the next `next`
+ * operations ("authorize", "capture" or "refund") that would succeed answer
+ * 201 with status ("PENDING", "DENIED", "DECLINED", "FAILED") instead.  The
+ * test fails if the simulator refuses the rule. */
+void sim_outcome(const char *operation, const char *status, int next);
+/* Settles a PENDING authorization, capture or refund to status; its answer
+ * {"id", "kind", "status", "event"} (new reference).  The test fails unless
+ * the simulator settled it. */
+json_t *sim_settle(const char *id, const char *status);
 /* Number of captures in /sim/state whose authorization_id is auth_id. */
 int sim_captures_of(const char *auth_id);
 

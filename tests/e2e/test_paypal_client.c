@@ -578,3 +578,131 @@ Test(paypal_sim, a_batch_runs_captures_concurrently_with_their_own_outcomes)
     cr_assert(took < 2.4, "took %.2fs", took);
     paypal_client_free(pc);
 }
+
+/* The outcomes SPEC §16 asks the service to believe only for what they say
+ * reach the client in PayPal's shapes (and, in the conformance run, are
+ * checked against PayPal's OpenAPI documents). */
+Test(paypal_sim, pending_outcomes_parse_and_settle)
+{
+    struct paypal_client *pc = sim_paypal(5000);
+    struct paypal_order o;
+    sim_outcome("authorize", "PENDING", 1);
+    sim_authorized_order(pc, "80.00", "USD", &o);
+    cr_assert_str_eq(o.status, "COMPLETED");
+    cr_assert_str_eq(o.authorization.status, "PENDING");
+    cr_assert_str_eq(o.authorization.status_reason, "PENDING_REVIEW");
+    json_t *s = sim_settle(o.authorization.id, "CREATED");
+    cr_assert_str_eq(json_string_value(json_object_get(s, "event")),
+                     "PAYMENT.AUTHORIZATION.CREATED");
+    json_decref(s);
+    struct paypal_authorization a;
+    cr_assert_eq(paypal_authorization_get(pc, o.authorization.id, &a, NULL),
+                 RMA_OK);
+    cr_assert_str_eq(a.status, "CREATED");
+    cr_assert_str_eq(a.status_reason, "");
+
+    sim_outcome("capture", "PENDING", 1);
+    struct paypal_capture c, got;
+    struct paypal_result res;
+    cr_assert_eq(paypal_capture_authorization(pc, o.authorization.id, NULL,
+                                              true, sim_request_id("capture"),
+                                              &c, &res),
+                 RMA_OK, "%d %s", res.http_status, res.issue);
+    paypal_result_free(&res);
+    cr_assert_str_eq(c.status, "PENDING");
+    cr_assert_str_eq(c.status_reason, "PENDING_REVIEW");
+    cr_assert(!c.has_breakdown, "no money moved yet");
+    json_decref(sim_settle(c.id, "COMPLETED"));
+    cr_assert_eq(paypal_capture_get(pc, c.id, &got, NULL), RMA_OK);
+    cr_assert_str_eq(got.status, "COMPLETED");
+    cr_assert(got.has_breakdown);
+    cr_assert_eq(got.gross.minor, 8000);
+
+    sim_outcome("refund", "PENDING", 1);
+    struct money ten = {1000, "USD"};
+    struct paypal_refund r, rg;
+    cr_assert_eq(paypal_refund_capture(pc, c.id, &ten, NULL,
+                                       sim_request_id("refund"), &r, &res),
+                 RMA_OK, "%d %s", res.http_status, res.issue);
+    paypal_result_free(&res);
+    cr_assert_str_eq(r.status, "PENDING");
+    cr_assert_str_eq(r.status_reason, "ECHECK");
+    cr_assert(!r.has_breakdown);
+    json_decref(sim_settle(r.id, "COMPLETED"));
+    cr_assert_eq(paypal_refund_get(pc, r.id, &rg, NULL), RMA_OK);
+    cr_assert_str_eq(rg.status, "COMPLETED");
+    cr_assert(rg.has_breakdown);
+    cr_assert_eq(rg.total_refunded.minor, 1000);
+    paypal_client_free(pc);
+}
+
+Test(paypal_sim, refused_outcomes_parse_as_statuses_not_errors)
+{
+    struct paypal_client *pc = sim_paypal(5000);
+    struct paypal_order denied, held;
+    sim_outcome("authorize", "DENIED", 1);
+    sim_authorized_order(pc, "20.00", "USD", &denied);
+    cr_assert_str_eq(denied.authorization.status, "DENIED");
+    struct paypal_capture c;
+    struct paypal_result res;
+    cr_assert_eq(paypal_capture_authorization(pc, denied.authorization.id, NULL,
+                                              true, sim_request_id("capture"),
+                                              &c, &res),
+                 RMA_ERULE);
+    cr_assert_str_eq(res.issue, "AUTHORIZATION_DENIED");
+    paypal_result_free(&res);
+
+    sim_authorized_order(pc, "20.00", "USD", &held);
+    sim_outcome("capture", "DECLINED", 1);
+    cr_assert_eq(paypal_capture_authorization(pc, held.authorization.id, NULL,
+                                              true, sim_request_id("capture"),
+                                              &c, NULL),
+                 RMA_OK);
+    cr_assert_str_eq(c.status, "DECLINED");
+    cr_assert(!c.has_breakdown);
+    cr_assert_eq(paypal_capture_authorization(pc, held.authorization.id, NULL,
+                                              true, sim_request_id("capture"),
+                                              &c, NULL),
+                 RMA_OK, "still capturable after a decline");
+    cr_assert_str_eq(c.status, "COMPLETED");
+
+    sim_outcome("refund", "FAILED", 1);
+    struct paypal_refund r;
+    cr_assert_eq(paypal_refund_capture(pc, c.id, NULL, NULL,
+                                       sim_request_id("refund"), &r, NULL),
+                 RMA_OK);
+    cr_assert_str_eq(r.status, "FAILED");
+    cr_assert(!r.has_breakdown);
+    paypal_client_free(pc);
+}
+
+Test(paypal_client, a_customer_payment_is_refunded_through_its_capture_id)
+{
+    struct paypal_client *pc = sim_paypal(5000);
+    json_t *pay = sim_call("POST", "/sim/payments",
+                           "{\"amount\": {\"currency_code\": \"USD\", "
+                           "\"value\": \"30.00\"}, \"payer_email\": "
+                           "\"refund@example.com\"}");
+    const char *id = json_string_value(json_object_get(pay, "capture_id"));
+    cr_assert_not_null(id);
+    struct paypal_capture c;
+    cr_assert_eq(paypal_capture_get(pc, id, &c, NULL), RMA_OK);
+    cr_assert_str_eq(c.status, "COMPLETED");
+    cr_assert_eq(c.amount.minor, 3000);
+    struct money part = {1250, "USD"};
+    struct paypal_refund r1, r2;
+    cr_assert_eq(paypal_refund_capture(pc, id, &part, NULL,
+                                       sim_request_id("refund"), &r1, NULL),
+                 RMA_OK);
+    cr_assert_str_eq(r1.status, "COMPLETED");
+    cr_assert_str_eq(r1.capture_id, id);
+    cr_assert_eq(paypal_refund_capture(pc, id, NULL, NULL,
+                                       sim_request_id("refund"), &r2, NULL),
+                 RMA_OK);
+    cr_assert_eq(r2.amount.minor, 1750);
+    cr_assert_eq(r2.total_refunded.minor, 3000);
+    cr_assert_eq(paypal_capture_get(pc, id, &c, NULL), RMA_OK);
+    cr_assert_str_eq(c.status, "REFUNDED");
+    json_decref(pay);
+    paypal_client_free(pc);
+}
