@@ -574,9 +574,12 @@ catch_up_one(struct hold_env *env, int64_t hold_id, struct hold_job_summary *s)
         s->authorized++;
 }
 
+/* Runs fn on each hold that stmt finds due, leased like the other steps
+ * (selected with SKIP LOCKED, then a session lock each). */
 static enum rma_err
-catch_up_approvals(struct hold_env *env, const struct hold_job_options *o,
-                   struct hold_job_summary *s)
+each_leased(struct hold_env *env, const struct hold_job_options *o,
+            struct hold_job_summary *s, const char *stmt, const char *dry,
+            void (*fn)(struct hold_env *, int64_t, struct hold_job_summary *))
 {
     struct id_list tried = {0};
     enum rma_err err = RMA_OK;
@@ -585,8 +588,8 @@ catch_up_approvals(struct hold_env *env, const struct hold_job_options *o,
         int found = 0;
         err = db_begin(env->db);
         if (err == RMA_OK)
-            err = db_hold_due(env->db, "hold_due_approval", env->now,
-                              tried_text(&tried), 16, NULL, ids, &found);
+            err = db_hold_due(env->db, stmt, env->now, tried_text(&tried), 16,
+                              NULL, ids, &found);
         int n = 0;
         for (int i = 0; err == RMA_OK && i < found; i++) {
             bool got = false;
@@ -604,15 +607,52 @@ catch_up_approvals(struct hold_env *env, const struct hold_job_options *o,
             break;
         for (int i = 0; i < n; i++) {
             if (o->dry_run)
-                fprintf(o->out, "would look at the approval of hold %lld\n",
-                        (long long)ids[i]);
+                fprintf(o->out, "would %s hold %lld\n", dry, (long long)ids[i]);
             else
-                catch_up_one(env, ids[i], s);
+                fn(env, ids[i], s);
             db_hold_lock(env->db, ids[i], false, NULL);
         }
     }
     id_list_free(&tried);
     return err;
+}
+
+static enum rma_err
+catch_up_approvals(struct hold_env *env, const struct hold_job_options *o,
+                   struct hold_job_summary *s)
+{
+    return each_leased(env, o, s, "hold_due_approval",
+                       "look at the approval of", catch_up_one);
+}
+
+/* A capture or refund PayPal left PENDING: asked again. */
+static void
+settle_pending_one(struct hold_env *env, int64_t hold_id,
+                   struct hold_job_summary *s)
+{
+    /* PayPal still deciding is no failure of ours: only an unanswered
+     * question counts as work left for the next run. */
+    struct hold h;
+    enum hold_outcome outcome;
+    enum hold_op op = db_hold_by_id(env->db, hold_id, false, &h) == RMA_OK &&
+                              h.pending_refund_id[0] != '\0'
+                          ? HOLD_OP_REFUND
+                          : HOLD_OP_CAPTURE;
+    if (hold_settle_pending(env, hold_id, &outcome) != RMA_OK)
+        s->pending++;
+    else if (outcome == HOLD_DONE)
+        s->done[op]++;
+    else if (outcome == HOLD_REFUSED)
+        s->refused[op]++;
+}
+
+static enum rma_err
+settle_pending(struct hold_env *env, const struct hold_job_options *o,
+               struct hold_job_summary *s)
+{
+    return each_leased(env, o, s, "hold_due_pending",
+                       "ask PayPal about the pending payment of",
+                       settle_pending_one);
 }
 
 /* Reminder mails 7 and 2 days before the deadline (reminder_days). */
@@ -742,6 +782,9 @@ hold_job_run(struct db *db, const struct rma_config *cfg,
         if (e != RMA_OK)
             err = e;
     }
+    if (err != RMA_OK && first == RMA_OK)
+        first = err;
+    err = settle_pending(&env, o, s);
     if (err != RMA_OK && first == RMA_OK)
         first = err;
     err = catch_up_approvals(&env, o, s);

@@ -495,10 +495,8 @@ hold_settle_pending(struct hold_env *env, int64_t hold_id,
                   : paypal_refund_get(env->pc, h.pending_refund_id,
                                       &w.item.out.refund, &res);
     paypal_result_free(&res);
-    if (err != RMA_OK) {
-        *outcome = HOLD_PENDING;
-        return err == RMA_EUPSTREAM ? RMA_OK : err;
-    }
+    if (err != RMA_OK) /* asked again next time */
+        return err == RMA_ENOTFOUND ? RMA_EUPSTREAM : err;
     enum paypal_status st = paypal_status_parse(
         capture ? w.item.out.capture.status : w.item.out.refund.status);
     if (st == PAYPAL_STATUS_PENDING) {

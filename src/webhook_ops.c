@@ -78,18 +78,39 @@ take_authorization(struct hold_env *env, const struct paypal_authorization *a)
     return outcome;
 }
 
+/* A capture or refund of a hold that PayPal had left PENDING. */
+static const char *
+take_pending(struct hold_env *env, const char *paypal_id)
+{
+    struct hold h;
+    enum rma_err err = db_hold_by_pending(env->db, paypal_id, &h);
+    if (err == RMA_ENOTFOUND)
+        return "";
+    enum hold_outcome o = HOLD_SKIPPED;
+    if (err == RMA_OK)
+        err = hold_settle_pending(env, h.id, &o);
+    if (err != RMA_OK)
+        return NULL;
+    return o == HOLD_DONE      ? "pending payment completed"
+           : o == HOLD_REFUSED ? "pending payment refused"
+           : o == HOLD_PENDING ? "payment still pending"
+                               : "pending payment already settled";
+}
+
 static const char *
 take_capture(struct hold_env *env, const struct paypal_capture *c)
 {
+    const char *outcome = take_pending(env, c->id);
+    if (outcome == NULL || outcome[0] != '\0')
+        return outcome;
     enum rma_err err = db_begin(env->db);
-    const char *outcome =
-        err == RMA_OK
-            ? makeup_match_capture_event(env->db, env->cfg, c, env->now_t)
-            : NULL;
+    outcome = err == RMA_OK
+                  ? makeup_match_capture_event(env->db, env->cfg, c, env->now_t)
+                  : NULL;
     if (case_end(env, outcome != NULL ? RMA_OK : RMA_EDB) != RMA_OK)
         return NULL;
-    /* The holds' captures and refunds are settled by their operations and
-     * the job, which ask PayPal themselves. */
+    /* The holds' other captures are settled by their operations and the
+     * job, which ask PayPal themselves. */
     return outcome;
 }
 
@@ -123,6 +144,8 @@ act(struct hold_env *env, const struct webhook_event *e, enum rma_err *err)
         struct paypal_refund f;
         *err = paypal_refund_get(env->pc, e->resource_id, &f, &res);
         if (*err == RMA_OK)
+            outcome = take_pending(env, f.id);
+        if (outcome != NULL && outcome[0] == '\0')
             outcome = "noted"; /* the job settles the holds' refunds */
     }
     paypal_result_free(&res);

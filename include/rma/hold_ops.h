@@ -112,7 +112,9 @@ enum rma_err hold_apply_refund_answer(struct hold_env *env,
 enum rma_err hold_apply_refund_refused(struct hold_env *env,
                                        struct hold_work *w);
 /* A capture or refund of hold_id that PayPal left PENDING: asked again
- * (GET) and settled when PayPal decided (its own transaction). */
+ * (GET) and settled when PayPal decided (its own transaction).  *outcome:
+ * HOLD_PENDING while PayPal still says PENDING; RMA_EUPSTREAM when PayPal
+ * did not answer. */
 enum rma_err hold_settle_pending(struct hold_env *env, int64_t hold_id,
                                  enum hold_outcome *outcome);
 /* Whether PayPal's error names issue (as its name or its first issue). */

@@ -521,3 +521,260 @@ Test(money_safety, hold_cannot_be_created_on_a_case_off_the_path)
     free(number);
     world_free(&w);
 }
+
+/* ---- PayPal's outcomes, believed only for what they say ---- */
+
+/* Waits up to 10 s for the query (with one %s: number) to answer want. */
+static void
+eventually(const char *query, const char *number, const char *want)
+{
+    char *got = NULL;
+    for (int i = 0; i < 100; i++) {
+        json_decref(harness_sim("POST", "/sim/webhooks/flush", "{}"));
+        free(got);
+        got = sql(query, number);
+        if (strcmp(got, want) == 0)
+            break;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    cr_assert_str_eq(got, want, "%s", query);
+    free(got);
+}
+
+static char *
+hold_of(const char *number, const char *expr)
+{
+    char q[512];
+    snprintf(q, sizeof(q),
+             "SELECT %s FROM hold h JOIN rma r ON r.id = h.rma_id WHERE"
+             " r.number = '%%s' ORDER BY h.id DESC LIMIT 1",
+             expr);
+    return sql(q, number);
+}
+
+/* The customer approves at PayPal and comes back: the ?paypal= outcome. */
+static char *
+approve_and_return(struct world *w, const char *number)
+{
+    char *order = preauthorize(w, number);
+    approve_at_paypal(order);
+    char *outcome = paypal_redirect(w->cookie, "return", order);
+    free(order);
+    return outcome;
+}
+
+/* An authorized hold with the replacement shipped: awaiting_return. */
+static char *
+held_and_shipped(struct world *w)
+{
+    char *number = awaiting_preauth(w);
+    char *outcome = approve_and_return(w, number);
+    cr_assert_str_eq(outcome, "approved");
+    free(outcome);
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/shipments", number);
+    struct http_result r = staff(w->warehouse, path,
+                                 "{\"carrier\":\"UPS\",\"tracking_number\":"
+                                 "\"1Z999AA10123456784\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    return number;
+}
+
+Test(money_safety, authorization_pending_waits_for_paypals_word)
+{
+    struct world w;
+    world_init(&w);
+    char *number = awaiting_preauth(&w);
+    harness_sim_outcome("authorize", "PENDING", 1);
+    char *outcome = approve_and_return(&w, number);
+    cr_assert_str_eq(outcome, "pending");
+    char *st = case_status(number);
+    cr_assert_str_eq(st, "awaiting_preauth", "a PENDING authorization shipped");
+    char *hs = hold_of(number, "h.status");
+    cr_assert_str_eq(hs, "pending_approval");
+    /* PayPal decides; its webhook is only a trigger: the service asks. */
+    char *auth = sql("SELECT paypal_id FROM paypal_intent i JOIN rma r ON"
+                     " r.id = i.case_id WHERE r.number = '%s' AND"
+                     " i.operation = 'order_authorize'",
+                     number);
+    json_decref(harness_sim_settle(auth, "CREATED"));
+    eventually("SELECT status FROM rma WHERE number = '%s'", number,
+               "awaiting_shipment");
+    free(hs);
+    hs = hold_of(number, "h.status || ' ' || h.authorization_id");
+    char want[128];
+    snprintf(want, sizeof(want), "authorized %s", auth);
+    cr_assert_str_eq(hs, want);
+    ledger_verify_clean();
+    free(auth);
+    free(hs);
+    free(st);
+    free(outcome);
+    free(number);
+    world_free(&w);
+}
+
+Test(money_safety, authorization_denied_is_no_hold_and_the_customer_is_told)
+{
+    struct world w;
+    world_init(&w);
+    char *number = awaiting_preauth(&w);
+    harness_sim_outcome("authorize", "DENIED", 1);
+    char *outcome = approve_and_return(&w, number);
+    cr_assert_str_eq(outcome, "declined");
+    char *st = case_status(number);
+    cr_assert_str_eq(st, "awaiting_preauth");
+    char *hs = hold_of(number, "h.status");
+    cr_assert_str_eq(hs, "abandoned");
+    cr_assert_eq(sql_long("SELECT count(*) FROM mail_outbox m JOIN rma r ON"
+                          " r.id = m.rma_id WHERE r.number = '%s' AND"
+                          " m.kind = 'preauth_denied'",
+                          number),
+                 1);
+    /* The customer may try again: a new order, and this time a hold. */
+    free(outcome);
+    outcome = approve_and_return(&w, number);
+    cr_assert_str_eq(outcome, "approved");
+    ledger_verify_clean();
+    free(hs);
+    free(st);
+    free(outcome);
+    free(number);
+    world_free(&w);
+}
+
+Test(money_safety, capture_pending_is_booked_only_when_completed)
+{
+    struct world w;
+    world_init(&w);
+    char *number = held_and_shipped(&w);
+    harness_sim_outcome("capture", "PENDING", 1);
+    run_jobs_at(time(NULL) + 26 * DAY);
+    char *hs = hold_of(number, "h.status || ' ' || (h.pending_capture_id IS NOT"
+                               " NULL)::text");
+    cr_assert_str_eq(hs, "authorized true");
+    char *st = case_status(number);
+    cr_assert_str_eq(st, "awaiting_return", "charged before PayPal said so");
+    cr_assert_eq(sql_long("SELECT count(*) FROM journal_entry e JOIN rma r ON"
+                          " r.id = e.rma_id WHERE r.number = '%s' AND"
+                          " e.idempotency_key LIKE 'capture:%%'",
+                          number),
+                 0, "a PENDING capture was booked");
+    /* A second run does not capture again while PayPal decides. */
+    run_jobs_at(time(NULL) + 26 * DAY + 3600);
+    char *pc = hold_of(number, "pending_capture_id");
+    json_decref(harness_sim_settle(pc, "COMPLETED"));
+    eventually("SELECT status FROM rma WHERE number = '%s'", number, "charged");
+    free(hs);
+    hs = hold_of(number, "h.status || ' ' || h.capture_id");
+    char want[128];
+    snprintf(want, sizeof(want), "captured %s", pc);
+    cr_assert_str_eq(hs, want);
+    ledger_verify_clean();
+    free(pc);
+    free(hs);
+    free(st);
+    free(number);
+    world_free(&w);
+}
+
+Test(money_safety, capture_declined_or_failed_in_a_2xx_is_a_decline)
+{
+    struct world w;
+    world_init(&w);
+    const char *statuses[] = {"DECLINED", "FAILED"};
+    for (int i = 0; i < 2; i++) {
+        char *number = held_and_shipped(&w);
+        harness_sim_outcome("capture", statuses[i], 1);
+        run_jobs_at(time(NULL) + 26 * DAY);
+        char *hs = hold_of(number, "h.status || ' ' || h.capture_attempts ||"
+                                   " ' ' || (next_capture_at IS NOT NULL)");
+        cr_assert_str_eq(hs, "authorized 1 true", "%s", statuses[i]);
+        char *st = case_status(number);
+        cr_assert_str_eq(st, "awaiting_return", "%s", statuses[i]);
+        free(hs);
+        free(st);
+        free(number);
+    }
+    ledger_verify_clean();
+    world_free(&w);
+}
+
+/* A case charged at the deadline whose unit then arrives. */
+static char *
+charged_then_received(struct world *w)
+{
+    char *number = held_and_shipped(w);
+    run_jobs_at(time(NULL) + 26 * DAY);
+    char *st = case_status(number);
+    cr_assert_str_eq(st, "charged");
+    free(st);
+    char *serial =
+        sql("SELECT d.serial_number FROM rma_device d JOIN rma r ON r.id ="
+            " d.rma_id WHERE r.number = '%s' ORDER BY d.id LIMIT 1",
+            number);
+    char path[256], body[256];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/receipt", number);
+    snprintf(body, sizeof(body),
+             "{\"condition\":\"good\",\"serial_number\":\"%s\"}", serial);
+    struct http_result r = staff(w->warehouse, path, body);
+    cr_assert_eq(r.status, 200, "receipt: %s", r.body);
+    harness_http_free(&r);
+    free(serial);
+    return number;
+}
+
+Test(money_safety, refund_pending_is_booked_only_when_completed)
+{
+    struct world w;
+    world_init(&w);
+    harness_sim_outcome("refund", "PENDING", 1);
+    char *number = charged_then_received(&w);
+    char *hs = hold_of(number, "coalesce(refund_id, '-') || ' ' ||"
+                               " (pending_refund_id IS NOT NULL)");
+    cr_assert_str_eq(hs, "- true");
+    char *pr = hold_of(number, "pending_refund_id");
+    json_decref(harness_sim_settle(pr, "COMPLETED"));
+    eventually("SELECT status FROM rma WHERE number = '%s'", number,
+               "completed");
+    free(hs);
+    hs = hold_of(number, "refund_id");
+    cr_assert_str_eq(hs, pr);
+    ledger_verify_clean();
+    free(pr);
+    free(hs);
+    free(number);
+    world_free(&w);
+}
+
+Test(money_safety, refund_failed_goes_to_finance_and_is_not_asked_again)
+{
+    struct world w;
+    world_init(&w);
+    harness_sim_outcome("refund", "FAILED", 1);
+    char *number = charged_then_received(&w);
+    char *hs = hold_of(number, "coalesce(refund_id, '-') || ' ' ||"
+                               " (refund_failed_at IS NOT NULL)");
+    cr_assert_str_eq(hs, "- true");
+    cr_assert_eq(sql_long("SELECT count(*) FROM finance_exception e JOIN rma"
+                          " r ON r.id = e.rma_id WHERE r.number = '%s' AND"
+                          " e.kind = 'refund_failed'",
+                          number),
+                 1);
+    long calls = sql_long("SELECT count(*) FROM paypal_intent i JOIN rma r ON"
+                          " r.id = i.case_id WHERE r.number = '%s' AND"
+                          " i.operation = 'capture_refund'",
+                          number);
+    run_jobs_at(time(NULL) + 27 * DAY);
+    cr_assert_eq(sql_long("SELECT count(*) FROM paypal_intent i JOIN rma r ON"
+                          " r.id = i.case_id WHERE r.number = '%s' AND"
+                          " i.operation = 'capture_refund'",
+                          number),
+                 calls);
+    ledger_verify_clean();
+    free(hs);
+    free(number);
+    world_free(&w);
+}
