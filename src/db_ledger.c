@@ -67,6 +67,25 @@
 /* Holds whose memo balance (holds:authorized postings of their entries, per
  * currency) differs from their state: hold id, status, currency, expected,
  * balance. */
+/* SPEC §16, the business state: an authorized hold kept (no release asked
+ * for) on a case that cannot have one; a captured hold whose case is
+ * neither charged nor having the capture refunded.
+ * hold id, case number, case status, method. */
+#define Q_STRAY_HOLDS                                                          \
+    "SELECT h.id, r.number, r.status, coalesce(r.replacement_method, '')"      \
+    " FROM hold h JOIN rma r ON r.id = h.rma_id"                               \
+    " WHERE h.status = 'authorized' AND h.void_requested_at IS NULL"           \
+    " AND (r.replacement_method IS DISTINCT FROM 'advanced'"                   \
+    "  OR r.status NOT IN ('awaiting_shipment', 'awaiting_return',"            \
+    "   'return_submitted', 'received'))"                                      \
+    " ORDER BY h.id"
+#define Q_CAPTURED_CASES                                                       \
+    "SELECT h.id, r.number, r.status, coalesce(r.replacement_method, '')"      \
+    " FROM hold h JOIN rma r ON r.id = h.rma_id"                               \
+    " WHERE h.status = 'captured' AND r.status <> 'charged'"                   \
+    " AND h.refund_requested_minor IS NULL AND h.refund_id IS NULL"            \
+    " ORDER BY h.id"
+
 #define Q_MEMO                                                                 \
     "WITH memo AS (SELECT e.hold_id, p.currency,"                              \
     " sum(p.amount_minor) AS balance"                                          \
@@ -185,6 +204,8 @@ static const struct db_stmt stmts[] = {
     {"ledger_q_duplicate_keys", Q_DUPLICATE_KEYS, 0},
     {"ledger_q_causes", Q_CAUSES, 0},
     {"ledger_q_memo", Q_MEMO, 0},
+    {"ledger_q_stray_holds", Q_STRAY_HOLDS, 0},
+    {"ledger_q_captured_cases", Q_CAPTURED_CASES, 0},
     {"ledger_q_captures", Q_CAPTURES, 0},
     {"ledger_q_refunds", Q_REFUNDS, 0},
     {"ledger_q_paypal", Q_PAYPAL, 0},
@@ -200,6 +221,8 @@ static const char *const query_names[] = {
     [LEDGER_Q_DUPLICATE_KEYS] = "ledger_q_duplicate_keys",
     [LEDGER_Q_CAUSES] = "ledger_q_causes",
     [LEDGER_Q_MEMO] = "ledger_q_memo",
+    [LEDGER_Q_STRAY_HOLDS] = "ledger_q_stray_holds",
+    [LEDGER_Q_CAPTURED_CASES] = "ledger_q_captured_cases",
     [LEDGER_Q_CAPTURES] = "ledger_q_captures",
     [LEDGER_Q_REFUNDS] = "ledger_q_refunds",
     [LEDGER_Q_PAYPAL] = "ledger_q_paypal",

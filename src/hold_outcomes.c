@@ -255,7 +255,11 @@ hold_apply_capture_refused(struct hold_env *env, struct hold_work *w)
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)h->id);
     struct hold_policy p = hold_policy_of(env->cfg);
-    if (h->capture_attempts + 1 < p.capture_max_attempts) {
+    /* A retry only while the authorization still runs (an extended
+     * deadline may leave no room for one). */
+    bool room = h->expires_at == 0 ||
+                env->now_t + p.capture_retry_s <= h->expires_at - HOLD_DAY / 24;
+    if (h->capture_attempts + 1 < p.capture_max_attempts && room) {
         char next[32];
         hold_iso(env->now_t + p.capture_retry_s, next, sizeof(next));
         const char *params[] = {id, next, env->now};

@@ -228,6 +228,33 @@ on_memo(void *ctx, const char *const *col, int ncol)
                amount_text(col[2], col[3], false, expected, sizeof(expected)));
 }
 
+/* hold id, case number, case status, method */
+static enum rma_err
+on_stray_hold(void *ctx, const char *const *col, int ncol)
+{
+    struct verify *v = ctx;
+    (void)ncol;
+    int64_t hold = i64(col[0]);
+    return add(v->out, "business", 0, hold,
+               "hold %s is authorized on %s, which is %s (%s): it cannot have "
+               "a hold",
+               str(col[0]), str(col[1]), str(col[2]),
+               col[3] && col[3][0] ? col[3] : "no method");
+}
+
+/* hold id, case number, case status, method */
+static enum rma_err
+on_captured_case(void *ctx, const char *const *col, int ncol)
+{
+    struct verify *v = ctx;
+    (void)ncol;
+    int64_t hold = i64(col[0]);
+    return add(v->out, "business", 0, hold,
+               "hold %s is captured but %s is %s, with no refund of the "
+               "capture asked for",
+               str(col[0]), str(col[1]), str(col[2]));
+}
+
 /* The words of the settlement checks, captures or refunds. */
 struct settlement {
     const char *check;  /* capture | refund */
@@ -346,6 +373,8 @@ static const struct {
     {LEDGER_Q_DUPLICATE_KEYS, on_duplicate_key},
     {LEDGER_Q_CAUSES, on_cause},
     {LEDGER_Q_MEMO, on_memo},
+    {LEDGER_Q_STRAY_HOLDS, on_stray_hold},
+    {LEDGER_Q_CAPTURED_CASES, on_captured_case},
     {LEDGER_Q_CAPTURES, on_capture},
     {LEDGER_Q_REFUNDS, on_refund},
 };

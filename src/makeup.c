@@ -117,7 +117,9 @@ bool
 makeup_fallback_window(const struct makeup_policy *p, time_t submitted,
                        time_t now, struct makeup_window *w)
 {
-    w->end = now;
+    w->end = now < submitted + MAKEUP_FALLBACK_AFTER_S
+                 ? now
+                 : submitted + MAKEUP_FALLBACK_AFTER_S;
     w->start = submitted - p->fallback_before_s;
     if (w->end - w->start > MAKEUP_SEARCH_MAX_S)
         w->start = w->end - MAKEUP_SEARCH_MAX_S;
@@ -236,6 +238,13 @@ judge(const struct makeup_policy *p, const struct makeup_claim_facts *c,
         out->reason = "already_claimed";
         return;
     }
+    /* Someone else's payment with the id the customer typed: finance. */
+    if (tx->payer_email[0] != '\0' && c->payer_email != NULL &&
+        strcasecmp(tx->payer_email, c->payer_email) != 0) {
+        out->status = MAKEUP_UNMATCHED;
+        out->reason = "payer_differs";
+        return;
+    }
     out->paid = tx->amount.minor;
     /* PayPal writes the fee as a debit ("-1.03"); either sign is read as
      * its size, at most what was paid. */
@@ -261,7 +270,13 @@ makeup_decide(const struct makeup_policy *p, const struct makeup_claim_facts *c,
         return;
     }
     if (!s->searched) {
-        /* PayPal did not answer: nothing learnt, whatever the time. */
+        /* PayPal did not answer: nothing learnt; past the retry window,
+         * finance takes it over. */
+        if (now >= c->submitted + p->retry_window_s) {
+            out->status = MAKEUP_UNMATCHED;
+            out->reason = "search_failed";
+            return;
+        }
         pending(p, c, now, attempts, "search_failed", out);
         return;
     }

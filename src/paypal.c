@@ -1682,7 +1682,9 @@ paypal_search_transactions(struct paypal_client *pc,
     if (err == RMA_OK && q->transaction_id != NULL)
         err = query_param(&qs, "transaction_id", q->transaction_id);
     if (err == RMA_OK)
-        err = query_param(&qs, "fields", "all");
+        /* Only what reconciliation reads: the amount, status and dates,
+         * and the payer (not cart, shipping, auction or store data). */
+        err = query_param(&qs, "fields", "transaction_info,payer_info");
     snprintf(num, sizeof(num), "%d", size);
     if (err == RMA_OK)
         err = query_param(&qs, "page_size", num);

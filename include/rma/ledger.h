@@ -220,6 +220,8 @@ enum ledger_query {
     LEDGER_Q_DUPLICATE_KEYS,
     LEDGER_Q_CAUSES,
     LEDGER_Q_MEMO,
+    LEDGER_Q_STRAY_HOLDS,    /* business state: a hold kept off the path */
+    LEDGER_Q_CAPTURED_CASES, /* business state: a capture not charged */
     LEDGER_Q_CAPTURES,
     LEDGER_Q_REFUNDS,
     LEDGER_Q_PAYPAL,

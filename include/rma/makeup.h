@@ -11,14 +11,19 @@
  *   2. when it is not there, the fallback looks for a completed credit of
  *      exactly the amount due, in the case's currency, paid by the case's
  *      customer (payer email, case-insensitive) between
- *      fallback_before_s before the claim and now;
+ *      fallback_before_s before the claim and an hour after it (a payment
+ *      comes before its claim: the window does not grow with time);
  *   3. when neither finds it, the claim stays pending (PayPal's reporting
  *      lags by hours) and is retried with a doubling backoff, until the
  *      retry window has passed and PayPal's data (last_refreshed_datetime)
  *      covers the moment of the claim (or twice the window has passed,
- *      should PayPal's reporting stay behind): then it is unmatched.
- * A transaction another claim already matched, or that is one of our own
- * hold captures, is a duplicate. */
+ *      should PayPal's reporting stay behind): then it is unmatched.  A
+ *      search that keeps failing is unmatched (search_failed) once the
+ *      retry window has passed, so that finance hears of it.
+ * A payment from another PayPal account than the case's customer's goes to
+ * finance (unmatched, payer_differs) instead of matching.  A transaction
+ * another claim already matched, or that is one of our own hold captures,
+ * is a duplicate. */
 #ifndef RMA_MAKEUP_H
 #define RMA_MAKEUP_H
 
@@ -32,6 +37,7 @@
 
 #define MAKEUP_TXN_ID_LEN 17        /* PayPal transaction ids (NOTES §9) */
 #define MAKEUP_SEARCH_MAX_S 2678400 /* 31 days: Transaction Search's limit */
+#define MAKEUP_FALLBACK_AFTER_S 3600 /* the fallback's end after the claim */
 
 enum makeup_status {
     MAKEUP_PENDING,   /* not found yet: retried */
@@ -88,9 +94,9 @@ struct makeup_window {
 
 /* The window the claimed id is searched in: the 31 days up to now. */
 void makeup_id_window(time_t now, struct makeup_window *w);
-/* The fallback's window: fallback_before_s before the claim up to now, at
- * most 31 days (its start moves later when it would be longer).  False when
- * it is empty (now not after its start). */
+/* The fallback's window: fallback_before_s before the claim up to
+ * MAKEUP_FALLBACK_AFTER_S after it, or now when that is earlier; at most 31
+ * days.  False when it is empty (now not after its start). */
 bool makeup_fallback_window(const struct makeup_policy *p, time_t submitted,
                             time_t now, struct makeup_window *w);
 

@@ -72,3 +72,12 @@ ALTER TABLE hold ADD CONSTRAINT hold_pending_capture_live
     CHECK (pending_capture_id IS NULL OR status = 'authorized');
 ALTER TABLE hold ADD CONSTRAINT hold_pending_refund_captured
     CHECK (pending_refund_id IS NULL OR (status = 'captured' AND refund_id IS NULL));
+
+-- 6. Make-up claims (SPEC §16): a payment from another PayPal account than
+--    the customer's goes to finance.
+ALTER TABLE makeup_claim DROP CONSTRAINT makeup_claim_outcome_reason_check;
+ALTER TABLE makeup_claim ADD CONSTRAINT makeup_claim_outcome_reason_check
+    CHECK (outcome_reason IN ('not_found', 'not_completed', 'reversed',
+                              'denied', 'not_a_credit', 'wrong_currency',
+                              'already_claimed', 'search_failed',
+                              'payer_differs'));

@@ -943,11 +943,14 @@ def seed_holds(url):
             " problem, currency, replacement_minor, warehouse_region,"
             " replacement_method, created_by, created_at, updated_at)"
             " SELECT %s, o.customer_id, o.id, 'replacement',"
-            " 'awaiting_return', 'p', %s, %d, 'US', 'advanced', 'a',"
+            " %s, 'p', %s, %d, 'US', 'advanced', 'a',"
             " '1995-01-05 00:00:00+00', '1995-01-05 00:00:00+00'"
             " FROM original_order o WHERE o.order_number = %s;"
-            % (lit("RMA-1995-00000%d" % i), lit(cur), amount,
-               lit("H-" + cur)))
+            % (lit("RMA-1995-00000%d" % i),
+               # a hold waiting for approval only on a case awaiting it
+               lit("awaiting_preauth" if status == "pending_approval"
+                   else "awaiting_return"),
+               lit(cur), amount, lit("H-" + cur)))
         s.append(
             "INSERT INTO preauth_acceptance (rma_id, customer_id,"
             " terms_version, terms_text, amount_minor, currency, accepted_at)"

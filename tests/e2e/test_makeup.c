@@ -400,7 +400,7 @@ Test(makeup, an_exact_payment_by_its_id_is_matched_and_booked_once)
     struct world w;
     world_init(&w);
     struct buyer b = buyer_new(&w, "10.00", true);
-    struct paid p = pay("10.00", "someone-else@example.net", w.t0 - 120);
+    struct paid p = pay("10.00", b.email, w.t0 - 120);
     /* The id as the customer may type it: lower case, blanks around. */
     char typed[40];
     snprintf(typed, sizeof(typed), " %s ", p.seller);
@@ -467,7 +467,7 @@ Test(makeup, one_cent_short_is_underpaid_and_one_cent_over_is_overpaid)
     struct world w;
     world_init(&w);
     struct buyer u = buyer_new(&w, "10.00", true);
-    struct paid p = pay("9.99", "payer-u@example.net", w.t0 - 120);
+    struct paid p = pay("9.99", b.email, w.t0 - 120);
     char *status = claim(&w, &u, p.seller);
     cr_assert_str_eq(status, "underpaid");
     free(status);
@@ -489,7 +489,7 @@ Test(makeup, one_cent_short_is_underpaid_and_one_cent_over_is_overpaid)
     harness_http_free(&r);
 
     struct buyer o = buyer_new(&w, "10.00", true);
-    p = pay("10.01", "payer-o@example.net", w.t0 - 120);
+    p = pay("10.01", b.email, w.t0 - 120);
     status = claim(&w, &o, p.seller);
     cr_assert_str_eq(status, "overpaid");
     free(status);
@@ -985,6 +985,24 @@ Test(makeup, a_capture_webhook_settles_the_pending_claim_naming_it)
     free(out);
     cr_assert_eq(entries(&b), 1);
     free(capture);
+    buyer_free(&b);
+    world_free(&w);
+}
+
+Test(makeup, a_payment_from_another_paypal_account_goes_to_finance)
+{
+    struct world w;
+    world_init(&w);
+    struct buyer b = buyer_new(&w, "10.00", true);
+    /* The right amount, the id the customer typed, someone else's
+     * account: not taken as the customer's payment. */
+    struct paid p = pay("10.00", "someone-else@example.net", w.t0 - 120);
+    char *status = claim(&w, &b, p.seller);
+    cr_assert_str_eq(status, "unmatched");
+    free(status);
+    assert_claim(&b, "outcome_reason", "payer_differs");
+    cr_assert_gt(exception_of(&b, "makeup_unmatched"), 0);
+    cr_assert_eq(entries(&b), 0, "nothing booked");
     buyer_free(&b);
     world_free(&w);
 }

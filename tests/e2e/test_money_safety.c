@@ -471,6 +471,11 @@ Test(money_safety, stray_authorized_hold_is_voided_by_the_job)
     free(sql("UPDATE rma SET status = 'cancelled', cancel_reason = 'by hand',"
              " closed_at = now() WHERE number = '%s'",
              number));
+    /* The books balance, the business state is wrong: verify says so. */
+    char *out;
+    cr_assert_neq(harness_run("rmactl ledger verify 2>&1", &out), 0);
+    cr_assert(strstr(out, "cannot have a hold") != NULL, "%s", out);
+    free(out);
     run_jobs_at(time(NULL) + 60);
     char *hs = sql("SELECT status || ' ' || coalesce(void_reason, '') FROM hold"
                    " WHERE order_id = '%s'",
@@ -775,6 +780,28 @@ Test(money_safety, refund_failed_goes_to_finance_and_is_not_asked_again)
                  calls);
     ledger_verify_clean();
     free(hs);
+    free(number);
+    world_free(&w);
+}
+
+Test(money_safety, ledger_verify_names_a_capture_whose_case_is_not_charged)
+{
+    struct world w;
+    world_init(&w);
+    char *number = held_and_shipped(&w);
+    run_jobs_at(time(NULL) + 26 * DAY);
+    ledger_verify_clean();
+    free(sql("UPDATE rma SET status = 'completed', closed_at = now() WHERE"
+             " number = '%s'",
+             number));
+    char *out;
+    cr_assert_neq(harness_run("rmactl ledger verify 2>&1", &out), 0);
+    cr_assert(strstr(out, "is captured but") != NULL, "%s", out);
+    free(out);
+    free(sql("UPDATE rma SET status = 'charged', closed_at = NULL WHERE"
+             " number = '%s'",
+             number));
+    ledger_verify_clean();
     free(number);
     world_free(&w);
 }

@@ -150,12 +150,37 @@ Test(config, return_window_boundary_leaves_two_days_before_expiry)
     char text[2048];
     struct rma_config c;
     struct config_problems p;
-    snprintf(text, sizeof(text), "%sreturn_window_days = 27\n", valid);
+    snprintf(text, sizeof(text),
+             "%sreturn_window_days = 27\ncapture_max_attempts = 1\n", valid);
     cr_assert_eq(config_load(write_file("w.conf", text), &c, &p), 0,
                  "27 days leaves exactly 2 before day 29");
     config_free(&c);
     snprintf(text, sizeof(text), "%sreturn_window_days = 28\n", valid);
     cr_assert_gt(config_load(write_file("w.conf", text), &c, &p), 0);
+    config_problems_free(&p);
+    config_free(&c);
+}
+
+Test(config, capture_retries_end_a_day_before_the_authorization_expires)
+{
+    char text[2048];
+    struct rma_config c;
+    struct config_problems p;
+    /* 25 days + 2 retries 36 h apart = 672 h: exactly day 28. */
+    snprintf(text, sizeof(text),
+             "%scapture_max_attempts = 3\ncapture_retry_hours = 36\n", valid);
+    cr_assert_eq(config_load(write_file("r.conf", text), &c, &p), 0);
+    config_free(&c);
+    snprintf(text, sizeof(text),
+             "%scapture_max_attempts = 3\ncapture_retry_hours = 37\n", valid);
+    cr_assert_gt(config_load(write_file("r.conf", text), &c, &p), 0);
+    cr_assert(has_problem(&p, "capture_max_attempts: the last retry"));
+    config_problems_free(&p);
+    config_free(&c);
+    /* The defaults with the longest window do not fit. */
+    snprintf(text, sizeof(text), "%sreturn_window_days = 27\n", valid);
+    cr_assert_gt(config_load(write_file("r.conf", text), &c, &p), 0);
+    cr_assert(has_problem(&p, "capture_max_attempts"));
     config_problems_free(&p);
     config_free(&c);
 }

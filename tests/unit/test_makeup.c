@@ -124,7 +124,7 @@ Test(makeup, the_amount_decides_matched_underpaid_overpaid_at_one_cent)
 Test(makeup, a_fee_is_read_by_its_size_and_never_above_the_payment)
 {
     struct paypal_transaction tx =
-        payment("SELLER00000000001", 1000, "USD", "a@b.c", T0);
+        payment("SELLER00000000001", 1000, "USD", "ann@example.com", T0);
     tx.fee.minor = 85; /* written as a credit by someone */
     cr_assert_eq(decide_by_id(&tx, false, T0).fee, 85);
     tx.fee.minor = -5000;
@@ -251,16 +251,22 @@ Test(makeup, unmatched_waits_for_paypal_data_that_covers_the_claim)
     cr_assert_eq(d.status, MAKEUP_UNMATCHED);
 }
 
-Test(makeup, a_failed_search_never_concludes)
+Test(makeup, a_failed_search_goes_to_finance_after_the_window)
 {
+    /* Inside the retry window: retried with the backoff. */
     struct makeup_decision d =
-        decide_not_found(T0 + 500 * HOUR, T0 + 500 * HOUR, false, 30);
+        decide_not_found(T0 + 10 * HOUR, T0 + 10 * HOUR, false, 3);
     cr_assert_eq(d.status, MAKEUP_PENDING);
     cr_assert_str_eq(d.reason, "search_failed");
-    cr_assert_eq(d.next_attempt, T0 + 512 * HOUR);
+    /* At the window's end: finance, never pending forever. */
+    d = decide_not_found(T0 + 72 * HOUR - 1, T0, false, 30);
+    cr_assert_eq(d.status, MAKEUP_PENDING);
+    d = decide_not_found(T0 + 72 * HOUR, T0, false, 30);
+    cr_assert_eq(d.status, MAKEUP_UNMATCHED);
+    cr_assert_str_eq(d.reason, "search_failed");
 }
 
-Test(makeup, the_id_search_covers_31_days_and_the_fallback_3_days_before)
+Test(makeup, the_id_search_covers_31_days_and_the_fallback_the_days_before)
 {
     struct makeup_policy p = policy();
     struct makeup_window w;
@@ -270,14 +276,33 @@ Test(makeup, the_id_search_covers_31_days_and_the_fallback_3_days_before)
     cr_assert(makeup_fallback_window(&p, T0, T0 + HOUR, &w));
     cr_assert_eq(w.start, T0 - 3 * DAY);
     cr_assert_eq(w.end, T0 + HOUR);
-    /* Never wider than PayPal's 31 days. */
+    /* Bounded: it does not grow as the claim waits. */
     cr_assert(makeup_fallback_window(&p, T0, T0 + 28 * DAY, &w));
-    cr_assert_eq(w.start, T0 - 3 * DAY, "exactly 31 days");
-    cr_assert(makeup_fallback_window(&p, T0, T0 + 28 * DAY + 1, &w));
-    cr_assert_eq(w.start, T0 - 3 * DAY + 1, "one second more moves it");
-    cr_assert_eq(w.end - w.start, 31 * DAY);
+    cr_assert_eq(w.start, T0 - 3 * DAY);
+    cr_assert_eq(w.end, T0 + HOUR);
+    /* Before the hour after the claim: up to now. */
+    cr_assert(makeup_fallback_window(&p, T0, T0 + 60, &w));
+    cr_assert_eq(w.end, T0 + 60);
     cr_assert_not(makeup_fallback_window(&p, T0, T0 - 3 * DAY, &w),
                   "an empty window");
+}
+
+Test(makeup, a_payment_from_another_payer_goes_to_finance)
+{
+    struct makeup_policy p = policy();
+    struct makeup_claim_facts c = claim();
+    struct paypal_transaction tx =
+        payment("SELLER00000000001", 1000, "USD", "mallory@example.com",
+                T0 - DAY);
+    struct makeup_search s = {.searched = true, .by_id = &tx};
+    struct makeup_decision d;
+    makeup_decide(&p, &c, &s, T0 + HOUR, 1, &d);
+    cr_assert_eq(d.status, MAKEUP_UNMATCHED);
+    cr_assert_str_eq(d.reason, "payer_differs");
+    /* The same payer, whatever the case of the address: matched. */
+    snprintf(tx.payer_email, sizeof(tx.payer_email), "%s", "ANN@example.com");
+    makeup_decide(&p, &c, &s, T0 + HOUR, 1, &d);
+    cr_assert_eq(d.status, MAKEUP_MATCHED);
 }
 
 Test(makeup, the_fallback_takes_amount_currency_payer_and_date)
@@ -368,7 +393,7 @@ Test(makeup, the_claimed_id_wins_over_the_fallback)
     struct makeup_policy p = policy();
     struct makeup_claim_facts c = claim();
     struct paypal_transaction by_id =
-        payment("SELLER00000000001", 1200, "USD", "x@y.z", T0);
+        payment("SELLER00000000001", 1200, "USD", "ann@example.com", T0);
     struct paypal_transaction other =
         payment("SELLER00000000002", 1000, "USD", "ann@example.com", T0);
     struct makeup_search s = {
