@@ -1,6 +1,6 @@
 ## src/hold.mk - PayPal holds of advanced replacements and the job that settles them (SPEC §5.3, §10), part of librma.
 dist_migrations_DATA += sql/migrations/0005_holds.sql \
-	sql/migrations/0011_case_ops.sql
+	sql/migrations/0014_case_ops.sql
 librma_la_SOURCES += \
 	src/api_hold.c \
 	src/api_webhook.c \

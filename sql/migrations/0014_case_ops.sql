@@ -1,4 +1,4 @@
--- 0011_case_ops.sql - SPEC §16: a hold exists only on a case in advanced
+-- 0014_case_ops.sql - SPEC §16: a hold exists only on a case in advanced
 -- replacement awaiting it, enforced here as well as by the case
 -- operations (src/case_ops.c), which lock the case row before they create
 -- or authorize a hold.
