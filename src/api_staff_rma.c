@@ -145,7 +145,47 @@ minor_of(json_t *doc, const char *name, const char *currency, bool *mismatch)
     return v.minor;
 }
 
-/* Rules across fields, for a new case (order != NULL) or an edit. */
+/* The total of a new case's order (quantity times unit price, summed) into
+ * *total, every step checked against MONEY_MAX_MINOR: 422
+ * amount_out_of_range (answered) past it.  Each unit price is already
+ * bounded (FT_MONEY); a unit price in another currency is answered later
+ * by check_case. */
+static enum rma_err
+order_total(struct api_ctx *ctx, json_t *order, int64_t *total)
+{
+    int64_t sum = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(order, "items"), i, it)
+    {
+        json_t *up = json_object_get(it, "unit_price");
+        const char *cur =
+            json_string_value(json_object_get(up, "currency_code"));
+        struct money p;
+        int64_t line;
+        if (money_parse(json_string_value(json_object_get(up, "value")), cur,
+                        &p) != RMA_OK ||
+            !money_mul(p.minor,
+                       json_integer_value(json_object_get(it, "quantity")),
+                       &line) ||
+            !money_add(sum, line, &sum)) {
+            char max[MONEY_TEXT_MAX];
+            money_format_minor(MONEY_MAX_MINOR, money_exponent(cur), max);
+            return http_fail(ctx->res, RMA_ERULE, "amount_out_of_range",
+                             arena_printf(ctx->arena,
+                                          "the order's total (quantity times "
+                                          "unit_price, summed) must be at "
+                                          "most %s %s",
+                                          max, cur),
+                             "items");
+        }
+    }
+    *total = sum;
+    return RMA_OK;
+}
+
+/* Rules across fields, for a new case (order != NULL, order_total its
+ * total) or an edit (order_total the stored order's). */
 static enum rma_err
 check_case(struct api_ctx *ctx, json_t *doc, const char *currency,
            enum rma_kind kind, json_t *order, int64_t order_total)
@@ -210,18 +250,6 @@ check_case(struct api_ctx *ctx, json_t *doc, const char *currency,
         if (strncmp(day, ctx->now, 10) > 0)
             return http_fail(res, RMA_ERULE, "purchase_in_future",
                              "purchase_date is in the future", "purchase_date");
-        order_total = 0;
-        size_t j;
-        json_t *it;
-        json_array_foreach(json_object_get(order, "items"), j, it)
-        {
-            struct money p;
-            json_t *up = json_object_get(it, "unit_price");
-            money_parse(json_string_value(json_object_get(up, "value")),
-                        currency, &p);
-            order_total +=
-                p.minor * json_integer_value(json_object_get(it, "quantity"));
-        }
     }
     if (refund > order_total)
         return http_fail(res, RMA_ERULE, "refund_exceeds_order",
@@ -282,13 +310,14 @@ api_staff_rma_create(struct api_ctx *ctx)
             ctx->res, RMA_ERULE, "required", "problem and devices are required",
             json_object_get(doc, "problem") ? "devices" : "problem");
     }
+    int64_t total = 0;
+    err = order_total(ctx, order, &total);
     /* The refund policy proposes refund_amount or asks for a reason. */
     struct policy_refund_plan plan = {0};
-    err = kind == KIND_REFUND
-              ? api_policy_refund_plan(ctx, doc, currency, &plan)
-              : RMA_OK;
+    if (err == RMA_OK && kind == KIND_REFUND)
+        err = api_policy_refund_plan(ctx, doc, currency, &plan);
     if (err == RMA_OK)
-        err = check_case(ctx, doc, currency, kind, order, 0);
+        err = check_case(ctx, doc, currency, kind, order, total);
     char *text = err == RMA_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (err != RMA_OK)

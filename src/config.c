@@ -366,9 +366,10 @@ parse_review(struct rma_config *cfg, struct config_problems *p)
     /* A threshold in major units with at most two decimals, e.g. 250.00;
      * compared in the case's own currency (money.h scales it). */
     int64_t minor;
-    if (money_parse_decimal(s, 2, &minor) != RMA_OK || minor < 0) {
+    if (money_parse_decimal(s, 2, &minor) != RMA_OK || minor < 0 ||
+        minor > MONEY_MAX_MINOR) {
         problem(p, "supervisor_review: expected always, never, or an "
-                   "amount such as 250.00");
+                   "amount such as 250.00 (at most 10000000000.00)");
         return;
     }
     cfg->review_policy = REVIEW_THRESHOLD;

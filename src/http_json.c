@@ -228,9 +228,18 @@ check_field(const struct field *f, json_t *v, struct arena *a,
         if (money_parse(val, cur, &m) != RMA_OK)
             return fail(res, a, RMA_ERULE, "invalid_amount", name,
                         "is not a valid amount in its currency");
-        if (m.minor < f->min || (f->max > 0 && m.minor > f->max))
-            return fail(res, a, RMA_ERULE, "out_of_range", name,
-                        "is out of range");
+        /* Every amount is bounded (money.h): 10^12 minor units at most,
+         * less when the field says so. */
+        int64_t max =
+            f->max > 0 && f->max < MONEY_MAX_MINOR ? f->max : MONEY_MAX_MINOR;
+        if (m.minor < f->min || m.minor > max) {
+            char lo[MONEY_TEXT_MAX], hi[MONEY_TEXT_MAX], what[128];
+            money_format_minor(f->min, money_exponent(cur), lo);
+            money_format_minor(max, money_exponent(cur), hi);
+            snprintf(what, sizeof(what), "must be from %s to %s %s", lo, hi,
+                     cur);
+            return fail(res, a, RMA_ERULE, "amount_out_of_range", name, what);
+        }
         return RMA_OK;
     }
     case FT_DATE:

@@ -6,9 +6,14 @@
  * have their own tests (test_customer.c, test_upload.c, test_webhook.c);
  * this file lists them in its header so a reviewer finds them. */
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "../harness.h"
 #include "rma/api.h"
@@ -218,5 +223,162 @@ Test(security, sql_metacharacters_and_oversized_text_are_plain_data)
     free(cookie);
     free(number);
     free(email);
+    free(agent);
+}
+
+/* ---- helpers of the edge-safety tests below ---- */
+
+/* A single value from the database (as the admin). Caller owns. */
+static char *
+sql(const char *fmt, ...)
+{
+    char q[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof(q), fmt, ap);
+    va_end(ap);
+    char *out = harness_runf(false, "%s '%s' -XAtq -c \"%s\"",
+                             harness_env("RMA_TEST_PSQL"),
+                             harness_env("RMA_TEST_ADMIN_URL"), q);
+    out[strcspn(out, "\n")] = '\0';
+    return out;
+}
+
+static long
+sql_long(const char *fmt, const char *arg)
+{
+    char *v = sql(fmt, arg);
+    long n = strtol(v, NULL, 10);
+    free(v);
+    return n;
+}
+
+static struct http_result
+staff_call(const char *method, const char *path, const char *token,
+           const char *body)
+{
+    char auth[256];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    const char *h[] = {auth, "Content-Type: application/json", NULL};
+    return harness_http(method, path, h, body, body ? strlen(body) : 0);
+}
+
+/* POST /staff/rmas for a replacement of one item: quantity x unit_price,
+ * replacement_value, all in USD, under order number order. */
+static struct http_result
+create_priced(const char *token, const char *order, int quantity,
+              const char *unit_price, const char *replacement)
+{
+    char *email = harness_unique_email("money");
+    char body[2048];
+    snprintf(body, sizeof(body),
+             "{\"customer\":{\"email\":\"%s\",\"name\":\"Money Test\"},"
+             "\"order\":{\"order_number\":\"%s\",\"sales_channel\":\"web\","
+             "\"shipping_country\":\"US\",\"currency\":\"USD\","
+             "\"purchase_date\":\"2026-06-01\",\"items\":[{\"model\":"
+             "\"CAM-4K-OUT\",\"quantity\":%d,\"unit_price\":{"
+             "\"currency_code\":\"USD\",\"value\":\"%s\"}}]},"
+             "\"kind\":\"replacement\",\"problem\":\"No power.\","
+             "\"devices\":[{\"model\":\"CAM-4K-OUT\",\"serial_number\":"
+             "\"SN-MONEY-1\"}],\"replacement_value\":{\"currency_code\":"
+             "\"USD\",\"value\":\"%s\"}}",
+             email, order, quantity, unit_price, replacement);
+    free(email);
+    return staff_call("POST", "/api/v1/staff/rmas", token, body);
+}
+
+static long
+orders_named(const char *order)
+{
+    return sql_long("SELECT count(*) FROM original_order"
+                    " WHERE order_number = '%s'",
+                    order);
+}
+
+/* A unit price near 2^63 times a quantity overflowed int64 (undefined
+ * behaviour in C, "bigint out of range" on every later read).  Every money
+ * input is at most 10^12 minor units, every sum is checked: exactly 10^12
+ * is accepted, one minor unit more is a 422 with nothing stored. */
+Test(security, money_past_ten_to_the_twelve_minor_units_is_refused)
+{
+    char *agent = harness_staff_token("agent", harness_unique_email("m-money"));
+    char order[64];
+    unsigned stamp = (unsigned)getpid();
+
+    /* Exactly the bound: accepted. */
+    snprintf(order, sizeof(order), "SO-MAX-%u", stamp);
+    struct http_result r =
+        create_priced(agent, order, 1, "10000000000.00", "10000000000.00");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    char number[32];
+    snprintf(number, sizeof(number), "%s",
+             json_string_value(json_object_get(r.json, "number")));
+    harness_http_free(&r);
+
+    /* One past, in each money field, and in the order's total. */
+    static const struct {
+        int quantity;
+        const char *unit_price, *replacement;
+        const char *field;
+    } bad[] = {
+        {1, "10000000000.01", "1.00", "unit_price"},
+        {1, "1.00", "10000000000.01", "replacement_value"},
+        {2, "5000000000.01", "1.00", "items"},
+        {2, "92233720368547758.07", "1.00", "unit_price"},
+        {1000, "9223372036854775.80", "1.00", "unit_price"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(order, sizeof(order), "SO-OVER-%u-%zu", stamp, i);
+        r = create_priced(agent, order, bad[i].quantity, bad[i].unit_price,
+                          bad[i].replacement);
+        cr_expect_eq(r.status, 422, "case %zu: %ld %s", i, r.status, r.body);
+        const char *code = harness_error_code(&r);
+        cr_expect(code != NULL && strcmp(code, "amount_out_of_range") == 0,
+                  "case %zu: %s", i, r.body);
+        const char *field = json_string_value(
+            json_object_get(json_object_get(r.json, "error"), "field"));
+        cr_expect(field != NULL && strcmp(field, bad[i].field) == 0,
+                  "case %zu names %s: %s", i, bad[i].field, r.body);
+        harness_http_free(&r);
+        cr_expect_eq(orders_named(order), 0, "case %zu: nothing stored", i);
+    }
+
+    /* PATCH: the same bound, nothing changed. */
+    char path[128], body[256];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s", number);
+    snprintf(body, sizeof(body),
+             "{\"replacement_value\":{\"currency_code\":\"USD\","
+             "\"value\":\"10000000000.01\"}}");
+    r = staff_call("PATCH", path, agent, body);
+    cr_expect_eq(r.status, 422, "%s", r.body);
+    cr_expect_str_eq(harness_error_code(&r), "amount_out_of_range");
+    harness_http_free(&r);
+    snprintf(body, sizeof(body),
+             "{\"makeup_due\":{\"currency_code\":\"USD\","
+             "\"value\":\"92233720368547758.07\"},"
+             "\"makeup_reason\":\"shipping_fee\"}");
+    r = staff_call("PATCH", path, agent, body);
+    cr_expect_eq(r.status, 422, "%s", r.body);
+    cr_expect_str_eq(harness_error_code(&r), "amount_out_of_range");
+    harness_http_free(&r);
+    cr_expect_eq(sql_long("SELECT count(*) FROM rma WHERE number = '%s'"
+                          " AND replacement_minor = 1000000000000"
+                          " AND makeup_due_minor IS NULL",
+                          number),
+                 1, "the case is as created");
+    /* Reads still work: no stored amount is out of range. */
+    r = staff_call("GET", path, agent, NULL);
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+
+    /* The database refuses what the service would: the last line. */
+    char *out =
+        harness_runf(true,
+                     "%s '%s' -XAtq -c \"UPDATE rma SET replacement_minor ="
+                     " 1000000000001 WHERE number = '%s'\" 2>&1",
+                     harness_env("RMA_TEST_PSQL"),
+                     harness_env("RMA_TEST_ADMIN_URL"), number);
+    cr_expect(strstr(out, "violates check constraint") != NULL, "%s", out);
+    free(out);
     free(agent);
 }
