@@ -305,10 +305,11 @@ api_staff_rma_create(struct api_ctx *ctx)
         rma_kind_parse(json_string_value(json_object_get(doc, "kind")));
     if (json_object_get(doc, "problem") == NULL ||
         json_object_get(doc, "devices") == NULL) {
+        const char *missing =
+            json_object_get(doc, "problem") ? "devices" : "problem";
         json_decref(doc);
-        return http_fail(
-            ctx->res, RMA_ERULE, "required", "problem and devices are required",
-            json_object_get(doc, "problem") ? "devices" : "problem");
+        return http_fail(ctx->res, RMA_ERULE, "required",
+                         "problem and devices are required", missing);
     }
     int64_t total = 0;
     err = order_total(ctx, order, &total);

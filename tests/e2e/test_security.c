@@ -382,3 +382,28 @@ Test(security, money_past_ten_to_the_twelve_minor_units_is_refused)
     free(out);
     free(agent);
 }
+
+/* A case without problem or devices is a 422 naming the field (the body
+ * was once read after it was freed to find that name). */
+Test(security, a_case_without_problem_names_the_field)
+{
+    char *agent = harness_staff_token("agent", harness_unique_email("m-uaf"));
+    struct http_result r =
+        staff_call("POST", "/api/v1/staff/rmas", agent,
+                   "{\"customer\":{\"email\":\"uaf@example.com\",\"name\":"
+                   "\"U\"},\"order\":{\"order_number\":\"SO-UAF\","
+                   "\"sales_channel\":\"web\",\"shipping_country\":\"US\","
+                   "\"currency\":\"USD\",\"purchase_date\":\"2026-06-01\","
+                   "\"items\":[{\"model\":\"CAM-4K-OUT\",\"quantity\":1,"
+                   "\"unit_price\":{\"currency_code\":\"USD\",\"value\":"
+                   "\"1.00\"}}]},\"kind\":\"replacement\",\"devices\":[{"
+                   "\"model\":\"CAM-4K-OUT\",\"serial_number\":\"SN-UAF-1\"}],"
+                   "\"replacement_value\":{\"currency_code\":\"USD\","
+                   "\"value\":\"1.00\"}}");
+    cr_expect_eq(r.status, 422, "%s", r.body);
+    const char *field = json_string_value(
+        json_object_get(json_object_get(r.json, "error"), "field"));
+    cr_expect(field != NULL && strcmp(field, "problem") == 0, "%s", r.body);
+    harness_http_free(&r);
+    free(agent);
+}
