@@ -272,11 +272,14 @@ mutating(enum http_method m)
 }
 
 /* An Idempotency-Key on a customer's mutating request: a repeated key
- * answers what the first request answered.  Returns true when the answer
- * was replayed (or refused) and nothing else must run. */
+ * answers what the first request answered, and only to the same request:
+ * the key is stored with a SHA-256 of the method, the path and the body
+ * (for a streamed body, the SHA-256 of its bytes, body_digest).  Returns
+ * true when the answer was replayed (or refused) and nothing else must
+ * run. */
 static bool
-idempotency_begin(struct api_ctx *ctx, const char *key, int *status,
-                  enum rma_err *err)
+idempotency_begin(struct api_ctx *ctx, const char *key,
+                  const unsigned char *body_digest, enum rma_err *err)
 {
     struct buf b;
     buf_init(&b, 2 * 1024 * 1024);
@@ -284,17 +287,24 @@ idempotency_begin(struct api_ctx *ctx, const char *key, int *status,
     buf_puts(&b, " ");
     buf_puts(&b, ctx->req->path);
     buf_puts(&b, "\n");
-    if (ctx->req->body != NULL)
+    if (body_digest != NULL) {
+        char hex[SHA256_HEX_LEN];
+        buf_puts(&b, "sha256:");
+        buf_puts(&b, crypto_hex(body_digest, SHA256_LEN, hex));
+    } else if (ctx->req->body != NULL)
         buf_append(&b, ctx->req->body, ctx->req->body_len);
     unsigned char hash[SHA256_LEN];
     crypto_sha256(b.data ? b.data : "", b.len, hash);
     buf_free(&b);
     char *body = NULL;
     bool same = true;
+    int status = 0;
     enum rma_err e = db_idem_begin(&ctx->app->db, ctx->customer.customer_id,
-                                   key, hash, status, &body, &same);
-    if (e == RMA_OK)
+                                   key, hash, &status, &body, &same);
+    if (e == RMA_OK) {
+        ctx->idem_begun = true;
         return false;
+    }
     if (e != RMA_ECONFLICT) {
         *err = e;
         free(body);
@@ -304,7 +314,7 @@ idempotency_begin(struct api_ctx *ctx, const char *key, int *status,
         *err = http_fail(ctx->res, RMA_ERULE, "idempotency_key_reused",
                          "this Idempotency-Key was used for another request",
                          NULL);
-    else if (*status == 0)
+    else if (status == 0)
         *err = http_fail(ctx->res, RMA_ECONFLICT, "request_in_progress",
                          "the first request with this Idempotency-Key is "
                          "still running",
@@ -313,11 +323,22 @@ idempotency_begin(struct api_ctx *ctx, const char *key, int *status,
         ctx->res->outcome = OUT_REPLAY;
         ctx->res->text_body = arena_strdup(ctx->arena, body ? body : "");
         ctx->res->text_len = strlen(ctx->res->text_body);
-        ctx->res->replay_status = *status;
+        ctx->res->replay_status = status;
         *err = RMA_OK;
     }
     free(body);
     return true;
+}
+
+bool
+api_idempotency_stream(struct api_ctx *ctx,
+                       const unsigned char body_sha256[SHA256_LEN],
+                       enum rma_err *err)
+{
+    *err = RMA_OK;
+    if (ctx->idem_key == NULL || ctx->idem_begun)
+        return false;
+    return idempotency_begin(ctx, ctx->idem_key, body_sha256, err);
 }
 
 static void
@@ -347,7 +368,6 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
     struct api_ctx ctx = {.app = app, .req = &req, .res = &res, .arena = a};
     int route = -1;
     const struct route *r = NULL;
-    const char *idem_key = NULL;
 
     enum rma_err err = parse_request(f, a, &req, &res);
     log_set_request_id(req.request_id);
@@ -375,26 +395,26 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
         err = read_body(&ctx, r);
     bool replayed = false;
     if (err == RMA_OK && r->auth == AUTH_CUSTOMER && mutating(req.method)) {
-        idem_key = http_header(&req, "HTTP_IDEMPOTENCY_KEY");
+        const char *idem_key = http_header(&req, "HTTP_IDEMPOTENCY_KEY");
         if (idem_key != NULL &&
-            (strlen(idem_key) == 0 || strlen(idem_key) > 128)) {
+            (strlen(idem_key) == 0 || strlen(idem_key) > 128))
             err =
                 http_fail(&res, RMA_EINVAL, "bad_idempotency_key",
                           "Idempotency-Key must be 1 to 128 characters", NULL);
-            idem_key = NULL;
-        } else if (idem_key != NULL) {
-            int status;
-            replayed = idempotency_begin(&ctx, idem_key, &status, &err);
-            if (replayed)
-                idem_key = NULL;
+        else if (idem_key != NULL) {
+            ctx.idem_key = idem_key;
+            /* A streamed body is hashed by its handler as it reads it
+             * (api_idempotency_stream). */
+            if (r->body != BODY_STREAM)
+                replayed = idempotency_begin(&ctx, idem_key, NULL, &err);
         }
     }
     if (err == RMA_OK && !replayed)
         err = r->handler(&ctx);
     if (err != RMA_OK)
         db_rollback(&app->db); /* a handler may fail inside a transaction */
-    if (idem_key != NULL)
-        idempotency_finish(&ctx, idem_key, err);
+    if (ctx.idem_begun)
+        idempotency_finish(&ctx, ctx.idem_key, err);
     if ((err == RMA_EDB || err == RMA_EUPSTREAM) && res.retry_after == 0)
         res.retry_after = 1;
 

@@ -407,3 +407,94 @@ Test(security, a_case_without_problem_names_the_field)
     harness_http_free(&r);
     free(agent);
 }
+
+static struct http_result
+upload(const char *cookie, const char *number, const char *key,
+       const char *fixture)
+{
+    char path[512], cookie_line[512], key_line[256];
+    snprintf(path, sizeof(path), "%s/%s", IMAGE_FIXTURES, fixture);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    static unsigned char data[1 << 16];
+    size_t len = fread(data, 1, sizeof(data), f);
+    fclose(f);
+    snprintf(cookie_line, sizeof(cookie_line), "Cookie: %s", cookie);
+    snprintf(key_line, sizeof(key_line), "Idempotency-Key: %s", key);
+    const char *h[] = {"X-Requested-With: rma-portal",
+                       "Content-Type: application/octet-stream", cookie_line,
+                       key_line, NULL};
+    snprintf(path, sizeof(path),
+             "/api/v1/rmas/%s/attachments/proof_of_purchase", number);
+    return harness_http("PUT", path, h, (const char *)data, len);
+}
+
+/* An Idempotency-Key names one request: the same key with another body
+ * (an upload's bytes included) is a 422, never the first answer replayed
+ * over a request that was not made; the same key and body replay it. */
+Test(security, idempotency_key_reused_with_another_body_is_refused)
+{
+    char *agent = harness_staff_token("agent", harness_unique_email("m-idem"));
+    char *email = harness_unique_email("idem");
+    char *number = harness_create_case(agent, email, "replacement", true);
+    char *cookie = harness_login(email);
+    char key[64], key_line[96];
+    snprintf(key, sizeof(key), "idem-upload-%d", (int)getpid());
+
+    struct http_result first = upload(cookie, number, key, "tiny.jpg");
+    cr_assert_eq(first.status, 201, "%s", first.body);
+    struct http_result other = upload(cookie, number, key, "tiny.png");
+    cr_expect_eq(other.status, 422, "another file under the key: %ld %s",
+                 other.status, other.body);
+    cr_expect_str_eq(harness_error_code(&other) ? harness_error_code(&other)
+                                                : "",
+                     "idempotency_key_reused");
+    harness_http_free(&other);
+    cr_expect_eq(sql_long("SELECT count(*) FROM attachment a JOIN rma r"
+                          " ON r.id = a.rma_id WHERE r.number = '%s'",
+                          number),
+                 1, "the second file was not stored");
+    struct http_result again = upload(cookie, number, key, "tiny.jpg");
+    cr_expect_eq(again.status, 201, "%s", again.body);
+    cr_expect_eq(again.body_len, first.body_len);
+    cr_expect(again.body_len == first.body_len &&
+                  memcmp(again.body, first.body, first.body_len) == 0,
+              "the same key and file replay the first answer: %s", again.body);
+    char value[64];
+    cr_expect_not_null(
+        harness_header(&again, "Idempotent-Replay", value, sizeof(value)));
+    harness_http_free(&again);
+    harness_http_free(&first);
+
+    /* JSON bodies: the same rule. */
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/disagree", number);
+    snprintf(key_line, sizeof(key_line), "Idempotency-Key: idem-json-%d",
+             (int)getpid());
+    const char *body1 = "{\"comment\":\"The colour is wrong.\"}";
+    const char *body2 = "{\"comment\":\"Something else entirely.\"}";
+    struct http_result a =
+        harness_http("POST", path, harness_portal_headers(cookie, key_line),
+                     body1, strlen(body1));
+    cr_expect_eq(a.status, 200, "%s", a.body);
+    struct http_result b =
+        harness_http("POST", path, harness_portal_headers(cookie, key_line),
+                     body2, strlen(body2));
+    cr_expect_eq(b.status, 422, "%s", b.body);
+    cr_expect_str_eq(harness_error_code(&b) ? harness_error_code(&b) : "",
+                     "idempotency_key_reused");
+    struct http_result c =
+        harness_http("POST", path, harness_portal_headers(cookie, key_line),
+                     body1, strlen(body1));
+    cr_expect_eq(c.status, 200, "%s", c.body);
+    cr_expect(c.body_len == a.body_len &&
+                  memcmp(c.body, a.body, a.body_len) == 0,
+              "replayed");
+    harness_http_free(&a);
+    harness_http_free(&b);
+    harness_http_free(&c);
+    free(cookie);
+    free(number);
+    free(email);
+    free(agent);
+}
