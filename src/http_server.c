@@ -202,13 +202,14 @@ check_csrf(struct api_ctx *ctx)
                      NULL);
 }
 
-/* The request's clock: real time, or in test mode the X-Rma-Test-Now
- * header (SPEC §2: time is injectable only when configured). */
+/* The request's clock: real time, or with test_clock the X-Rma-Test-Now
+ * header (SPEC §2: time is injectable only when configured; test_mode
+ * alone does not, and either is refused beside a public URL). */
 static void
 set_clock(struct api_ctx *ctx)
 {
     time_t t = time(NULL);
-    if (ctx->app->cfg->test_mode) {
+    if (ctx->app->cfg->test_clock) {
         const char *h = http_header(ctx->req, "HTTP_X_RMA_TEST_NOW");
         struct tm tm;
         memset(&tm, 0, sizeof(tm));

@@ -498,3 +498,161 @@ Test(security, idempotency_key_reused_with_another_body_is_refused)
     free(email);
     free(agent);
 }
+
+/* ---- FastCGI straight to a worker of our own, without nginx ---- */
+
+static void
+write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        cr_assert_gt(w, 0, "write to the worker socket");
+        c += w;
+        n -= (size_t)w;
+    }
+}
+
+static void
+fcgi_record(int fd, int type, const void *data, size_t n)
+{
+    unsigned char h[8] = {1,
+                          (unsigned char)type,
+                          0,
+                          1,
+                          (unsigned char)(n >> 8),
+                          (unsigned char)(n & 0xFF),
+                          0,
+                          0};
+    write_all(fd, h, 8);
+    if (n > 0)
+        write_all(fd, data, n);
+}
+
+static size_t
+fcgi_pair(unsigned char *out, const char *name, const char *value)
+{
+    size_t nl = strlen(name), vl = strlen(value);
+    cr_assert(nl < 128 && vl < 128);
+    out[0] = (unsigned char)nl;
+    out[1] = (unsigned char)vl;
+    memcpy(out + 2, name, nl);
+    memcpy(out + 2 + nl, value, vl);
+    return 2 + nl + vl;
+}
+
+/* POST of a JSON body to path on the worker listening on socket_path, with
+ * the header X-Rma-Test-Now: now.  Returns the status. */
+static int
+fcgi_post(const char *socket_path, const char *path, const char *body,
+          const char *now)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
+                 "connect %s", sa.sun_path);
+    const unsigned char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0}; /* responder */
+    fcgi_record(fd, 1, begin, 8);
+    unsigned char params[2048];
+    char len[24];
+    snprintf(len, sizeof(len), "%zu", strlen(body));
+    size_t np = 0;
+    np += fcgi_pair(params + np, "REQUEST_METHOD", "POST");
+    np += fcgi_pair(params + np, "DOCUMENT_URI", path);
+    np += fcgi_pair(params + np, "QUERY_STRING", "");
+    np += fcgi_pair(params + np, "CONTENT_TYPE", "application/json");
+    np += fcgi_pair(params + np, "CONTENT_LENGTH", len);
+    np += fcgi_pair(params + np, "REMOTE_ADDR", "127.0.0.1");
+    np += fcgi_pair(params + np, "HTTP_X_REQUESTED_WITH", "rma-portal");
+    np += fcgi_pair(params + np, "HTTP_X_RMA_TEST_NOW", now);
+    fcgi_record(fd, 4, params, np);
+    fcgi_record(fd, 4, NULL, 0);
+    fcgi_record(fd, 5, body, strlen(body));
+    fcgi_record(fd, 5, NULL, 0);
+    char out[4096] = "";
+    size_t got = 0;
+    for (;;) {
+        unsigned char h[8];
+        if (read(fd, h, 8) != 8)
+            break;
+        size_t n = (size_t)h[4] << 8 | h[5], pad = h[6];
+        char data[65536 + 256];
+        size_t r = 0;
+        while (r < n + pad) {
+            ssize_t k = read(fd, data + r, n + pad - r);
+            cr_assert_gt(k, 0);
+            r += (size_t)k;
+        }
+        if (h[1] == 6 && got + n < sizeof(out)) {
+            memcpy(out + got, data, n);
+            got += n;
+        }
+        if (h[1] == 3) /* END_REQUEST */
+            break;
+    }
+    close(fd);
+    out[got < sizeof(out) ? got : sizeof(out) - 1] = '\0';
+    int status = 0;
+    cr_assert_eq(sscanf(out, "Status: %d", &status), 1, "answer: %s", out);
+    return status;
+}
+
+static long
+login_code_year(const char *email)
+{
+    return sql_long("SELECT coalesce(max(extract(year FROM created_at)), 0)"
+                    " FROM login_code WHERE email = '%s'",
+                    email);
+}
+
+/* test_mode lets the service talk to the simulator over plain HTTP; alone
+ * it must not let any client move the service's clock (and so slip out of
+ * every rate-limit window) with X-Rma-Test-Now: that takes test_clock. */
+Test(security, test_clock_header_needs_test_clock_not_only_test_mode)
+{
+    char *agent = harness_staff_token("agent", harness_unique_email("m-clk"));
+    char *with = harness_unique_email("clock-on");
+    char *without = harness_unique_email("clock-off");
+    free(harness_create_case(agent, with, "replacement", true));
+    free(harness_create_case(agent, without, "replacement", true));
+
+    /* The suite's workers have test_clock = true: the header is honoured. */
+    char body[256];
+    snprintf(body, sizeof(body), "{\"email\":\"%s\"}", with);
+    struct http_result r = harness_http(
+        "POST", "/api/v1/auth/code",
+        harness_portal_headers(NULL, "X-Rma-Test-Now: 2091-01-01T00:00:00Z"),
+        body, strlen(body));
+    cr_assert_eq(r.status, 202, "%s", r.body);
+    harness_http_free(&r);
+    cr_expect_eq(login_code_year(with), 2091);
+
+    /* A worker of the same configuration with test_clock off (test_mode
+     * still on) ignores it. */
+    char sock[256], cmd[1024];
+    snprintf(sock, sizeof(sock), "%s/noclock-%d.sock",
+             harness_env("RMA_TEST_RUN"), (int)getpid());
+    snprintf(cmd, sizeof(cmd),
+             "RMA_TEST_CLOCK=false RMA_TEST_MODE=true rma-fcgi --config '%s' "
+             "--socket '%s' --workers 1 >>'%s/log/rma-fcgi-noclock.log' 2>&1 &"
+             " echo $!",
+             harness_env("RMA_CONFIG"), sock, harness_env("RMA_TEST_RUN"));
+    char *pid = harness_runf(false, "%s", cmd);
+    struct stat st;
+    for (int i = 0; i < 100 && stat(sock, &st) != 0; i++)
+        usleep(100 * 1000);
+    cr_assert_eq(stat(sock, &st), 0, "the extra worker did not start");
+    snprintf(body, sizeof(body), "{\"email\":\"%s\"}", without);
+    int status =
+        fcgi_post(sock, "/api/v1/auth/code", body, "2091-01-01T00:00:00Z");
+    free(harness_runf(true, "kill -TERM %ld", strtol(pid, NULL, 10)));
+    free(pid);
+    cr_expect_eq(status, 202);
+    long year = login_code_year(without);
+    cr_expect(year > 2020 && year < 2090,
+              "the code was made at the real time, not 2091 (%ld)", year);
+    free(without);
+    free(with);
+    free(agent);
+}
