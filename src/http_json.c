@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rma/mail.h"
 #include "rma/money.h"
 
 size_t
@@ -48,7 +49,9 @@ email_normalize(const char *in, char *out)
     const char *at = NULL;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)in[i];
-        if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '(' ||
+        /* ASCII only: what mail delivers (no SMTPUTF8), so what a case may
+         * be created with and a customer may sign in with. */
+        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '(' ||
             c == ')' || c == ',' || c == ';' || c == ':' || c == '\\' ||
             c == '"' || c == '[' || c == ']')
             return false;
@@ -67,7 +70,9 @@ email_normalize(const char *in, char *out)
     if (dlen < 3 || memchr(domain, '.', dlen) == NULL || domain[0] == '.' ||
         domain[dlen - 1] == '.' || strstr(out, "..") != NULL)
         return false;
-    return true;
+    /* And exactly what the outbox and the sender accept: one rule from a
+     * case's creation to the message's delivery. */
+    return mail_address_ok(out);
 }
 
 /* The length of s's longest prefix of at most max bytes that ends on a

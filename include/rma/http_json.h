@@ -60,7 +60,10 @@ size_t utf8_length(const char *s);
 bool text_is_printable(const char *s, unsigned flags);
 
 /* Normalizes an email address into out (lower case, trimmed); false if it
- * does not look like one.  out must hold 255 bytes. */
+ * does not look like one.  The one rule for addresses, from a case's
+ * creation to the message's delivery: printable ASCII only (mail is sent
+ * without SMTPUTF8) and usable by mail (mail_address_ok).  out must hold
+ * 255 bytes. */
 bool email_normalize(const char *in, char *out);
 
 #endif

@@ -656,3 +656,58 @@ Test(security, test_clock_header_needs_test_clock_not_only_test_mode)
     free(with);
     free(agent);
 }
+
+/* Non-ASCII addresses were accepted at case creation and refused by mail,
+ * so /auth/code answered 400 for a known one and 202 for an unknown one
+ * (an existence leak), and that customer could never sign in.  One rule
+ * from creation to delivery: ASCII only. */
+Test(security, non_ascii_email_is_refused_at_creation_and_leaks_nothing)
+{
+    char *agent = harness_staff_token("agent", harness_unique_email("m-utf"));
+    char known[128], unknown[128];
+    snprintf(known, sizeof(known), "j\xc3\xbcrgen-%d@example.com",
+             (int)getpid());
+    snprintf(unknown, sizeof(unknown), "zo\xc3\xab-%d@example.com",
+             (int)getpid());
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"customer\":{\"email\":\"%s\",\"name\":\"J\xc3\xbcrgen\"},"
+             "\"order\":{\"order_number\":\"SO-UTF-%d\",\"sales_channel\":"
+             "\"web\",\"shipping_country\":\"DE\",\"currency\":\"EUR\","
+             "\"purchase_date\":\"2026-06-01\",\"items\":[{\"model\":"
+             "\"CAM-4K-OUT\",\"quantity\":1,\"unit_price\":{"
+             "\"currency_code\":\"EUR\",\"value\":\"129.99\"}}]},"
+             "\"kind\":\"replacement\",\"problem\":\"No power.\","
+             "\"devices\":[{\"model\":\"CAM-4K-OUT\",\"serial_number\":"
+             "\"SN-UTF-1\"}],\"replacement_value\":{\"currency_code\":"
+             "\"EUR\",\"value\":\"129.99\"}}",
+             known, (int)getpid());
+    struct http_result r =
+        staff_call("POST", "/api/v1/staff/rmas", agent, body);
+    cr_expect_eq(r.status, 422, "%ld %s", r.status, r.body);
+    cr_expect_str_eq(harness_error_code(&r) ? harness_error_code(&r) : "",
+                     "invalid_email");
+    harness_http_free(&r);
+    cr_expect_eq(
+        sql_long("SELECT count(*) FROM customer WHERE email = '%s'", known), 0,
+        "nothing stored");
+
+    /* /auth/code: the same answer whoever the address belongs to. */
+    snprintf(body, sizeof(body), "{\"email\":\"%s\"}", known);
+    struct http_result a =
+        harness_http("POST", "/api/v1/auth/code",
+                     harness_portal_headers(NULL, NULL), body, strlen(body));
+    snprintf(body, sizeof(body), "{\"email\":\"%s\"}", unknown);
+    struct http_result b =
+        harness_http("POST", "/api/v1/auth/code",
+                     harness_portal_headers(NULL, NULL), body, strlen(body));
+    cr_expect_eq(a.status, b.status, "%ld %s / %ld %s", a.status, a.body,
+                 b.status, b.body);
+    cr_expect_eq(a.status, 422, "%s", a.body);
+    cr_expect(a.body_len == b.body_len &&
+                  memcmp(a.body, b.body, a.body_len) == 0,
+              "identical answers: %s / %s", a.body, b.body);
+    harness_http_free(&a);
+    harness_http_free(&b);
+    free(agent);
+}
