@@ -358,7 +358,8 @@ idempotency_finish(struct api_ctx *ctx, const char *key, enum rma_err err)
     free(text);
 }
 
-static void
+/* Serves one request; returns whether it queued mail. */
+static bool
 handle(struct app *app, FCGX_Request *f, struct arena *a)
 {
     struct timespec t0;
@@ -435,13 +436,7 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
                   req.method_name ? req.method_name : "", "path",
                   req.path ? req.path : "", "status", status, "duration_ms",
                   secs * 1000.0);
-    if (ctx.mail_queued) {
-        /* The answer is on its way (FCGX_Finish_r follows); deliver now so
-         * that a sign-in code arrives at once.  Failures stay queued for
-         * the job's retries. */
-        FCGX_FFlush(req.fcgx->out);
-        (void)mail_deliver_due(&app->db, app->cfg, 5);
-    }
+    return ctx.mail_queued;
 }
 
 int
@@ -462,8 +457,13 @@ http_serve(struct app *app, int listen_fd, volatile int *stop)
             log_event(LOG_ERROR, "accept_failed", "{s:i}", "rc", rc);
             break;
         }
-        handle(app, &f, &arena);
+        bool mail = handle(app, &f, &arena);
         FCGX_Finish_r(&f);
+        /* The answer is complete (nginx has its end), so the client never
+         * waits for this: deliver now so that a sign-in code arrives at
+         * once.  Failures stay queued for the job's retries. */
+        if (mail)
+            (void)mail_deliver_due(&app->db, app->cfg, 5);
         arena_reset(&arena);
         log_set_request_id(NULL);
     }
