@@ -470,6 +470,29 @@ needs_review(const struct rma_config *cfg, const struct rma_ref *r)
     return amount > threshold;
 }
 
+/* Four eyes (SPEC §15): where policy asks for a supervisor's review, nobody
+ * approves a case they created or edited (as the same staff name).  Inside
+ * the approval's transaction, under the case's row lock, so that no edit
+ * slips between the check and the approval.  403 four_eyes (answered). */
+static enum rma_err
+four_eyes(struct api_ctx *ctx, const struct rma_ref *r,
+          const struct rma_actor_info *who)
+{
+    if (ctx->app->cfg->review_policy == REVIEW_NEVER)
+        return RMA_OK;
+    bool touched = true;
+    enum rma_err err =
+        db_rma_lock_staff_touched(&ctx->app->db, r->id, who->name, &touched);
+    if (err == RMA_ENOTFOUND)
+        return RMA_ECONFLICT;
+    if (err == RMA_OK && touched)
+        err = http_fail(ctx->res, RMA_EFORBIDDEN, "four_eyes",
+                        "you created or edited this RMA: another supervisor "
+                        "must approve it",
+                        NULL);
+    return err;
+}
+
 /* Moves r by ev (as the staff member), with everything that follows:
  * mail when it becomes visible to the customer, fulfilment when it is
  * confirmed.  One transaction. */
@@ -489,6 +512,8 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
                                         r->customer_name, r->number, &text);
     if (err == RMA_OK)
         err = api_begin(ctx);
+    if (err == RMA_OK && ev == EV_APPROVE)
+        err = four_eyes(ctx, r, who);
     if (err == RMA_OK && cancel_reason != NULL) /* a CHECK needs it first */
         err = db_rma_set_cancel_reason(&ctx->app->db, r->id, cancel_reason);
     if (err == RMA_OK)

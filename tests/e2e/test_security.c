@@ -2,9 +2,13 @@
  * of the route table (src/routes.c, read here, so a new endpoint is
  * covered the day it is added) called by every staff role, by no one, by a
  * customer who does not own the case; SQL metacharacters and oversized
- * input in text fields.  CSRF, rate limits, enumeration and upload spoofing
- * have their own tests (test_customer.c, test_upload.c, test_webhook.c);
- * this file lists them in its header so a reviewer finds them. */
+ * input in text fields; and the edges of issue 15, each named after its
+ * hole: amounts past 10^12 minor units, an Idempotency-Key reused with
+ * another body, the test clock without test_clock, non-ASCII addresses,
+ * four eyes.  CSRF, rate limits, enumeration and upload spoofing have their
+ * own tests (test_customer.c, test_upload.c, test_webhook.c; the timing of
+ * /auth/code in test_auth_timing.c); this file lists them in its header so
+ * a reviewer finds them. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -710,4 +714,90 @@ Test(security, non_ascii_email_is_refused_at_creation_and_leaks_nothing)
     harness_http_free(&a);
     harness_http_free(&b);
     free(agent);
+}
+
+static char *
+case_for_review(const char *token, const char *email)
+{
+    /* 600.00 is above the suite's supervisor_review threshold (500.00). */
+    static int serial;
+    char body[2048];
+    snprintf(body, sizeof(body),
+             "{\"customer\":{\"email\":\"%s\",\"name\":\"Four Eyes\"},"
+             "\"order\":{\"order_number\":\"SO-4E-%d-%d\",\"sales_channel\":"
+             "\"web\",\"shipping_country\":\"US\",\"currency\":\"USD\","
+             "\"purchase_date\":\"2026-06-01\",\"items\":[{\"model\":"
+             "\"CAM-4K-OUT\",\"quantity\":1,\"unit_price\":{"
+             "\"currency_code\":\"USD\",\"value\":\"600.00\"}}]},"
+             "\"kind\":\"replacement\",\"problem\":\"No power.\","
+             "\"devices\":[{\"model\":\"CAM-4K-OUT\",\"serial_number\":"
+             "\"SN-4E-1\"}],\"replacement_value\":{\"currency_code\":"
+             "\"USD\",\"value\":\"600.00\"}}",
+             email, (int)getpid(), ++serial);
+    struct http_result r =
+        staff_call("POST", "/api/v1/staff/rmas", token, body);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    char *number = strdup(json_string_value(json_object_get(r.json, "number")));
+    harness_http_free(&r);
+    return number;
+}
+
+static long
+staff_post(const char *token, const char *number, const char *action,
+           struct http_result *out)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/%s", number, action);
+    *out = staff_call("POST", path, token, NULL);
+    return out->status;
+}
+
+/* SPEC §15: with supervisor_review other than never, nobody approves a
+ * case they created or edited (403 four_eyes); another supervisor can. */
+Test(security, four_eyes_a_supervisor_cannot_approve_own_case)
+{
+    char *s1 = harness_staff_token("supervisor", harness_unique_email("m-s1"));
+    char *s2 = harness_staff_token("supervisor", harness_unique_email("m-s2"));
+    char *agent = harness_staff_token("agent", harness_unique_email("m-4a"));
+    char *email = harness_unique_email("foureyes");
+    struct http_result r;
+
+    /* Created by s1. */
+    char *number = case_for_review(s1, email);
+    cr_assert_eq(staff_post(s1, number, "submit", &r), 200, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")),
+                     "pending_review");
+    harness_http_free(&r);
+    cr_expect_eq(staff_post(s1, number, "approve", &r), 403, "%s", r.body);
+    cr_expect_str_eq(harness_error_code(&r) ? harness_error_code(&r) : "",
+                     "four_eyes");
+    harness_http_free(&r);
+    cr_expect_eq(staff_post(s2, number, "approve", &r), 200, "%s", r.body);
+    harness_http_free(&r);
+
+    /* Created by an agent, edited by s2: s2 may not approve, s1 may. */
+    char *second = case_for_review(agent, email);
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s", second);
+    r = staff_call("PATCH", path, s2, "{\"problem\":\"No power at all.\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    cr_assert_eq(staff_post(agent, second, "submit", &r), 200, "%s", r.body);
+    harness_http_free(&r);
+    cr_expect_eq(staff_post(s2, second, "approve", &r), 403, "%s", r.body);
+    cr_expect_str_eq(harness_error_code(&r) ? harness_error_code(&r) : "",
+                     "four_eyes");
+    harness_http_free(&r);
+    cr_expect_eq(sql_long("SELECT count(*) FROM rma WHERE number = '%s'"
+                          " AND status = 'pending_review'",
+                          second),
+                 1, "a refusal changes nothing");
+    cr_expect_eq(staff_post(s1, second, "approve", &r), 200, "%s", r.body);
+    harness_http_free(&r);
+    free(second);
+    free(number);
+    free(email);
+    free(agent);
+    free(s2);
+    free(s1);
 }
