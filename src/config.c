@@ -485,6 +485,14 @@ validate(struct rma_config *cfg, struct config_problems *p)
                 "authorization expiry",
                 DEADLINE_MARGIN_DAYS, AUTH_VALIDITY_DAYS);
     check_test_switches(cfg, p);
+    /* Followed by '-' and the installation's 16-character prefix, within
+     * the 32 characters a request id's namespace may have. */
+    const char *rp = cfg->paypal_request_id_prefix;
+    if (empty(rp) || strlen(rp) > 15 ||
+        strspn(rp, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789-") != strlen(rp))
+        problem(p, "paypal_request_id_prefix: 1 to 15 letters, digits or "
+                   "'-'");
     parse_reminders(cfg, p);
     parse_review(cfg, p);
 }

@@ -293,3 +293,30 @@ Test(config, config_check_refuses_test_mode_with_public_urls)
                   strstr(out, "paypal_base_url") != NULL,
               "%s", out);
 }
+
+/* The namespace of PayPal-Request-Ids leaves room for the installation's
+ * random prefix (paypal_intent.h). */
+Test(config, paypal_request_id_prefix_is_short_and_plain)
+{
+    char text[2048];
+    struct rma_config c;
+    struct config_problems p;
+    const char *ok[] = {"rma", "rma-staging-eu1"},
+               *bad[] = {"rma-staging-eu-1", "rma_x", "rma x", "\"\""};
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof(text), "%spaypal_request_id_prefix = %s\n", valid,
+                 ok[i]);
+        cr_assert_eq(config_load(write_file("r.conf", text), &c, &p), 0,
+                     "%s is allowed", ok[i]);
+        config_free(&c);
+    }
+    for (int i = 0; i < 4; i++) {
+        snprintf(text, sizeof(text), "%spaypal_request_id_prefix = %s\n", valid,
+                 bad[i]);
+        cr_assert_gt(config_load(write_file("r.conf", text), &c, &p), 0,
+                     "%s is refused", bad[i]);
+        cr_assert(has_problem(&p, "paypal_request_id_prefix"));
+        config_problems_free(&p);
+        config_free(&c);
+    }
+}
