@@ -137,6 +137,7 @@ upload_dir = $RUN/uploads
 secret_pepper_file = $RUN/secret_pepper
 log_level = ${STACK_LOG_LEVEL:-info}
 test_mode = ${STACK_TEST_MODE:-false}
+test_clock = ${STACK_TEST_CLOCK:-false}
 ${STACK_EXTRA_CONFIG:-}
 CONF
     umask 022

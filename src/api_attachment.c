@@ -164,6 +164,28 @@ record(struct api_ctx *ctx, const struct rma_ref *r, struct upload_tmp *t,
     return err;
 }
 
+/* Whether a picture of kind may be added to r now: 409 or 422 (answered)
+ * when not.  Decided again under the case's lock by record(). */
+static enum rma_err
+may_add(struct api_ctx *ctx, const struct rma_ref *r, const char *kind)
+{
+    if (!upload_open(r->status, r->kind, kind))
+        return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
+                         arena_printf(ctx->arena,
+                                      "%s pictures cannot be added while "
+                                      "the RMA is %s",
+                                      kind, rma_status_name(r->status)),
+                         NULL);
+    int open = 0;
+    enum rma_err err =
+        db_attachment_count_open(&ctx->app->db, r->id, kind, &open);
+    if (err != RMA_OK)
+        return err;
+    if (open >= ATTACHMENT_MAX_PER_SUBMISSION)
+        return too_many(ctx);
+    return RMA_OK;
+}
+
 enum rma_err
 api_attachment_put(struct api_ctx *ctx)
 {
@@ -178,38 +200,43 @@ api_attachment_put(struct api_ctx *ctx)
                          "postage_receipt, payment_receipt, product_photo "
                          "and proof_of_purchase",
                          NULL);
-    if (!upload_open(r.status, r.kind, kind))
-        return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
-                         arena_printf(ctx->arena,
-                                      "%s pictures cannot be added while "
-                                      "the RMA is %s",
-                                      kind, rma_status_name(r.status)),
-                         NULL);
-    int open = 0;
-    err = db_attachment_count_open(&ctx->app->db, r.id, kind, &open);
-    if (err != RMA_OK)
-        return err;
-    if (open >= ATTACHMENT_MAX_PER_SUBMISSION)
-        return too_many(ctx); /* early; record() decides under the lock */
+    /* Without an Idempotency-Key a refusal comes before the body is read.
+     * With one, the body comes first: the key names this exact upload,
+     * whose first answer is replayed whatever the case's state now, and
+     * another file under the key is refused (api_idempotency_stream). */
+    bool keyed = ctx->idem_key != NULL;
+    if (!keyed) {
+        err = may_add(ctx, &r, kind);
+        if (err != RMA_OK)
+            return err;
+    }
 
     struct upload_tmp t;
     const unsigned char *data = NULL;
     struct image_info info;
+    unsigned char hash[SHA256_LEN];
+    char hex[SHA256_HEX_LEN];
     err = upload_tmp_open(ctx->app->cfg->upload_dir, &t);
     if (err == RMA_OK)
         err = receive(ctx, &t);
     if (err == RMA_OK)
         err = upload_tmp_map(&t, &data);
+    if (err == RMA_OK) {
+        crypto_sha256(data, t.bytes, hash);
+        crypto_hex(hash, SHA256_LEN, hex);
+        if (api_idempotency_stream(ctx, hash, &err)) {
+            upload_tmp_discard(&t); /* replayed, or refused */
+            return err;
+        }
+    }
+    if (err == RMA_OK && keyed)
+        err = may_add(ctx, &r, kind);
     if (err == RMA_OK && !image_sniff(data, t.bytes, &info))
         err = http_fail(ctx->res, RMA_EMEDIA, "not_an_image",
                         "only JPEG, PNG and WEBP pictures are accepted", NULL);
     int64_t id = 0;
-    unsigned char hash[SHA256_LEN];
-    char hex[SHA256_HEX_LEN];
     struct attachment_new a = {0};
     if (err == RMA_OK) {
-        crypto_sha256(data, t.bytes, hash);
-        crypto_hex(hash, SHA256_LEN, hex);
         a = (struct attachment_new){r.id,
                                     kind,
                                     hex,

@@ -76,30 +76,38 @@ api_auth_code(struct api_ctx *ctx)
     char code[8];
     snprintf(code, sizeof(code), "%06u", n);
     unsigned char mac[SHA256_LEN];
-    code_hmac(ctx->app->cfg, email, code, mac); /* also for unknown ones */
+    code_hmac(ctx->app->cfg, email, code, mac);
 
+    /* The same work whether the address has cases or not (SPEC §12: no
+     * account enumeration, by the answer or by its time): the HMAC, the
+     * message, one transaction that stores the code and queues the
+     * message.  The sender drops the message to an unknown address after
+     * the answer has gone (mail_deliver_due); a code stored for it is
+     * never accepted, as the session needs a customer first. */
     int64_t customer_id;
     err = db_customer_by_email(&ctx->app->db, email, &customer_id);
-    if (err == RMA_OK) {
-        struct mail_text text = {0};
-        err = mail_text_login_code(code, &text);
-        if (err == RMA_OK)
-            err = api_begin(ctx);
-        if (err == RMA_OK)
-            err = db_login_code_store(&ctx->app->db, email, mac, ctx->now);
-        if (err == RMA_OK)
-            err = mail_enqueue(&ctx->app->db, "login_code", 0, email,
-                               text.subject, text.body);
-        if (err == RMA_OK)
-            err = api_commit(ctx);
-        mail_text_free(&text);
-        if (err != RMA_OK)
-            return err;
-        ctx->mail_queued = true;
-    } else if (err != RMA_ENOTFOUND) {
+    if (err != RMA_OK && err != RMA_ENOTFOUND) {
+        OPENSSL_cleanse(code, sizeof(code));
         return err;
     }
+    const char *kind =
+        err == RMA_OK ? MAIL_KIND_LOGIN_CODE : MAIL_KIND_LOGIN_CODE_UNKNOWN;
+    struct mail_text text = {0};
+    err = mail_text_login_code(code, &text);
     OPENSSL_cleanse(code, sizeof(code));
+    if (err == RMA_OK)
+        err = api_begin(ctx);
+    if (err == RMA_OK)
+        err = db_login_code_store(&ctx->app->db, email, mac, ctx->now);
+    if (err == RMA_OK)
+        err = mail_enqueue(&ctx->app->db, kind, 0, email, text.subject,
+                           text.body);
+    if (err == RMA_OK)
+        err = api_commit(ctx);
+    mail_text_free(&text);
+    if (err != RMA_OK)
+        return err;
+    ctx->mail_queued = true;
     ctx->res->outcome = OUT_ACCEPTED;
     ctx->res->body = json_pack("{s:s}", "message", code_answer);
     return RMA_OK;

@@ -55,7 +55,12 @@ api_policy_refund_plan(struct api_ctx *ctx, json_t *doc, const char *currency,
                         &p) != RMA_OK ||
             strcmp(p.currency, currency) != 0)
             return RMA_OK; /* currency_mismatch, answered by check_case */
-        price += p.minor * json_integer_value(json_object_get(it, "quantity"));
+        int64_t item_total;
+        if (!money_mul(p.minor,
+                       json_integer_value(json_object_get(it, "quantity")),
+                       &item_total) ||
+            !money_add(price, item_total, &price))
+            return RMA_OK; /* amount_out_of_range, answered by the caller */
     }
     struct policy_refund pr;
     policy_refund(&line, price, bought, ctx->now_t, &pr);

@@ -146,7 +146,47 @@ minor_of(json_t *doc, const char *name, const char *currency, bool *mismatch)
     return v.minor;
 }
 
-/* Rules across fields, for a new case (order != NULL) or an edit. */
+/* The total of a new case's order (quantity times unit price, summed) into
+ * *total, every step checked against MONEY_MAX_MINOR: 422
+ * amount_out_of_range (answered) past it.  Each unit price is already
+ * bounded (FT_MONEY); a unit price in another currency is answered later
+ * by check_case. */
+static enum rma_err
+order_total(struct api_ctx *ctx, json_t *order, int64_t *total)
+{
+    int64_t sum = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(order, "items"), i, it)
+    {
+        json_t *up = json_object_get(it, "unit_price");
+        const char *cur =
+            json_string_value(json_object_get(up, "currency_code"));
+        struct money p;
+        int64_t line;
+        if (money_parse(json_string_value(json_object_get(up, "value")), cur,
+                        &p) != RMA_OK ||
+            !money_mul(p.minor,
+                       json_integer_value(json_object_get(it, "quantity")),
+                       &line) ||
+            !money_add(sum, line, &sum)) {
+            char max[MONEY_TEXT_MAX];
+            money_format_minor(MONEY_MAX_MINOR, money_exponent(cur), max);
+            return http_fail(ctx->res, RMA_ERULE, "amount_out_of_range",
+                             arena_printf(ctx->arena,
+                                          "the order's total (quantity times "
+                                          "unit_price, summed) must be at "
+                                          "most %s %s",
+                                          max, cur),
+                             "items");
+        }
+    }
+    *total = sum;
+    return RMA_OK;
+}
+
+/* Rules across fields, for a new case (order != NULL, order_total its
+ * total) or an edit (order_total the stored order's). */
 static enum rma_err
 check_case(struct api_ctx *ctx, json_t *doc, const char *currency,
            enum rma_kind kind, json_t *order, int64_t order_total)
@@ -211,18 +251,6 @@ check_case(struct api_ctx *ctx, json_t *doc, const char *currency,
         if (strncmp(day, ctx->now, 10) > 0)
             return http_fail(res, RMA_ERULE, "purchase_in_future",
                              "purchase_date is in the future", "purchase_date");
-        order_total = 0;
-        size_t j;
-        json_t *it;
-        json_array_foreach(json_object_get(order, "items"), j, it)
-        {
-            struct money p;
-            json_t *up = json_object_get(it, "unit_price");
-            money_parse(json_string_value(json_object_get(up, "value")),
-                        currency, &p);
-            order_total +=
-                p.minor * json_integer_value(json_object_get(it, "quantity"));
-        }
     }
     if (refund > order_total)
         return http_fail(res, RMA_ERULE, "refund_exceeds_order",
@@ -278,18 +306,20 @@ api_staff_rma_create(struct api_ctx *ctx)
         rma_kind_parse(json_string_value(json_object_get(doc, "kind")));
     if (json_object_get(doc, "problem") == NULL ||
         json_object_get(doc, "devices") == NULL) {
+        const char *missing =
+            json_object_get(doc, "problem") ? "devices" : "problem";
         json_decref(doc);
-        return http_fail(
-            ctx->res, RMA_ERULE, "required", "problem and devices are required",
-            json_object_get(doc, "problem") ? "devices" : "problem");
+        return http_fail(ctx->res, RMA_ERULE, "required",
+                         "problem and devices are required", missing);
     }
+    int64_t total = 0;
+    err = order_total(ctx, order, &total);
     /* The refund policy proposes refund_amount or asks for a reason. */
     struct policy_refund_plan plan = {0};
-    err = kind == KIND_REFUND
-              ? api_policy_refund_plan(ctx, doc, currency, &plan)
-              : RMA_OK;
+    if (err == RMA_OK && kind == KIND_REFUND)
+        err = api_policy_refund_plan(ctx, doc, currency, &plan);
     if (err == RMA_OK)
-        err = check_case(ctx, doc, currency, kind, order, 0);
+        err = check_case(ctx, doc, currency, kind, order, total);
     char *text = err == RMA_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (err != RMA_OK)
@@ -441,6 +471,29 @@ needs_review(const struct rma_config *cfg, const struct rma_ref *r)
     return amount > threshold;
 }
 
+/* Four eyes (SPEC §15): where policy asks for a supervisor's review, nobody
+ * approves a case they created or edited (as the same staff name).  Inside
+ * the approval's transaction, under the case's row lock, so that no edit
+ * slips between the check and the approval.  403 four_eyes (answered). */
+static enum rma_err
+four_eyes(struct api_ctx *ctx, const struct rma_ref *r,
+          const struct rma_actor_info *who)
+{
+    if (ctx->app->cfg->review_policy == REVIEW_NEVER)
+        return RMA_OK;
+    bool touched = true;
+    enum rma_err err =
+        db_rma_lock_staff_touched(&ctx->app->db, r->id, who->name, &touched);
+    if (err == RMA_ENOTFOUND)
+        return RMA_ECONFLICT;
+    if (err == RMA_OK && touched)
+        err = http_fail(ctx->res, RMA_EFORBIDDEN, "four_eyes",
+                        "you created or edited this RMA: another supervisor "
+                        "must approve it",
+                        NULL);
+    return err;
+}
+
 /* Moves r by ev (as the staff member), with everything that follows:
  * mail when it becomes visible to the customer, fulfilment when it is
  * confirmed.  One transaction. */
@@ -460,6 +513,8 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
                                         r->customer_name, r->number, &text);
     if (err == RMA_OK)
         err = api_begin(ctx);
+    if (err == RMA_OK && ev == EV_APPROVE)
+        err = four_eyes(ctx, r, who);
     if (err == RMA_OK && cancel_reason != NULL) /* a CHECK needs it first */
         err = db_rma_set_cancel_reason(&ctx->app->db, r->id, cancel_reason);
     if (err == RMA_OK)

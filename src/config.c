@@ -1,6 +1,7 @@
 /* config.c - configuration: defaults, the file, RMA_<KEY>, <key>_file. */
 #include "rma/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rma/buf.h"
 #include "rma/log.h"
@@ -62,6 +64,7 @@ static const struct key keys[] = {
     {"rate_limit_sessions_per_address", L(rate_sessions_per_address), "30",
      false, 1, 100000},
     {"test_mode", B(test_mode), "false", false, 0, 0},
+    {"test_clock", B(test_clock), "false", false, 0, 0},
     {"capture_before_expiry", B(capture_before_expiry), "false", false, 0, 0},
     {"capture_max_attempts", L(capture_max_attempts), "3", false, 1, 10},
     {"capture_retry_hours", L(capture_retry_hours), "24", false, 1, 72},
@@ -314,6 +317,70 @@ is_http_url(const char *s)
     return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
+/* Whether url's host is a loopback address: 127.0.0.0/8, ::1 or localhost
+ * (no user information, an optional numeric port). */
+static bool
+loopback_url(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (p == NULL)
+        return false;
+    p += 3;
+    size_t n = strcspn(p, "/?#");
+    char authority[256];
+    if (n == 0 || n >= sizeof(authority))
+        return false;
+    memcpy(authority, p, n);
+    authority[n] = '\0';
+    if (strchr(authority, '@') != NULL)
+        return false;
+    char *host = authority, *port;
+    if (*host == '[') {
+        char *end = strchr(host, ']');
+        if (end == NULL)
+            return false;
+        *end = '\0';
+        host++;
+        port = end + 1;
+        if (*port != '\0' && *port != ':')
+            return false;
+    } else {
+        port = strchr(host, ':');
+        if (port == NULL)
+            port = host + strlen(host);
+    }
+    if (*port == ':') {
+        *port++ = '\0';
+        if (*port == '\0' || strspn(port, "0123456789") != strlen(port))
+            return false;
+    }
+    struct in_addr v4;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    return strcmp(host, "::1") == 0 || strcasecmp(host, "localhost") == 0;
+}
+
+/* test_mode (plain-HTTP PayPal) and test_clock (X-Rma-Test-Now) are for a
+ * stack on this machine only: never beside a public URL. */
+static void
+check_test_switches(const struct rma_config *cfg, struct config_problems *p)
+{
+    if (!cfg->test_mode && !cfg->test_clock)
+        return;
+    const char *which = cfg->test_mode && cfg->test_clock
+                            ? "test_mode and test_clock"
+                        : cfg->test_mode ? "test_mode"
+                                         : "test_clock";
+    const char *const names[] = {"public_base_url", "paypal_base_url"};
+    const char *const urls[] = {cfg->public_base_url, cfg->paypal_base_url};
+    for (size_t i = 0; i < 2; i++)
+        if (!empty(urls[i]) && !loopback_url(urls[i]))
+            problem(p,
+                    "%s: %s is not a loopback address (127.0.0.0/8, ::1 or "
+                    "localhost): %s may only be on for a local test stack",
+                    names[i], urls[i], which);
+}
+
 static void
 parse_reminders(struct rma_config *cfg, struct config_problems *p)
 {
@@ -366,9 +433,10 @@ parse_review(struct rma_config *cfg, struct config_problems *p)
     /* A threshold in major units with at most two decimals, e.g. 250.00;
      * compared in the case's own currency (money.h scales it). */
     int64_t minor;
-    if (money_parse_decimal(s, 2, &minor) != RMA_OK || minor < 0) {
+    if (money_parse_decimal(s, 2, &minor) != RMA_OK || minor < 0 ||
+        minor > MONEY_MAX_MINOR) {
         problem(p, "supervisor_review: expected always, never, or an "
-                   "amount such as 250.00");
+                   "amount such as 250.00 (at most 10000000000.00)");
         return;
     }
     cfg->review_policy = REVIEW_THRESHOLD;
@@ -428,6 +496,15 @@ validate(struct rma_config *cfg, struct config_problems *p)
                 "hours) must come at least a day before the %d-day "
                 "authorization expiry (%d hours)",
                 last_retry_h, AUTH_VALIDITY_DAYS, (AUTH_VALIDITY_DAYS - 1) * 24);
+    check_test_switches(cfg, p);
+    /* Followed by '-' and the installation's 16-character prefix, within
+     * the 32 characters a request id's namespace may have. */
+    const char *rp = cfg->paypal_request_id_prefix;
+    if (empty(rp) || strlen(rp) > 15 ||
+        strspn(rp, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789-") != strlen(rp))
+        problem(p, "paypal_request_id_prefix: 1 to 15 letters, digits or "
+                   "'-'");
     parse_reminders(cfg, p);
     parse_review(cfg, p);
 }

@@ -74,6 +74,7 @@ connect_now(struct db *db)
         db->conn = NULL;
     }
     db->prepared = false;
+    db->installation[0] = '\0'; /* read again: the database may be another */
     /* The conninfo (key=value or URI) is expanded as dbname; keywords after
      * it fill in what it leaves out. */
     const char *const kw[] = {"dbname", "fallback_application_name",

@@ -34,7 +34,8 @@ static const struct db_stmt stmts[] = {
     /* A login code is useless once used or expired: its text is not kept. */
     {"mail_mark_sent",
      "UPDATE mail_outbox SET sent_at = now(), claimed_until = NULL,"
-     " body = CASE WHEN kind = 'login_code' THEN '' ELSE body END"
+     " body = CASE WHEN kind IN ('login_code', 'login_code_unknown')"
+     " THEN '' ELSE body END"
      " WHERE id = $1 AND sent_at IS NULL AND failed_at IS NULL",
      1},
     /* Backoff 1, 2, 4 ... 60 minutes; a message 24 hours old (a login code
@@ -42,6 +43,7 @@ static const struct db_stmt stmts[] = {
     {"mail_mark_retry",
      "WITH m AS (SELECT id, now() >= created_at + CASE kind"
      " WHEN 'login_code' THEN interval '15 minutes'"
+     " WHEN 'login_code_unknown' THEN interval '15 minutes'"
      " ELSE interval '24 hours' END AS give_up"
      " FROM mail_outbox WHERE id = $1)"
      " UPDATE mail_outbox o SET claimed_until = NULL,"
@@ -49,7 +51,8 @@ static const struct db_stmt stmts[] = {
      " next_attempt_at = now() + interval '1 minute'"
      " * least(60, power(2, least(greatest(o.attempts - 1, 0), 6))),"
      " failed_at = CASE WHEN m.give_up THEN now() END,"
-     " body = CASE WHEN m.give_up AND o.kind = 'login_code' THEN ''"
+     " body = CASE WHEN m.give_up AND o.kind IN ('login_code',"
+     " 'login_code_unknown') THEN ''"
      " ELSE o.body END"
      " FROM m WHERE o.id = m.id AND o.sent_at IS NULL AND o.failed_at IS NULL"
      " RETURNING o.failed_at IS NOT NULL",

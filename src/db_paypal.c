@@ -12,14 +12,32 @@
     "id, operation, request_id, case_id, hold_id, sequence, status,"           \
     " attempts, http_status, paypal_id, debug_id"
 
+/* The intent for what a key is about: its operation and attempt, for its
+ * hold (which names it) or, without one, its case; the arguments are the
+ * parameters holding the operation, case id, hold id and sequence. */
+#define INTENT_OF_KEY(op, cid, hid, seq)                                       \
+    " FROM paypal_intent WHERE operation = " op " AND sequence = " seq         \
+    "::integer AND CASE WHEN " hid "::bigint IS NOT NULL"                      \
+    " THEN hold_id = " hid "::bigint"                                          \
+    " ELSE hold_id IS NULL AND case_id = " cid "::bigint END"                  \
+    " ORDER BY id DESC LIMIT 1"
+
+/* paypal_intent_begin's: $1 operation, $3 case, $4 hold, $5 sequence. */
+#define BEGIN_KEY INTENT_OF_KEY("$1", "$3", "$4", "$5")
+/* paypal_intent_find_key's: $1 operation, $2 case, $3 hold, $4 sequence. */
+#define FIND_KEY INTENT_OF_KEY("$1", "$2", "$3", "$4")
+
 static const struct db_stmt stmts[] = {
     /* An open intent met again counts one more attempt; a final one is
      * returned as it is.  DO UPDATE (not DO NOTHING) so that the row comes
-     * back even when a concurrent run inserted it. */
+     * back even when a concurrent run inserted it.  The request id is the
+     * one already recorded for the key if any (an intent from before the
+     * installation prefix keeps its id: PayPal knows it by it), else $2. */
     {"paypal_intent_begin",
      "INSERT INTO paypal_intent"
      " (operation, request_id, case_id, hold_id, sequence, request)"
-     " VALUES ($1, $2, $3::bigint, $4::bigint, $5::integer,"
+     " VALUES ($1, coalesce((SELECT request_id" BEGIN_KEY "), $2),"
+     " $3::bigint, $4::bigint, $5::integer,"
      " COALESCE($6::jsonb, '{}'::jsonb))"
      " ON CONFLICT (request_id) DO UPDATE SET"
      " attempts = paypal_intent.attempts + CASE WHEN paypal_intent.status"
@@ -39,6 +57,8 @@ static const struct db_stmt stmts[] = {
      "SELECT " INTENT_COLUMNS ", false FROM paypal_intent"
      " WHERE request_id = $1",
      1},
+    {"paypal_intent_find_key", "SELECT " INTENT_COLUMNS ", false" FIND_KEY, 4},
+    {"installation_prefix", "SELECT request_id_prefix FROM installation", 0},
     {"paypal_intent_list_open",
      "SELECT " INTENT_COLUMNS ", false FROM paypal_intent"
      " WHERE status IN ('pending', 'unknown')"
@@ -96,21 +116,93 @@ id_param(int64_t v, char *buf, size_t n)
     return buf;
 }
 
+/* The installation's prefix into db->installation, once per connection. */
+static enum rma_err
+installation_prefix(struct db *db)
+{
+    if (db->installation[0] != '\0')
+        return RMA_OK;
+    enum rma_err err;
+    PGresult *r = db_run(db, "installation_prefix", 0, NULL, &err);
+    if (r == NULL)
+        return err;
+    const char *v = PQntuples(r) == 1 ? db_get(r, 0, 0) : NULL;
+    err = v != NULL && v[0] != '\0' && strlen(v) < sizeof(db->installation)
+              ? RMA_OK
+              : RMA_EINTERNAL;
+    if (err == RMA_OK)
+        db_copy(db->installation, sizeof(db->installation), v);
+    PQclear(r);
+    return err;
+}
+
+/* The request id of key in this installation: the configured namespace
+ * ("rma" by default), the installation's prefix, then paypal_request_id's
+ * operation, owner and attempt: "rma-3f9c0d2e71b8a645-capture-h42-1". */
+static enum rma_err
+request_id(struct db *db, const struct paypal_intent_key *key, char *out,
+           size_t n)
+{
+    enum rma_err err = installation_prefix(db);
+    if (err != RMA_OK)
+        return err;
+    char prefix[64];
+    int len = snprintf(prefix, sizeof(prefix), "%s-%s",
+                       key->prefix ? key->prefix : "rma", db->installation);
+    if (len < 0 || (size_t)len >= sizeof(prefix))
+        return RMA_EINVAL;
+    struct paypal_intent_key k = *key;
+    k.prefix = prefix;
+    return paypal_request_id(&k, out, n);
+}
+
+/* The parameters of INTENT_OF_KEY and paypal_intent_begin for key:
+ * operation, request id (rid, may be NULL), case, hold, sequence, request
+ * summary.  The buffers are the caller's. */
+static void
+key_params(const struct paypal_intent_key *key, const char *rid,
+           const char *request_json, char cid[24], char hid[24], char seq[16],
+           const char *params[6])
+{
+    snprintf(seq, 16, "%d", key->sequence ? key->sequence : 1);
+    params[0] = paypal_operation_name(key->op);
+    params[1] = rid;
+    params[2] = id_param(key->case_id, cid, 24);
+    params[3] = id_param(key->hold_id, hid, 24);
+    params[4] = seq;
+    params[5] = request_json;
+}
+
+enum rma_err
+paypal_intent_find_key(struct db *db, const struct paypal_intent_key *key,
+                       struct paypal_intent *out)
+{
+    char cid[24], hid[24], seq[16];
+    const char *params[6];
+    if (paypal_operation_name(key->op) == NULL ||
+        (key->case_id <= 0 && key->hold_id <= 0))
+        return RMA_EINVAL;
+    key_params(key, NULL, NULL, cid, hid, seq, params);
+    const char *find[] = {params[0], params[2], params[3], params[4]};
+    enum rma_err err;
+    PGresult *r = db_run(db, "paypal_intent_find_key", 4, find, &err);
+    if (r == NULL)
+        return err;
+    err = PQntuples(r) == 1 ? row_to_intent(r, 0, out) : RMA_ENOTFOUND;
+    PQclear(r);
+    return err;
+}
+
 enum rma_err
 paypal_intent_begin(struct db *db, const struct paypal_intent_key *key,
                     const char *request_json, struct paypal_intent *out)
 {
     char rid[PAYPAL_REQUEST_ID_MAX + 1], cid[24], hid[24], seq[16];
-    enum rma_err err = paypal_request_id(key, rid, sizeof(rid));
+    enum rma_err err = request_id(db, key, rid, sizeof(rid));
     if (err != RMA_OK)
         return err;
-    snprintf(seq, sizeof(seq), "%d", key->sequence ? key->sequence : 1);
-    const char *params[] = {paypal_operation_name(key->op),
-                            rid,
-                            id_param(key->case_id, cid, sizeof(cid)),
-                            id_param(key->hold_id, hid, sizeof(hid)),
-                            seq,
-                            request_json};
+    const char *params[6];
+    key_params(key, rid, request_json, cid, hid, seq, params);
     PGresult *r = db_run(db, "paypal_intent_begin", 6, params, &err);
     if (r == NULL)
         return err;

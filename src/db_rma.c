@@ -104,6 +104,12 @@ static const struct db_stmt stmts[] = {
      " SELECT $4, id, $5, $6, $7, $8, $3, $2, $9, coalesce($10::jsonb, '{}')"
      " FROM moved",
      10},
+    {"rma_lock_staff_touched",
+     "SELECT EXISTS (SELECT 1 FROM audit_event e WHERE e.rma_id = r.id"
+     " AND e.actor_kind = 'staff' AND e.actor_name = $2"
+     " AND e.action IN ('create', 'edit'))"
+     " FROM rma r WHERE r.id = $1 FOR UPDATE OF r",
+     2},
     {"rma_audit",
      "INSERT INTO audit_event (at, rma_id, actor_kind, actor_name,"
      " actor_role, action, from_status, to_status, on_behalf, detail)"
@@ -356,6 +362,23 @@ audit(struct db *db, int64_t rma_id, const struct rma_actor_info *who,
         from,       to,        who->on_behalf ? "true" : "false",
         detail_json};
     return db_command(db, "rma_audit", 10, params, NULL);
+}
+
+enum rma_err
+db_rma_lock_staff_touched(struct db *db, int64_t rma_id, const char *staff_name,
+                          bool *touched)
+{
+    char id[24];
+    const char *params[] = {db_num(id, rma_id), staff_name};
+    enum rma_err err;
+    PGresult *r = db_run(db, "rma_lock_staff_touched", 2, params, &err);
+    if (r == NULL)
+        return err;
+    err = PQntuples(r) == 1 ? RMA_OK : RMA_ENOTFOUND;
+    if (err == RMA_OK)
+        *touched = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return err;
 }
 
 enum rma_err

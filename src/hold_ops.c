@@ -145,10 +145,8 @@ prepare(struct hold_env *env, struct hold_work *w)
     };
     /* An open intent for exactly this attempt means the call may have
      * happened: it is finished whatever the due rules say now. */
-    char rid[PAYPAL_REQUEST_ID_MAX + 1];
     memset(&w->intent, 0, sizeof(w->intent));
-    if (paypal_request_id(&key, rid, sizeof(rid)) == RMA_OK &&
-        paypal_intent_find(env->db, rid, &w->intent) == RMA_OK &&
+    if (paypal_intent_find_key(env->db, &key, &w->intent) == RMA_OK &&
         (w->intent.status == PAYPAL_INTENT_SUCCEEDED ||
          w->intent.status == PAYPAL_INTENT_FAILED))
         w->intent.id = 0; /* final: settled below only if still due */

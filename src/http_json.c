@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rma/mail.h"
 #include "rma/money.h"
 
 size_t
@@ -48,7 +49,9 @@ email_normalize(const char *in, char *out)
     const char *at = NULL;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)in[i];
-        if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '(' ||
+        /* ASCII only: what mail delivers (no SMTPUTF8), so what a case may
+         * be created with and a customer may sign in with. */
+        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '(' ||
             c == ')' || c == ',' || c == ';' || c == ':' || c == '\\' ||
             c == '"' || c == '[' || c == ']')
             return false;
@@ -67,7 +70,9 @@ email_normalize(const char *in, char *out)
     if (dlen < 3 || memchr(domain, '.', dlen) == NULL || domain[0] == '.' ||
         domain[dlen - 1] == '.' || strstr(out, "..") != NULL)
         return false;
-    return true;
+    /* And exactly what the outbox and the sender accept: one rule from a
+     * case's creation to the message's delivery. */
+    return mail_address_ok(out);
 }
 
 /* The length of s's longest prefix of at most max bytes that ends on a
@@ -228,9 +233,18 @@ check_field(const struct field *f, json_t *v, struct arena *a,
         if (money_parse(val, cur, &m) != RMA_OK)
             return fail(res, a, RMA_ERULE, "invalid_amount", name,
                         "is not a valid amount in its currency");
-        if (m.minor < f->min || (f->max > 0 && m.minor > f->max))
-            return fail(res, a, RMA_ERULE, "out_of_range", name,
-                        "is out of range");
+        /* Every amount is bounded (money.h): 10^12 minor units at most,
+         * less when the field says so. */
+        int64_t max =
+            f->max > 0 && f->max < MONEY_MAX_MINOR ? f->max : MONEY_MAX_MINOR;
+        if (m.minor < f->min || m.minor > max) {
+            char lo[MONEY_TEXT_MAX], hi[MONEY_TEXT_MAX], what[128];
+            money_format_minor(f->min, money_exponent(cur), lo);
+            money_format_minor(max, money_exponent(cur), hi);
+            snprintf(what, sizeof(what), "must be from %s to %s %s", lo, hi,
+                     cur);
+            return fail(res, a, RMA_ERULE, "amount_out_of_range", name, what);
+        }
         return RMA_OK;
     }
     case FT_DATE:

@@ -223,13 +223,14 @@ check_csrf(struct api_ctx *ctx)
                      NULL);
 }
 
-/* The request's clock: real time, or in test mode the X-Rma-Test-Now
- * header (SPEC §2: time is injectable only when configured). */
+/* The request's clock: real time, or with test_clock the X-Rma-Test-Now
+ * header (SPEC §2: time is injectable only when configured; test_mode
+ * alone does not, and either is refused beside a public URL). */
 static void
 set_clock(struct api_ctx *ctx)
 {
     time_t t = time(NULL);
-    if (ctx->app->cfg->test_mode) {
+    if (ctx->app->cfg->test_clock) {
         const char *h = http_header(ctx->req, "HTTP_X_RMA_TEST_NOW");
         struct tm tm;
         memset(&tm, 0, sizeof(tm));
@@ -293,11 +294,14 @@ mutating(enum http_method m)
 }
 
 /* An Idempotency-Key on a customer's mutating request: a repeated key
- * answers what the first request answered.  Returns true when the answer
- * was replayed (or refused) and nothing else must run. */
+ * answers what the first request answered, and only to the same request:
+ * the key is stored with a SHA-256 of the method, the path and the body
+ * (for a streamed body, the SHA-256 of its bytes, body_digest).  Returns
+ * true when the answer was replayed (or refused) and nothing else must
+ * run. */
 static bool
-idempotency_begin(struct api_ctx *ctx, const char *key, int *status,
-                  enum rma_err *err)
+idempotency_begin(struct api_ctx *ctx, const char *key,
+                  const unsigned char *body_digest, enum rma_err *err)
 {
     struct buf b;
     buf_init(&b, 2 * 1024 * 1024);
@@ -305,17 +309,24 @@ idempotency_begin(struct api_ctx *ctx, const char *key, int *status,
     buf_puts(&b, " ");
     buf_puts(&b, ctx->req->path);
     buf_puts(&b, "\n");
-    if (ctx->req->body != NULL)
+    if (body_digest != NULL) {
+        char hex[SHA256_HEX_LEN];
+        buf_puts(&b, "sha256:");
+        buf_puts(&b, crypto_hex(body_digest, SHA256_LEN, hex));
+    } else if (ctx->req->body != NULL)
         buf_append(&b, ctx->req->body, ctx->req->body_len);
     unsigned char hash[SHA256_LEN];
     crypto_sha256(b.data ? b.data : "", b.len, hash);
     buf_free(&b);
     char *body = NULL;
     bool same = true;
+    int status = 0;
     enum rma_err e = db_idem_begin(&ctx->app->db, ctx->customer.customer_id,
-                                   key, hash, status, &body, &same);
-    if (e == RMA_OK)
+                                   key, hash, &status, &body, &same);
+    if (e == RMA_OK) {
+        ctx->idem_begun = true;
         return false;
+    }
     if (e != RMA_ECONFLICT) {
         *err = e;
         free(body);
@@ -325,7 +336,7 @@ idempotency_begin(struct api_ctx *ctx, const char *key, int *status,
         *err = http_fail(ctx->res, RMA_ERULE, "idempotency_key_reused",
                          "this Idempotency-Key was used for another request",
                          NULL);
-    else if (*status == 0)
+    else if (status == 0)
         *err = http_fail(ctx->res, RMA_ECONFLICT, "request_in_progress",
                          "the first request with this Idempotency-Key is "
                          "still running",
@@ -334,11 +345,22 @@ idempotency_begin(struct api_ctx *ctx, const char *key, int *status,
         ctx->res->outcome = OUT_REPLAY;
         ctx->res->text_body = arena_strdup(ctx->arena, body ? body : "");
         ctx->res->text_len = strlen(ctx->res->text_body);
-        ctx->res->replay_status = *status;
+        ctx->res->replay_status = status;
         *err = RMA_OK;
     }
     free(body);
     return true;
+}
+
+bool
+api_idempotency_stream(struct api_ctx *ctx,
+                       const unsigned char body_sha256[SHA256_LEN],
+                       enum rma_err *err)
+{
+    *err = RMA_OK;
+    if (ctx->idem_key == NULL || ctx->idem_begun)
+        return false;
+    return idempotency_begin(ctx, ctx->idem_key, body_sha256, err);
 }
 
 static void
@@ -357,7 +379,8 @@ idempotency_finish(struct api_ctx *ctx, const char *key, enum rma_err err)
     free(text);
 }
 
-static void
+/* Serves one request; returns whether it queued mail. */
+static bool
 handle(struct app *app, FCGX_Request *f, struct arena *a)
 {
     struct timespec t0;
@@ -368,7 +391,6 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
     struct api_ctx ctx = {.app = app, .req = &req, .res = &res, .arena = a};
     int route = -1;
     const struct route *r = NULL;
-    const char *idem_key = NULL;
 
     enum rma_err err = parse_request(f, a, &req, &res);
     log_set_request_id(req.request_id);
@@ -398,26 +420,26 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
         err = read_body(&ctx, r);
     bool replayed = false;
     if (err == RMA_OK && r->auth == AUTH_CUSTOMER && mutating(req.method)) {
-        idem_key = http_header(&req, "HTTP_IDEMPOTENCY_KEY");
+        const char *idem_key = http_header(&req, "HTTP_IDEMPOTENCY_KEY");
         if (idem_key != NULL &&
-            (strlen(idem_key) == 0 || strlen(idem_key) > 128)) {
+            (strlen(idem_key) == 0 || strlen(idem_key) > 128))
             err =
                 http_fail(&res, RMA_EINVAL, "bad_idempotency_key",
                           "Idempotency-Key must be 1 to 128 characters", NULL);
-            idem_key = NULL;
-        } else if (idem_key != NULL) {
-            int status;
-            replayed = idempotency_begin(&ctx, idem_key, &status, &err);
-            if (replayed)
-                idem_key = NULL;
+        else if (idem_key != NULL) {
+            ctx.idem_key = idem_key;
+            /* A streamed body is hashed by its handler as it reads it
+             * (api_idempotency_stream). */
+            if (r->body != BODY_STREAM)
+                replayed = idempotency_begin(&ctx, idem_key, NULL, &err);
         }
     }
     if (err == RMA_OK && !replayed)
         err = r->handler(&ctx);
     if (err != RMA_OK)
         db_rollback(&app->db); /* a handler may fail inside a transaction */
-    if (idem_key != NULL)
-        idempotency_finish(&ctx, idem_key, err);
+    if (ctx.idem_begun)
+        idempotency_finish(&ctx, ctx.idem_key, err);
     if ((err == RMA_EDB || err == RMA_EUPSTREAM) && res.retry_after == 0)
         res.retry_after = 1;
 
@@ -437,13 +459,7 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
                   req.method_name ? req.method_name : "", "path",
                   req.path ? req.path : "", "status", status, "duration_ms",
                   secs * 1000.0);
-    if (ctx.mail_queued) {
-        /* The answer is on its way (FCGX_Finish_r follows); deliver now so
-         * that a sign-in code arrives at once.  Failures stay queued for
-         * the job's retries. */
-        FCGX_FFlush(req.fcgx->out);
-        (void)mail_deliver_due(&app->db, app->cfg, 5);
-    }
+    return ctx.mail_queued;
 }
 
 int
@@ -464,8 +480,13 @@ http_serve(struct app *app, int listen_fd, volatile int *stop)
             log_event(LOG_ERROR, "accept_failed", "{s:i}", "rc", rc);
             break;
         }
-        handle(app, &f, &arena);
+        bool mail = handle(app, &f, &arena);
         FCGX_Finish_r(&f);
+        /* The answer is complete (nginx has its end), so the client never
+         * waits for this: deliver now so that a sign-in code arrives at
+         * once.  Failures stay queued for the job's retries. */
+        if (mail)
+            (void)mail_deliver_due(&app->db, app->cfg, 5);
         arena_reset(&arena);
         log_set_request_id(NULL);
     }

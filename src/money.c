@@ -134,6 +134,34 @@ money_format(const struct money *m, char *out)
     return money_format_minor(m->minor, exp, out);
 }
 
+static bool
+in_bounds(int64_t v)
+{
+    return v >= -MONEY_MAX_MINOR && v <= MONEY_MAX_MINOR;
+}
+
+bool
+money_add(int64_t a, int64_t b, int64_t *out)
+{
+    int64_t sum;
+    if (!in_bounds(a) || !in_bounds(b) || __builtin_add_overflow(a, b, &sum) ||
+        !in_bounds(sum))
+        return false;
+    *out = sum;
+    return true;
+}
+
+bool
+money_mul(int64_t amount, int64_t factor, int64_t *out)
+{
+    int64_t product;
+    if (!in_bounds(amount) ||
+        __builtin_mul_overflow(amount, factor, &product) || !in_bounds(product))
+        return false;
+    *out = product;
+    return true;
+}
+
 int64_t
 money_ratio_half_up(int64_t amount, int64_t numerator, int64_t denominator)
 {

@@ -232,14 +232,30 @@ harness_create_case(const char *token, const char *email, const char *kind,
 char *
 harness_mailed_code(const char *email)
 {
-    char cmd[1024];
+    char cmd[1024], pending[1024];
     /* Newest first: the last code sent is the live one. */
     snprintf(cmd, sizeof(cmd),
              "cd '%s/mail' 2>/dev/null && grep -l -i -F 'To: %s' *.eml "
              "2>/dev/null | xargs -r ls -t | xargs -r sed -n "
              "'s/^Code: \\([0-9]\\{6\\}\\).*/\\1/p' | head -n 1",
              harness_env("RMA_TEST_RUN"), email);
+    /* The worker delivers once the answer has gone: until the outbox has
+     * no code left for the address, the newest file may be an older one. */
+    snprintf(pending, sizeof(pending),
+             "'%s' '%s' -XAtq -c \"SELECT count(*) FROM mail_outbox"
+             " WHERE to_addr = lower('%s') AND kind = 'login_code'"
+             " AND sent_at IS NULL AND failed_at IS NULL\"",
+             harness_env("RMA_TEST_PSQL"), harness_env("RMA_TEST_ADMIN_URL"),
+             email);
     for (int i = 0; i < 50; i++) {
+        char *left;
+        harness_run(pending, &left);
+        bool waiting = strtol(left, NULL, 10) != 0;
+        free(left);
+        if (waiting) {
+            usleep(100 * 1000);
+            continue;
+        }
         char *out;
         harness_run(cmd, &out);
         if (strlen(out) >= 6) {

@@ -43,6 +43,11 @@ struct api_ctx {
     time_t now_t;                     /* the request's clock (see clock) */
     char now[32];                     /* the same, ISO 8601 UTC, for SQL */
     bool mail_queued;                 /* deliver the outbox after answering */
+    /* The Idempotency-Key of a customer's mutating request (borrowed from
+     * req), or NULL; idem_begun once it is recorded for this request (its
+     * answer is then stored after the handler). */
+    const char *idem_key;
+    bool idem_begun;
 };
 
 typedef enum rma_err (*api_handler)(struct api_ctx *ctx);
@@ -167,6 +172,19 @@ enum rma_err api_rma_makeup_payment(struct api_ctx *ctx);
 enum rma_err api_staff_makeup_list(struct api_ctx *ctx);
 enum rma_err api_staff_makeup_resolve(struct api_ctx *ctx);
 void api_makeup_action(struct api_ctx *ctx, const struct rma_detail *d);
+
+/* Idempotency-Key (SPEC §7; http_server.c).  The http layer records the
+ * key of a customer's mutating request with a hash of its method, path and
+ * body before the handler runs.  A streamed body (BODY_STREAM: uploads)
+ * cannot be hashed before it is read, so its handler calls this once it
+ * has the body, with the SHA-256 of its bytes.  Returns true when the
+ * handler must stop at once: the first answer was replayed into ctx->res
+ * (*err RMA_OK), or the request refused (*err set and answered: 422
+ * idempotency_key_reused for the same key with another body, 409
+ * request_in_progress).  Returns false (nothing to do) without a key. */
+bool api_idempotency_stream(struct api_ctx *ctx,
+                            const unsigned char body_sha256[SHA256_LEN],
+                            enum rma_err *err);
 
 /* Helpers shared by the handlers (api_common.c). */
 

@@ -43,7 +43,8 @@ struct rma_config {
     long rate_codes_per_email; /* sign-in codes per 15 minutes */
     long rate_codes_per_address;
     long rate_sessions_per_address; /* sign-in attempts per 15 minutes */
-    bool test_mode;
+    bool test_mode;  /* plain-HTTP PayPal (the simulator); loopback only */
+    bool test_clock; /* X-Rma-Test-Now moves the clock; loopback only */
     bool capture_before_expiry;  /* stricter capture policy (SPEC §5.3.6) */
     long capture_max_attempts;   /* declined captures tried this often */
     long job_settle_connections; /* run-jobs: settling threads, 0-4 */

@@ -21,6 +21,10 @@ struct db {
     bool prepared;
     int64_t next_attempt_ms; /* no reconnect before this (monotonic ms) */
     unsigned long reconnects;
+    /* The installation's random prefix of PayPal-Request-Ids (table
+     * installation), read at its first use on each connection
+     * (db_paypal.c); "" until then. */
+    char installation[33];
 };
 
 /* Remembers how to connect; connects at the first db_ensure. */

@@ -23,7 +23,8 @@ enum field_type {
     FT_EMAIL,    /* a string that looks like an address, max 254 */
     FT_OBJECT,   /* checked against sub[0..nsub) */
     FT_ARRAY,    /* min/max items, each an object checked against sub */
-    FT_MONEY,    /* {"currency_code", "value"} with the currency's exponent */
+    FT_MONEY,    /* {"currency_code", "value"} with the currency's exponent;
+                    min/max in minor units, max at most MONEY_MAX_MINOR */
     FT_DATE,     /* "YYYY-MM-DD", a real date */
     FT_COUNTRY,  /* ISO 3166-1 alpha-2, upper case */
     FT_CURRENCY, /* a supported ISO 4217 code */
@@ -59,7 +60,10 @@ size_t utf8_length(const char *s);
 bool text_is_printable(const char *s, unsigned flags);
 
 /* Normalizes an email address into out (lower case, trimmed); false if it
- * does not look like one.  out must hold 255 bytes. */
+ * does not look like one.  The one rule for addresses, from a case's
+ * creation to the message's delivery: printable ASCII only (mail is sent
+ * without SMTPUTF8) and usable by mail (mail_address_ok).  out must hold
+ * 255 bytes. */
 bool email_normalize(const char *in, char *out);
 
 #endif

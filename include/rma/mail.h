@@ -40,14 +40,22 @@ enum rma_err mail_enqueue(struct db *db, const char *kind, int64_t rma_id,
                           const char *to, const char *subject,
                           const char *body);
 
+/* The kinds a sign-in code request queues (api_auth.c): the code for an
+ * address that has cases, and the same message for one that has none,
+ * which the sender drops without delivering it, so that both requests do
+ * the same work and take the same time (SPEC §12). */
+#define MAIL_KIND_LOGIN_CODE "login_code"
+#define MAIL_KIND_LOGIN_CODE_UNKNOWN "login_code_unknown"
+
 /* Delivers up to max due messages, one claim at a time, each leased with
  * FOR UPDATE SKIP LOCKED so that concurrent senders never deliver one twice.
  * A delivered message is marked sent; a failure is recorded (last_error,
  * never a secret) and retried 1, 2, 4 ... up to 60 minutes later, until the
  * message is 24 hours old (15 minutes for a login code, useless after
- * that), when it is marked failed and kept.  Call it outside a transaction.
- * Returns the number sent, or -1 when the database is unavailable (what was
- * sent until then stays sent). */
+ * that), when it is marked failed and kept.  A MAIL_KIND_LOGIN_CODE_UNKNOWN
+ * message is dropped: marked sent with its body cleared, nothing delivered,
+ * not counted.  Call it outside a transaction.  Returns the number sent, or -1
+ * when the database is unavailable (what was sent until then stays sent). */
 int mail_deliver_due(struct db *db, const struct rma_config *cfg, int max);
 
 /* A claimed message, as the database layer hands it to the sender. */

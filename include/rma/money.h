@@ -5,6 +5,7 @@
 #ifndef RMA_MONEY_H
 #define RMA_MONEY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,13 @@ struct money {
 
 /* Longest text money_format writes, with the NUL: sign, 19 digits, point. */
 #define MONEY_TEXT_MAX 24
+
+/* The largest amount the service accepts, stores or computes, in minor
+ * units: 10^12 (ten billion in a two-decimal currency).  Every money input
+ * is bounded by it and every sum and product of amounts is checked against
+ * it (money_add, money_mul), so that none can overflow int64_t; the
+ * database has the same bound as CHECK constraints (SPEC §16). */
+#define MONEY_MAX_MINOR INT64_C(1000000000000)
 
 /* The currency's exponent (2 for USD, 0 for JPY), or -1 if not supported. */
 int money_exponent(const char *currency);
@@ -38,6 +46,13 @@ char *money_format_minor(int64_t minor, int exponent, char *out);
 /* Writes m's value (no currency) into out, MONEY_TEXT_MAX bytes. Returns out,
  * or NULL if m's currency is unknown. */
 char *money_format(const struct money *m, char *out);
+
+/* *out = a + b, when that is within [-MONEY_MAX_MINOR, MONEY_MAX_MINOR]
+ * (and a and b are, so nothing overflows on the way).  Returns false, *out
+ * untouched, otherwise. */
+bool money_add(int64_t a, int64_t b, int64_t *out);
+/* *out = amount * factor (a quantity, say), under the same rule. */
+bool money_mul(int64_t amount, int64_t factor, int64_t *out);
 
 /* Rounds amount * numerator / denominator half-up (away from zero on .5) in
  * minor units, exactly, without overflow for any amount below 2^62.

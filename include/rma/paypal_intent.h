@@ -86,8 +86,12 @@ enum paypal_intent_status paypal_intent_status_for(enum rma_err err);
 
 /* Records the intent for key with the request summary request_json (a JSON
  * object, or NULL for {}), or returns the one already recorded for the same
- * request id (counting one more attempt if it is still open).  RMA_ECONFLICT
- * if that row is about something else (another operation or owner). */
+ * key or request id (counting one more attempt if it is still open).
+ * RMA_ECONFLICT if that row is about something else (another operation or
+ * owner).  A new intent's request id is paypal_request_id's with the
+ * installation's random prefix after key->prefix (SPEC §16; table
+ * installation, read once per connection): "rma-3f9c0d2e71b8a645-capture-
+ * h42-1".  An intent recorded before keeps the request id it has. */
 enum rma_err paypal_intent_begin(struct db *db,
                                  const struct paypal_intent_key *key,
                                  const char *request_json,
@@ -104,6 +108,13 @@ enum rma_err paypal_intent_finish(struct db *db, const char *request_id,
                                   const char *response_json,
                                   const char *paypal_id,
                                   const struct paypal_result *res);
+
+/* Reads the latest intent recorded for key (its operation and sequence,
+ * for its hold or, without one, its case), whatever its request id.
+ * RMA_ENOTFOUND if none. */
+enum rma_err paypal_intent_find_key(struct db *db,
+                                    const struct paypal_intent_key *key,
+                                    struct paypal_intent *out);
 
 /* Reads the intent with request_id.  RMA_ENOTFOUND if none. */
 enum rma_err paypal_intent_find(struct db *db, const char *request_id,

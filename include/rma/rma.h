@@ -93,6 +93,13 @@ enum rma_err db_rma_edit(struct db *db, int64_t id, const char *doc_json,
 enum rma_err db_rma_snapshot(struct db *db, int64_t id, const char *actor,
                              const char *now);
 
+/* Inside a transaction: locks case rma_id's row and tells whether the
+ * staff member named staff_name created or edited it (its audit trail:
+ * "create" or "edit" by that staff name), for the four-eyes rule
+ * (SPEC §15).  RMA_ENOTFOUND if there is no such case. */
+enum rma_err db_rma_lock_staff_touched(struct db *db, int64_t rma_id,
+                                       const char *staff_name, bool *touched);
+
 /* Moves r from r->status to `to`, or RMA_ECONFLICT if it is no longer in
  * r->status; writes the audit event.  detail_json may be NULL. */
 enum rma_err db_rma_transition(struct db *db, const struct rma_ref *r,

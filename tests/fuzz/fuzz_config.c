@@ -12,6 +12,7 @@
  * SPEC §9 state (required keys, ranges, URLs, reminders strictly
  * decreasing inside the return window, the review policy); everything is
  * freed (LeakSanitizer). */
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +84,26 @@ starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Whether url's host, read independently of config.c, is 127.x.y.z,
+ * [::1] or localhost. */
+static int
+loopback(const char *url)
+{
+    const char *h = strstr(url, "://");
+    if (h == NULL)
+        return 0;
+    h += 3;
+    size_t n = strcspn(h, "/?#");
+    if (memchr(h, '@', n) != NULL)
+        return 0;
+    if (starts(h, "[::1]"))
+        return n == 5 || h[5] == ':';
+    size_t host = strcspn(h, ":/?#");
+    if (host == 9 && strncasecmp(h, "localhost", 9) == 0)
+        return 1;
+    return starts(h, "127.") && strspn(h, "0123456789.") == host;
+}
+
 static void
 check_valid(const struct rma_config *c)
 {
@@ -97,6 +118,10 @@ check_valid(const struct rma_config *c)
     FUZZ_ASSERT(c->public_base_url[strlen(c->public_base_url) - 1] != '/');
     FUZZ_ASSERT(starts(c->paypal_base_url, "https://") ||
                 (c->test_mode && starts(c->paypal_base_url, "http://")));
+    /* The test switches only ever beside loopback URLs. */
+    if (c->test_mode || c->test_clock)
+        FUZZ_ASSERT(loopback(c->public_base_url) &&
+                    loopback(c->paypal_base_url));
     FUZZ_ASSERT(!empty(c->upload_dir) && c->upload_dir[0] == '/');
     FUZZ_ASSERT(!empty(c->smtp_url) || !empty(c->mail_spool_dir));
     FUZZ_ASSERT(empty(c->smtp_url) || starts(c->smtp_url, "smtp://") ||

@@ -152,7 +152,10 @@ expect_field(const struct field *f, json_t *v)
         FUZZ_ASSERT(strchr(at, '.') != NULL);
         FUZZ_ASSERT(strlen(norm) <= 254);
         for (const char *p = norm; *p; p++)
-            FUZZ_ASSERT(!isupper((unsigned char)*p) && (unsigned char)*p > ' ');
+            FUZZ_ASSERT(!isupper((unsigned char)*p) &&
+                        (unsigned char)*p > ' ' &&
+                        (unsigned char)*p < 0x7f); /* ASCII: what mail sends */
+        FUZZ_ASSERT(mail_address_ok(norm));
         break;
     }
     case FT_INTEGER:
@@ -184,6 +187,7 @@ expect_field(const struct field *f, json_t *v)
         struct money m;
         FUZZ_ASSERT(money_parse(val, cur, &m) == RMA_OK);
         FUZZ_ASSERT(m.minor >= f->min && (f->max <= 0 || m.minor <= f->max));
+        FUZZ_ASSERT(m.minor <= MONEY_MAX_MINOR); /* every amount bounded */
         break;
     }
     case FT_DATE:

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rma/config.h"
@@ -206,6 +207,140 @@ Test(config, job_settle_connections_are_0_to_4)
         cr_assert_gt(config_load(write_file("s.conf", text), &c, &p), 0,
                      "%s is refused", bad[i]);
         cr_assert(has_problem(&p, "job_settle_connections"));
+        config_problems_free(&p);
+        config_free(&c);
+    }
+}
+
+/* The minimal file with the given public and PayPal URLs and extra lines. */
+static size_t
+load_with(const char *public_url, const char *paypal_url, const char *extra,
+          struct rma_config *c, struct config_problems *p)
+{
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "database_url = postgresql:///rma\n"
+             "public_base_url = %s\n"
+             "paypal_base_url = %s\n"
+             "paypal_client_id = id\n"
+             "paypal_client_secret = s3cret\n"
+             "secret_pepper = 0123456789abcdef0123456789abcdef\n"
+             "upload_dir = /var/lib/rma/uploads\n"
+             "mail_from = RMA <rma@example.com>\n"
+             "mail_spool_dir = /var/spool/rma\n"
+             "%s",
+             public_url, paypal_url, extra);
+    return config_load(write_file("t.conf", text), c, p);
+}
+
+/* X-Rma-Test-Now moves the service's clock: its own key, off by default,
+ * and like test_mode only ever beside loopback URLs. */
+Test(config, test_clock_is_its_own_key_for_loopback_stacks_only)
+{
+    struct rma_config c;
+    struct config_problems p;
+    cr_assert_eq(load_with("http://127.0.0.1:8080", "http://127.0.0.1:8089",
+                           "test_mode = true\ntest_clock = true\n", &c, &p),
+                 0, "%s", p.n ? p.msg[0] : "");
+    config_free(&c);
+    cr_assert_eq(load_with("http://localhost:8080", "http://[::1]:8089",
+                           "test_mode = true\ntest_clock = true\n", &c, &p),
+                 0, "%s", p.n ? p.msg[0] : "");
+    config_free(&c);
+    cr_assert_eq(load_with("http://127.3.2.1", "https://localhost:8443",
+                           "test_clock = yes\n", &c, &p),
+                 0, "%s", p.n ? p.msg[0] : "");
+    config_free(&c);
+}
+
+Test(config, test_mode_or_test_clock_with_a_public_url_is_refused)
+{
+    static const struct {
+        const char *public_url, *paypal_url, *extra, *named;
+    } bad[] = {
+        {"https://rma.example.com", "http://127.0.0.1:8089",
+         "test_mode = true\n", "public_base_url"},
+        {"http://127.0.0.1:8080", "https://api-m.paypal.com",
+         "test_mode = true\n", "paypal_base_url"},
+        {"http://127.0.0.1:8080", "https://api-m.sandbox.paypal.com",
+         "test_clock = true\n", "paypal_base_url"},
+        {"https://rma.example.com", "https://api-m.paypal.com",
+         "test_clock = true\n", "public_base_url"},
+        {"http://127.0.0.1.example.com", "http://127.0.0.1:8089",
+         "test_mode = true\n", "public_base_url"},
+        {"http://localhost.example.com", "http://127.0.0.1:8089",
+         "test_mode = true\n", "public_base_url"},
+        {"http://127.0.0.1@evil.example.com", "http://127.0.0.1:8089",
+         "test_mode = true\n", "public_base_url"},
+        {"http://10.0.0.1:8080", "http://127.0.0.1:8089", "test_clock = true\n",
+         "public_base_url"},
+        {"http://127.0.0.1:8080", "http://[::2]:8089", "test_mode = true\n",
+         "paypal_base_url"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct rma_config c;
+        struct config_problems p;
+        cr_expect_gt(load_with(bad[i].public_url, bad[i].paypal_url,
+                               bad[i].extra, &c, &p),
+                     0, "case %zu is refused", i);
+        int named = 0;
+        for (size_t j = 0; j < p.n; j++)
+            if (strstr(p.msg[j], bad[i].named) != NULL &&
+                strstr(p.msg[j], "loopback") != NULL)
+                named = 1;
+        cr_expect(named, "case %zu names %s as not loopback: %s", i,
+                  bad[i].named, p.n ? p.msg[0] : "(no problem)");
+        config_problems_free(&p);
+        config_free(&c);
+    }
+}
+
+/* rmactl config check names it and exits 2. */
+Test(config, config_check_refuses_test_mode_with_public_urls)
+{
+    const char *builddir = getenv("top_builddir");
+    if (builddir == NULL)
+        cr_skip_test("top_builddir is not set: run with make check");
+    char text[2048], cmd[2048];
+    snprintf(text, sizeof(text), "%stest_mode = true\n", valid);
+    const char *path = write_file("check.conf", text);
+    snprintf(cmd, sizeof(cmd), "'%s/rmactl' --config '%s' config check 2>&1",
+             builddir, path);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    char out[4096] = "";
+    size_t n = fread(out, 1, sizeof(out) - 1, f);
+    out[n] = '\0';
+    int status = pclose(f);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 2, "exit %d: %s",
+              WEXITSTATUS(status), out);
+    cr_expect(strstr(out, "test_mode") != NULL &&
+                  strstr(out, "paypal_base_url") != NULL,
+              "%s", out);
+}
+
+/* The namespace of PayPal-Request-Ids leaves room for the installation's
+ * random prefix (paypal_intent.h). */
+Test(config, paypal_request_id_prefix_is_short_and_plain)
+{
+    char text[2048];
+    struct rma_config c;
+    struct config_problems p;
+    const char *ok[] = {"rma", "rma-staging-eu1"},
+               *bad[] = {"rma-staging-eu-1", "rma_x", "rma x", "\"\""};
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof(text), "%spaypal_request_id_prefix = %s\n", valid,
+                 ok[i]);
+        cr_assert_eq(config_load(write_file("r.conf", text), &c, &p), 0,
+                     "%s is allowed", ok[i]);
+        config_free(&c);
+    }
+    for (int i = 0; i < 4; i++) {
+        snprintf(text, sizeof(text), "%spaypal_request_id_prefix = %s\n", valid,
+                 bad[i]);
+        cr_assert_gt(config_load(write_file("r.conf", text), &c, &p), 0,
+                     "%s is refused", bad[i]);
+        cr_assert(has_problem(&p, "paypal_request_id_prefix"));
         config_problems_free(&p);
         config_free(&c);
     }

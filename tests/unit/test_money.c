@@ -107,3 +107,26 @@ Test(money, ratio_rounds_half_up_on_minor_units)
     cr_assert_eq(money_ratio_half_up(-9998, 25, 100), -2500);
     cr_assert_eq(money_ratio_half_up(INT64_MAX, 1, 1), INT64_MAX);
 }
+
+/* Every sum and product of amounts is checked against MONEY_MAX_MINOR
+ * (10^12): a unit price near 2^63 times a quantity once overflowed. */
+Test(money, sums_and_products_stop_at_ten_to_the_twelve)
+{
+    int64_t v = -1;
+    cr_assert(money_add(MONEY_MAX_MINOR - 1, 1, &v));
+    cr_assert_eq(v, MONEY_MAX_MINOR, "exactly the bound");
+    cr_assert_not(money_add(MONEY_MAX_MINOR, 1, &v), "one past");
+    cr_assert_eq(v, MONEY_MAX_MINOR, "untouched on refusal");
+    cr_assert_not(money_add(INT64_MAX, 1, &v));
+    cr_assert_not(money_add(INT64_MIN, -1, &v));
+    cr_assert(money_add(-MONEY_MAX_MINOR, 0, &v));
+    cr_assert_not(money_add(-MONEY_MAX_MINOR, -1, &v));
+    cr_assert(money_mul(500000000000, 2, &v));
+    cr_assert_eq(v, MONEY_MAX_MINOR);
+    cr_assert_not(money_mul(500000000001, 2, &v));
+    cr_assert_not(money_mul(INT64_MAX, 2, &v), "2^63 - 1 is out already");
+    cr_assert_not(money_mul(922337203685477580, 1000, &v));
+    cr_assert_not(money_mul(1, INT64_MIN, &v));
+    cr_assert(money_mul(0, INT64_MAX, &v));
+    cr_assert_eq(v, 0);
+}
