@@ -26,7 +26,8 @@
 # Prints "package: built", "package: installed", "package: smoke journey
 # passed", "package: removed"; exits non-zero on the first failure, after
 # stopping what it started and purging what it installed.  KEEP=1 keeps the
-# temporary directory (logs, packages).
+# temporary directory (logs, packages); --build-only stops after lintian and
+# keeps it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 export top_srcdir=$top top_builddir=$top
@@ -38,6 +39,12 @@ fail() {
     printf 'package: FAILED: %s\n' "$*" >&2
     exit 1
 }
+build_only=
+case ${1:-} in
+    --build-only) build_only=1 ;;
+    "") ;;
+    *) fail "usage: tests/package.sh [--build-only]" ;;
+esac
 [ "$(id -u)" = 0 ] || fail "run as root: it installs and removes packages"
 
 T=$(mktemp -d /tmp/rma-pkg.XXXXXX)
@@ -66,7 +73,7 @@ cleanup() {
         fi
     fi
     rm -rf /run/rma
-    if [ -n "${KEEP:-}" ] || [ "$rc" != 0 ]; then
+    if [ -n "${KEEP:-}${build_only:-}" ] || [ "$rc" != 0 ]; then
         echo "package: files of this run in $T"
     else
         rm -rf "$T"
@@ -118,6 +125,11 @@ grep -v 'running with root privileges' "$T/log/lintian.raw" >"$T/log/lintian.log
 cat "$T/log/lintian.log"
 [ "$lrc" = 0 ] || fail "lintian found problems"
 log "lintian: $(grep -c . "$T/log/lintian.log" || true) tags${suppress:+ (no-manual-page tolerated: no manual pages yet)}"
+
+if [ -n "$build_only" ]; then
+    log "the packages are in $T"
+    exit 0
+fi
 
 # ---------------------------------------------------------------- install
 # shellcheck disable=SC2086
