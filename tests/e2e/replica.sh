@@ -12,6 +12,8 @@
 #     (0) it shows the replica's older snapshot; replay resumed, equal again;
 #  4. the replica stopped, or a server that accepts and never answers: a
 #     clear error and exit 1 within seconds (libpq's connect_timeout).
+# The API's export (a worker pool whose export_database_url is the replica)
+# is checked caught up (equal) and lagging (503 replica_behind).
 #
 # The replica and the fake server are stopped and removed on every exit.
 set -u
@@ -31,8 +33,13 @@ R=$(mktemp -d /tmp/rma-replica.XXXXXX)
 chmod 0755 "$R"
 [ "$(id -u)" = 0 ] && chown postgres "$R"
 hang_pid=
+pool_pid=
 cleanup() {
     [ -n "$hang_pid" ] && kill "$hang_pid" 2>/dev/null
+    if [ -n "$pool_pid" ]; then
+        kill -TERM "$pool_pid" 2>/dev/null
+        wait "$pool_pid" 2>/dev/null
+    fi
     if [ -f "$R/data/postmaster.pid" ]; then
         stack_as_pg "$bindir/pg_ctl" -D "$R/data" -m immediate -w stop >/dev/null 2>&1
     fi
@@ -160,6 +167,61 @@ rows=$(psql_at "$primary" "SELECT count(*) FROM audit_event WHERE action = 'expo
     AND detail->>'outcome' = 'completed' AND at > now() - interval '5 minutes'")
 [ "$rows" -ge 12 ] && ok "every export audited on the primary ($rows)" || bad "only $rows exports audited"
 
+# The API's exports from the replica: a worker pool whose
+# export_database_url is the replica, spoken to over FastCGI directly.
+RMA_EXPORT_DATABASE_URL=$replica_app RMA_EXPORT_MAX_LAG_SECONDS=2 \
+    rma-fcgi --config "$RMA_CONFIG" --socket "$R/pool.sock" --workers 1 \
+    2>"$RUN/log/rma-fcgi-replica-pool.log" &
+pool_pid=$!
+for _ in $(seq 1 100); do [ -S "$R/pool.sock" ] && break; sleep 0.1; done
+finance=$(rmactl token create --role finance --name "replica-fin-$$-$RANDOM" 2>/dev/null | tail -n 1)
+fcgi_export() { # kind file: GET the export from the pool; prints the status
+    python3 - "$R/pool.sock" "/api/v1/staff/exports/$1.csv" \
+        "from=1970-01-01&to=9999-01-01" "Bearer $finance" "$2" <<'PY'
+import socket, struct, sys
+sock, path, query, auth, out = sys.argv[1:6]
+def record(kind, content):
+    return struct.pack(">BBHHBx", 1, kind, 1, len(content), 0) + content
+def pair(k, v):
+    k, v = k.encode(), v.encode()
+    size = lambda n: bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+    return size(len(k)) + size(len(v)) + k + v
+params = b"".join(pair(k, v) for k, v in [
+    ("REQUEST_METHOD", "GET"), ("DOCUMENT_URI", path), ("QUERY_STRING", query),
+    ("REQUEST_URI", path + "?" + query), ("REMOTE_ADDR", "127.0.0.1"),
+    ("HTTP_AUTHORIZATION", auth), ("REQUEST_ID", "replica-test")])
+s = socket.socket(socket.AF_UNIX)
+s.connect(sock)
+s.sendall(record(1, struct.pack(">HB5x", 1, 0)) + record(4, params) + record(4, b"")
+          + record(5, b""))
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+stdout, i = b"", 0
+while i + 8 <= len(data):
+    _, kind, _, n, pad = struct.unpack(">BBHHB", data[i:i + 7])
+    if kind == 6:
+        stdout += data[i + 8:i + 8 + n]
+    i += 8 + n + pad
+head, _, body = stdout.partition(b"\r\n\r\n")
+status = "200"
+for line in head.split(b"\r\n"):
+    if line.lower().startswith(b"status:"):
+        status = line.split()[1].decode()
+open(out, "wb").write(body)
+print(status)
+PY
+}
+[ -n "$(catch_up && echo yes)" ] || bad "the replica did not catch up"
+s=$(fcgi_export ledger "$R/http-ledger.csv")
+export_from primary ledger "$R/primary-ledger2.csv"
+[ "$s" = 200 ] && cmp -s "$R/http-ledger.csv" "$R/primary-ledger2.csv" \
+    && ok "the API's ledger export from the replica equals rmactl's from the primary" \
+    || bad "API export from the replica: HTTP $s, $(head -c 300 "$R/http-ledger.csv")"
+
 # 3. Lag: replay paused, then the primary moves on.
 psql_at "$replica_admin" 'SELECT pg_wal_replay_pause()' >/dev/null
 for _ in $(seq 1 50); do
@@ -185,6 +247,10 @@ esac
 failed=$(psql_at "$primary" "SELECT detail->>'outcome' FROM audit_event WHERE action = 'export'
     ORDER BY id DESC LIMIT 1")
 [ "$failed" = failed ] && ok "the refused export is audited as failed" || bad "audited as $failed"
+s=$(fcgi_export ledger "$R/http-lag.csv")
+grep -q '"replica_behind"' "$R/http-lag.csv" && [ "$s" = 503 ] \
+    && ok "the API answers 503 replica_behind: $(cat "$R/http-lag.csv")" \
+    || bad "the API's export from a lagging replica: HTTP $s $(head -c 300 "$R/http-lag.csv")"
 if export_from replica ledger "$R/stale.csv" RMA_EXPORT_MAX_LAG_SECONDS=0; then
     export_from primary ledger "$R/now.csv"
     if cmp -s "$R/stale.csv" "$R/replica-ledger.csv" && ! cmp -s "$R/stale.csv" "$R/now.csv"; then
