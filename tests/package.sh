@@ -85,7 +85,8 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ build
 export DEBIAN_FRONTEND=noninteractive
-tools=(debhelper dpkg-dev fakeroot lintian git)
+# systemd: systemd-socket-activate starts rma-fcgi as its socket unit would.
+tools=(debhelper dpkg-dev fakeroot lintian git systemd curl python3)
 missing=()
 for p in "${tools[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
