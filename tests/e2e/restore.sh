@@ -34,6 +34,13 @@ D=$(mktemp -d /tmp/rma-drill.XXXXXX)
 chmod 0755 "$D"
 SIM_PORT=${RMA_TEST_SIM_URL##*:}
 export SIM_PORT
+# The simulator is the suite's, which has seen the suite's own
+# rma-order-h1-1 and so on: the drill's database (A, and B restored from
+# it) is another environment sharing the PayPal account, so it gets its own
+# paypal_request_id_prefix, as README's configuration says.
+STACK_EXTRA_CONFIG="${STACK_EXTRA_CONFIG:-}
+paypal_request_id_prefix = drill$$x$RANDOM"
+export STACK_EXTRA_CONFIG
 # A stack without a simulator of its own, under $D/$1.
 drill_start() {
     (
