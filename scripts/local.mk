@@ -4,7 +4,7 @@ EXTRA_DIST += scripts/bootstrap scripts/demo scripts/stack.sh \
 	nginx/rma.conf.example nginx/rma-local.conf.in nginx/fastcgi_params \
 	.clang-format README.md doc/paypal-sim.md \
 	contrib/rma-fcgi.socket contrib/rma-fcgi.service \
-	contrib/rma-fcgi-activated.service contrib/rma-jobs.service \
+	contrib/rma-jobs.service contrib/rma.conf \
 	contrib/rma-jobs.timer contrib/rma.cron
 
 demo: all

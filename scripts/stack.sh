@@ -81,9 +81,12 @@ stack_pg_start() {
         fresh=0
     fi
     touch "$RUN/log/postgresql.log"
+    # Streaming replicas may be made of it (tests/e2e/replica.sh): WAL for
+    # a standby and senders for it (PostgreSQL 15's defaults, said here);
+    # initdb's pg_hba.conf lets local connections replicate.
     [ "$(id -u)" = 0 ] && chown postgres "$RUN/log/postgresql.log"
     stack_as_pg "$bindir/pg_ctl" -D "$PGDIR/data" -l "$RUN/log/postgresql.log" -w -t 60 \
-        -o "-c listen_addresses='' -c unix_socket_directories='$PGDIR' -c max_connections=200 ${STACK_PG_OPTS:-}" \
+        -o "-c listen_addresses='' -c unix_socket_directories='$PGDIR' -c max_connections=200 -c wal_level=replica -c max_wal_senders=4 ${STACK_PG_OPTS:-}" \
         start >/dev/null || stack_die "PostgreSQL did not start: see $RUN/log/postgresql.log"
     PGHOST_DIR=$PGDIR
     if [ "$fresh" = 1 ]; then

@@ -91,7 +91,15 @@ api_export_get(struct api_ctx *ctx)
     struct csv_writer w;
     csv_init(&w, stream_write, &sink);
     uint64_t rows = 0;
-    err = export_run(export_db(ctx->app), kind, &period, &w, &rows);
+    struct db *from_db = export_db(ctx->app);
+    enum export_replica_state replica_state = EXPORT_REPLICA_CAUGHT_UP;
+    int64_t behind = 0;
+    if (from_db != &ctx->app->db)
+        err = export_wait_for_replica(&ctx->app->db, from_db,
+                                      ctx->app->cfg->export_max_lag_seconds,
+                                      &replica_state, &behind);
+    if (err == RMA_OK)
+        err = export_run(from_db, kind, &period, &w, &rows);
     const char *outcome = err != RMA_OK ? "failed"
                           : w.failed    ? "output_failed"
                                         : "completed";
@@ -112,6 +120,10 @@ api_export_get(struct api_ctx *ctx)
               export_kind_name(kind), "from", period.from_text, "to",
               period.to_text, "rows", (json_int_t)rows, "outcome", outcome,
               "staff", ctx->staff.name, "audited", audit_err == RMA_OK);
+    if (replica_state == EXPORT_REPLICA_BEHIND)
+        return http_fail(ctx->res, RMA_EDB, "replica_behind",
+                         "the export replica is behind; try again shortly",
+                         NULL);
     if (!sink.started) /* nothing sent: an ordinary error answer */
         return err != RMA_OK ? err : audit_err;
     if (err != RMA_OK || w.failed || audit_err != RMA_OK)

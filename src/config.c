@@ -36,6 +36,7 @@ static const struct key keys[] = {
     {"database_url", S(database_url), NULL, false, 0, 0},
     {"admin_database_url", S(admin_database_url), NULL, false, 0, 0},
     {"export_database_url", S(export_database_url), NULL, false, 0, 0},
+    {"export_max_lag_seconds", L(export_max_lag_seconds), "10", false, 0, 3600},
     {"migrations_dir", S(migrations_dir), RMA_MIGRATIONS_DIR, false, 0, 0},
     {"public_base_url", S(public_base_url), NULL, false, 0, 0},
     {"paypal_base_url", S(paypal_base_url), NULL, false, 0, 0},

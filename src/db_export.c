@@ -9,6 +9,7 @@
  * the order of export.c's table for the kind and orders by time, then id. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
@@ -130,6 +131,15 @@ static const struct db_stmt stmts[] = {
      " ORDER BY r.created_at, r.id",
      2},
 
+    /* A replica's progress against its primary (export_wait_for_replica). */
+    {"export_primary_lsn", "SELECT pg_current_wal_lsn()::text", 0},
+    {"export_replica_position",
+     "SELECT pg_is_in_recovery(),"
+     " coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false),"
+     " greatest(coalesce(pg_wal_lsn_diff($1::pg_lsn,"
+     " pg_last_wal_replay_lsn()), 0), 0)::bigint",
+     1},
+
     {"export_audit",
      "INSERT INTO audit_event (at, actor_kind, actor_name, actor_role,"
      " action, detail) VALUES ($1::timestamptz, $2, $3, $4, 'export',"
@@ -221,6 +231,34 @@ db_export_stream(struct db *db, enum export_kind kind, const char *from,
     if (err != RMA_OK)
         db_rollback(db);
     return err;
+}
+
+enum rma_err
+db_export_primary_lsn(struct db *db, char *lsn)
+{
+    enum rma_err err;
+    PGresult *r = db_run(db, "export_primary_lsn", 0, NULL, &err);
+    if (r == NULL)
+        return err;
+    db_copy(lsn, EXPORT_LSN_TEXT, db_get(r, 0, 0));
+    PQclear(r);
+    return RMA_OK;
+}
+
+enum rma_err
+db_export_replica_position(struct db *db, const char *lsn, bool *in_recovery,
+                           bool *caught_up, int64_t *behind_bytes)
+{
+    const char *params[] = {lsn};
+    enum rma_err err;
+    PGresult *r = db_run(db, "export_replica_position", 1, params, &err);
+    if (r == NULL)
+        return err;
+    *in_recovery = strcmp(db_get(r, 0, 0), "t") == 0;
+    *caught_up = strcmp(db_get(r, 0, 1), "t") == 0;
+    *behind_bytes = strtoll(db_get(r, 0, 2), NULL, 10);
+    PQclear(r);
+    return RMA_OK;
 }
 
 enum rma_err

@@ -6,9 +6,11 @@
 #include "rma/export.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rma/calendar.h"
 #include "rma/log.h"
@@ -388,4 +390,46 @@ export_run(struct db *db, enum export_kind kind, const struct export_period *p,
         return RMA_EINTERNAL;
     (void)csv_flush(w); /* a refusal leaves w->failed set */
     return RMA_OK;
+}
+
+enum rma_err
+export_wait_for_replica(struct db *primary, struct db *replica,
+                        long max_seconds, enum export_replica_state *state,
+                        int64_t *behind_bytes)
+{
+    *state = EXPORT_REPLICA_CAUGHT_UP;
+    *behind_bytes = 0;
+    if (max_seconds <= 0)
+        return RMA_OK;
+    char lsn[EXPORT_LSN_TEXT];
+    if (db_export_primary_lsn(primary, lsn) != RMA_OK) {
+        *state = EXPORT_PRIMARY_DOWN;
+        return RMA_EDB;
+    }
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        bool standby, caught_up;
+        if (db_export_replica_position(replica, lsn, &standby, &caught_up,
+                                       behind_bytes) != RMA_OK) {
+            *state = EXPORT_REPLICA_DOWN;
+            return RMA_EDB;
+        }
+        if (!standby || caught_up) {
+            *behind_bytes = 0;
+            return RMA_OK;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t waited_ms = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
+                            (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (waited_ms >= (int64_t)max_seconds * 1000)
+            break;
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    *state = EXPORT_REPLICA_BEHIND;
+    log_event(LOG_WARN, "export_replica_behind", "{s:s, s:I, s:i}",
+              "primary_lsn", lsn, "behind_bytes", (json_int_t)*behind_bytes,
+              "waited_seconds", (int)max_seconds);
+    return RMA_EDB;
 }

@@ -414,7 +414,14 @@ cmd_export(const struct rma_config *cfg, int argc, char **argv)
     struct csv_writer w;
     csv_init(&w, file_sink, out);
     uint64_t rows = 0;
-    err = export_run(replica ? &export_db : &db, kind, &period, &w, &rows);
+    enum export_replica_state replica_state = EXPORT_REPLICA_CAUGHT_UP;
+    int64_t behind = 0;
+    err = replica ? export_wait_for_replica(&db, &export_db,
+                                            cfg->export_max_lag_seconds,
+                                            &replica_state, &behind)
+                  : RMA_OK;
+    if (err == RMA_OK)
+        err = export_run(replica ? &export_db : &db, kind, &period, &w, &rows);
     bool written = !w.failed && fflush(out) == 0 && !ferror(out);
     if (output != NULL) {
         written = written && fsync(fileno(out)) == 0;
@@ -444,7 +451,18 @@ cmd_export(const struct rma_config *cfg, int argc, char **argv)
         db_close(&export_db);
 
     int rc = EXIT_WORK;
-    if (err != RMA_OK)
+    if (replica_state == EXPORT_REPLICA_BEHIND)
+        fprintf(stderr,
+                "export: the replica (export_database_url) is still %lld "
+                "bytes of WAL behind the primary after %ld s "
+                "(export_max_lag_seconds): export from the primary "
+                "(RMA_EXPORT_DATABASE_URL set to database_url) or again "
+                "once the replica has caught up\n",
+                (long long)behind, cfg->export_max_lag_seconds);
+    else if (err == RMA_EDB && replica && replica_state != EXPORT_PRIMARY_DOWN)
+        fprintf(stderr, "export: the export database (export_database_url) "
+                        "is unavailable\n");
+    else if (err != RMA_OK)
         fprintf(stderr, "export: %s\n",
                 err == RMA_EDB ? "the database is unavailable"
                                : "the export failed");

@@ -1,11 +1,13 @@
-/* main_fcgi.c - rma-fcgi: configuration, signals, and either one worker on
- * fd 0 (under systemd socket activation or spawn-fcgi) or a supervisor that
- * preforks workers on --socket PATH, replaces the ones that die, reloads on
- * SIGHUP and stops gracefully on SIGTERM. */
+/* main_fcgi.c - rma-fcgi: configuration, signals, and either one worker or a
+ * supervisor that preforks workers, replaces the ones that die, reloads on
+ * SIGHUP and stops gracefully on SIGTERM.  The listening socket is the one
+ * --socket PATH opens, else the one systemd passed (LISTEN_FDS), else fd 0
+ * (spawn-fcgi, StandardInput=socket). */
 #include <errno.h>
 #include <fcgiapp.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,8 @@
 
 #define MAX_WORKERS 256
 #define STOP_GRACE_SECONDS 30
+/* sd_listen_fds(3): the first socket systemd passes. */
+#define SYSTEMD_FIRST_FD 3
 
 static volatile int worker_stop;
 static volatile sig_atomic_t got_chld, got_hup, got_term;
@@ -30,9 +34,12 @@ static volatile sig_atomic_t got_chld, got_hup, got_term;
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: rma-fcgi [--config FILE] [--socket PATH --workers N "
-               "[--socket-mode MODE]]\n"
-               "  without --socket, serves the FastCGI socket on fd 0\n");
+    fprintf(f, "usage: rma-fcgi [--config FILE] [--socket PATH] [--workers N] "
+               "[--socket-mode MODE]\n"
+               "  without --socket, serves the socket systemd passed "
+               "(LISTEN_FDS) or fd 0;\n"
+               "  with --workers N (default 4 with --socket), preforks N "
+               "workers on it\n");
 }
 
 /* ------------------------------------------------------------------ */
@@ -182,6 +189,57 @@ open_socket(const char *path, int mode)
     return fd;
 }
 
+/* A decimal value of the environment, or -1 if unset or not one. */
+static long
+env_number(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL || *v == '\0')
+        return -1;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    return errno || *end || n < 0 ? -1 : n;
+}
+
+/* The listening socket systemd passed to this process (LISTEN_PID is ours,
+ * LISTEN_FDS is 1: fd 3), or -1 when none was, or -2 when more than one was
+ * (said on stderr).  Unsets the variables, as sd_listen_fds(3) does, so that
+ * nothing started later takes them for its own. */
+static int
+systemd_socket(void)
+{
+    long pid = env_number("LISTEN_PID");
+    long fds = env_number("LISTEN_FDS");
+    if (pid != (long)getpid() || fds < 1)
+        return -1;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    if (fds != 1) {
+        fprintf(stderr,
+                "rma-fcgi: systemd passed %ld sockets; the socket unit must "
+                "listen on exactly one\n",
+                fds);
+        return -2;
+    }
+    return SYSTEMD_FIRST_FD;
+}
+
+/* true when fd is a listening stream socket. */
+static bool
+listening(int fd)
+{
+    int type = 0, accepting = 0;
+    socklen_t len = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+        type != SOCK_STREAM)
+        return false;
+    len = sizeof(accepting);
+    return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0 &&
+           accepting;
+}
+
 static int
 load_config(const char *path, struct rma_config *cfg)
 {
@@ -328,7 +386,7 @@ main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (optind != argc || (nworkers > 0 && socket_path == NULL)) {
+    if (optind != argc) {
         usage(stderr);
         return 2;
     }
@@ -359,14 +417,27 @@ main(int argc, char **argv)
         close(fd);
         unlink(socket_path);
     } else {
-        int type;
-        socklen_t len = sizeof(type);
-        if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) != 0) {
-            fprintf(stderr, "rma-fcgi: fd 0 is not a socket: run under a "
-                            "FastCGI supervisor or use --socket PATH\n");
-            return 2;
+        /* The socket belongs to whoever passed it: it is neither made nor
+         * removed here. */
+        int fd = systemd_socket();
+        if (fd < 0 && fd != -2)
+            fd = 0;
+        if (fd >= 0 && !listening(fd)) {
+            fprintf(stderr,
+                    "rma-fcgi: fd %d is not a listening socket: run under "
+                    "systemd socket activation or a FastCGI supervisor, or "
+                    "use --socket PATH\n",
+                    fd);
+            fd = -2;
         }
-        rc = worker_main(&cfg, 0);
+        if (fd < 0) {
+            rc = 2;
+        } else {
+            log_event(LOG_INFO, "listening", "{s:s, s:i}", "from",
+                      fd == 0 ? "fd 0" : "systemd", "fd", fd);
+            rc = nworkers > 0 ? supervise(config_path, &cfg, fd, nworkers)
+                              : worker_main(&cfg, fd);
+        }
     }
     config_free(&cfg);
     return rc;

@@ -41,7 +41,8 @@ tests_e2e_test_customer_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_customer_LDADD = $(TEST_LDADD)
 
 EXTRA_DIST += tests/run-suite tests/check-style tests/lsan.supp \
-	tests/e2e/faults.sh
+	tests/e2e/faults.sh tests/e2e/scale.sh tests/e2e/replica.sh \
+	tests/e2e/restore.sh tests/package.sh
 
 check-local: $(check_PROGRAMS) $(bin_PROGRAMS)
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \

@@ -17,8 +17,9 @@ enum review_policy { REVIEW_ALWAYS, REVIEW_NEVER, REVIEW_THRESHOLD };
 
 struct rma_config {
     char *database_url;
-    char *admin_database_url;  /* defaults to database_url */
-    char *export_database_url; /* defaults to database_url */
+    char *admin_database_url;    /* defaults to database_url */
+    char *export_database_url;   /* defaults to database_url */
+    long export_max_lag_seconds; /* wait for the replica at most this */
     char *migrations_dir;
     char *public_base_url;
     char *paypal_base_url;

@@ -80,6 +80,28 @@ enum rma_err export_run(struct db *db, enum export_kind kind,
                         const struct export_period *p, struct csv_writer *w,
                         uint64_t *rows);
 
+/* How an export read from a replica stood (export_wait_for_replica). */
+enum export_replica_state {
+    EXPORT_REPLICA_CAUGHT_UP, /* or not a standby, or not checked */
+    EXPORT_REPLICA_BEHIND,    /* still behind when the wait ran out */
+    EXPORT_REPLICA_DOWN,      /* export_database_url unavailable */
+    EXPORT_PRIMARY_DOWN,      /* database_url unavailable */
+};
+
+/* A replica serves an export only once it shows everything that was
+ * committed on the primary when the export was asked for: waits until
+ * replica (export_database_url) has replayed the WAL that primary
+ * (database_url) had written when called, checking every 100 ms, at most
+ * max_seconds.  max_seconds 0 does not check (the export shows the
+ * replica's snapshot, however old); a server not in recovery has nothing to
+ * wait for.  Returns RMA_OK when the export may go on, else RMA_EDB with
+ * *state saying why and *behind_bytes how much WAL the replica had still
+ * to replay. */
+enum rma_err export_wait_for_replica(struct db *primary, struct db *replica,
+                                     long max_seconds,
+                                     enum export_replica_state *state,
+                                     int64_t *behind_bytes);
+
 /* One export for the audit trail: who, what, which period, how many rows,
  * and how it ended. */
 struct export_audit {
@@ -111,6 +133,17 @@ typedef int (*db_export_row_fn)(void *arg, const char *const *values, int n);
 enum rma_err db_export_stream(struct db *db, enum export_kind kind,
                               const char *from, const char *to, int ncolumns,
                               db_export_row_fn row, void *arg);
+
+/* The primary's WAL write position (pg_current_wal_lsn) as text into lsn
+ * of EXPORT_LSN_TEXT bytes.  RMA_EDB when unavailable. */
+#define EXPORT_LSN_TEXT 32
+enum rma_err db_export_primary_lsn(struct db *db, char *lsn);
+
+/* Whether db is a standby and, if so, whether it has replayed the WAL up to
+ * lsn, and how many bytes short of it it is (0 when there). */
+enum rma_err db_export_replica_position(struct db *db, const char *lsn,
+                                        bool *in_recovery, bool *caught_up,
+                                        int64_t *behind_bytes);
 
 /* Appends the export to the audit trail (an audit_event without a case). */
 enum rma_err db_export_audit(struct db *db, const struct export_audit *a);

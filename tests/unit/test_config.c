@@ -345,3 +345,29 @@ Test(config, paypal_request_id_prefix_is_short_and_plain)
         config_free(&c);
     }
 }
+
+Test(config, export_max_lag_seconds_is_0_to_3600_default_10)
+{
+    char text[2048];
+    struct rma_config c;
+    struct config_problems p;
+    cr_assert_eq(config_load(write_file("l.conf", valid), &c, &p), 0);
+    cr_assert_eq(c.export_max_lag_seconds, 10, "the default");
+    config_free(&c);
+    const char *ok[] = {"0", "3600"}, *bad[] = {"-1", "3601"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof(text), "%sexport_max_lag_seconds = %s\n", valid,
+                 ok[i]);
+        cr_assert_eq(config_load(write_file("l.conf", text), &c, &p), 0,
+                     "%s is allowed", ok[i]);
+        cr_assert_eq(c.export_max_lag_seconds, strtol(ok[i], NULL, 10));
+        config_free(&c);
+        snprintf(text, sizeof(text), "%sexport_max_lag_seconds = %s\n", valid,
+                 bad[i]);
+        cr_assert_gt(config_load(write_file("l.conf", text), &c, &p), 0,
+                     "%s is refused", bad[i]);
+        cr_assert(has_problem(&p, "export_max_lag_seconds"));
+        config_problems_free(&p);
+        config_free(&c);
+    }
+}
