@@ -474,9 +474,7 @@ pending_intent(struct hold_env *env, const struct hold *h, enum hold_op op,
         .sequence = op == HOLD_OP_CAPTURE ? h->capture_attempts + 1 : 1,
         .prefix = env->cfg->paypal_request_id_prefix,
     };
-    char rid[PAYPAL_REQUEST_ID_MAX + 1];
-    enum rma_err err = paypal_request_id(&key, rid, sizeof(rid));
-    return err == RMA_OK ? paypal_intent_find(env->db, rid, in) : err;
+    return paypal_intent_find_key(env->db, &key, in);
 }
 
 enum rma_err
