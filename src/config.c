@@ -487,16 +487,17 @@ validate(struct rma_config *cfg, struct config_problems *p)
                 DEADLINE_MARGIN_DAYS, AUTH_VALIDITY_DAYS);
     /* The last capture retry must come a day before the authorization
      * expires: retries past it could only fail (SPEC §16). */
-    long last_retry_h = cfg->return_window_days * 24 +
-                        (cfg->capture_max_attempts - 1) *
-                            cfg->capture_retry_hours;
+    long last_retry_h =
+        cfg->return_window_days * 24 +
+        (cfg->capture_max_attempts - 1) * cfg->capture_retry_hours;
     if (last_retry_h > (AUTH_VALIDITY_DAYS - 1) * 24)
         problem(p,
                 "capture_max_attempts: the last retry (return_window_days "
                 "+ (capture_max_attempts - 1) x capture_retry_hours = %ld "
                 "hours) must come at least a day before the %d-day "
                 "authorization expiry (%d hours)",
-                last_retry_h, AUTH_VALIDITY_DAYS, (AUTH_VALIDITY_DAYS - 1) * 24);
+                last_retry_h, AUTH_VALIDITY_DAYS,
+                (AUTH_VALIDITY_DAYS - 1) * 24);
     check_test_switches(cfg, p);
     /* Followed by '-' and the installation's 16-character prefix, within
      * the 32 characters a request id's namespace may have. */

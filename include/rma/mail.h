@@ -155,6 +155,12 @@ enum rma_err mail_text_hold_released(const char *base_url, const char *name,
 enum rma_err mail_text_return_reminder(const char *base_url, const char *name,
                                        const char *rma_number, int days_left,
                                        time_t deadline, struct mail_text *out);
+/* The refund (amount, e.g. "129.99 USD") was paid: back to the PayPal
+ * account the order was paid from (by_paypal), or by the means the team
+ * arranged. */
+enum rma_err mail_text_refund_paid(const char *base_url, const char *name,
+                                   const char *rma_number, const char *amount,
+                                   bool by_paypal, struct mail_text *out);
 /* PayPal refused the pre-authorization: try again or choose standard. */
 enum rma_err mail_text_preauth_denied(const char *base_url, const char *name,
                                       const char *rma_number,

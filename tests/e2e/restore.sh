@@ -39,7 +39,7 @@ export SIM_PORT
 # it) is another environment sharing the PayPal account, so it gets its own
 # paypal_request_id_prefix, as README's configuration says.
 STACK_EXTRA_CONFIG="${STACK_EXTRA_CONFIG:-}
-paypal_request_id_prefix = drill$$x$RANDOM"
+paypal_request_id_prefix = drill$RANDOM"
 export STACK_EXTRA_CONFIG
 # A stack without a simulator of its own, under $D/$1.
 drill_start() {
