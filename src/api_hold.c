@@ -243,34 +243,6 @@ tracking_ok(const char *s)
                      "0123456789-") == strlen(s);
 }
 
-/* Runs ev on the case with one extra statement in the same transaction. */
-static enum rma_err
-transition_with(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
-                const struct rma_actor_info *who, const char *detail,
-                const char *stmt, int n, const char *const *params)
-{
-    int to = rma_state_next(r->status, ev, r->kind, who->kind);
-    if (to < 0)
-        return conflict(ctx, arena_printf(ctx->arena,
-                                          "%s is not possible while the RMA "
-                                          "is %s",
-                                          rma_event_name(ev),
-                                          rma_status_name(r->status)));
-    enum rma_err err = api_begin(ctx);
-    if (err == RMA_OK && stmt != NULL)
-        err = db_hold_exec(&ctx->app->db, stmt, n, params);
-    if (err == RMA_OK)
-        err = db_rma_transition(&ctx->app->db, r, (enum rma_status)to, ev, who,
-                                detail, ctx->now);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    else
-        api_rollback(ctx);
-    if (err == RMA_ECONFLICT)
-        return state_changed(ctx);
-    return err;
-}
-
 enum rma_err
 api_staff_rma_shipments(struct api_ctx *ctx)
 {
@@ -292,21 +264,13 @@ api_staff_rma_shipments(struct api_ctx *ctx)
         json_decref(body);
         return err;
     }
-    enum rma_event ev = r.kind == KIND_REPAIR ? EV_SHIP_REPAIRED : EV_SHIP;
-    if (kind == NULL)
-        kind = r.kind == KIND_REPAIR   ? "repaired"
-               : r.kind == KIND_RESEND ? "resend"
-                                       : "replacement";
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)r.id);
-    struct rma_actor_info who = api_staff_actor(ctx);
-    const char *params[] = {id,       kind,     carrier,
-                            tracking, ctx->now, ctx->staff.name};
+    struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
     char *detail = json_dumps(body, JSON_COMPACT);
-    err = transition_with(ctx, &r, ev, &who, detail, "shipment_insert", 6,
-                          params);
+    err = api_refused(
+        ctx, case_ship(&env, r.id, kind, carrier, tracking, detail, &no), &no);
     free(detail);
-    json_decref(body); /* after: params borrow its strings */
+    json_decref(body); /* after: the operation borrowed its strings */
     return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "rma/case_ops.h"
 #include "rma/refund.h"
 
 #define REFUND_COLUMNS                                                         \
@@ -48,6 +49,18 @@ static const struct db_stmt stmts[] = {
      "SELECT id FROM refund_payment WHERE method = 'paypal'"
      " AND status IN ('due', 'pending') AND NOT (id = ANY ($1::bigint[]))"
      " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED", 2},
+    {"case_owed",
+     "SELECT EXISTS (SELECT 1 FROM shipment s WHERE s.rma_id = r.id),"
+     " coalesce(r.makeup_due_minor, 0) > 0 AND NOT EXISTS (SELECT 1"
+     "  FROM makeup_claim m WHERE m.rma_id = r.id"
+     "  AND (m.status IN ('matched', 'overpaid') OR m.resolved_at IS NOT NULL)),"
+     " EXISTS (SELECT 1 FROM hold h WHERE h.rma_id = r.id"
+     "  AND (h.status IN ('pending_approval', 'authorized')"
+     "   OR (h.status = 'captured' AND h.refund_requested_minor IS NOT NULL"
+     "       AND h.refund_id IS NULL AND h.refund_failed_at IS NULL))),"
+     " EXISTS (SELECT 1 FROM refund_payment p WHERE p.rma_id = r.id"
+     "  AND p.status <> 'paid')"
+     " FROM rma r WHERE r.id = $1", 1},
     {"refund_lease", "SELECT pg_try_advisory_lock(7415, ($1::bigint % 2147483647)::integer)", 1},
     {"refund_unlease", "SELECT pg_advisory_unlock(7415, ($1::bigint % 2147483647)::integer)", 1},
 };
@@ -236,6 +249,28 @@ db_refund_lease(struct db *db, int64_t id, bool take, bool *got)
         return err;
     if (got != NULL)
         *got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return RMA_OK;
+}
+
+enum rma_err
+db_case_owed(struct db *db, int64_t rma_id, struct case_owed *o)
+{
+    char id[24];
+    const char *params[] = {db_num(id, rma_id)};
+    enum rma_err err;
+    memset(o, 0, sizeof(*o));
+    PGresult *r = db_run(db, "case_owed", 1, params, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return RMA_ENOTFOUND;
+    }
+    o->shipped = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    o->fee_unpaid = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+    o->hold_open = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    o->refund_unpaid = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
     PQclear(r);
     return RMA_OK;
 }

@@ -5,6 +5,7 @@ dist_migrations_DATA += sql/migrations/0005_holds.sql \
 librma_la_SOURCES += \
 	src/api_hold.c \
 	src/api_webhook.c \
+	src/case_ends.c \
 	src/case_ops.c \
 	src/db_hold.c \
 	src/hold.c \

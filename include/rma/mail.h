@@ -161,6 +161,10 @@ enum rma_err mail_text_return_reminder(const char *base_url, const char *name,
 enum rma_err mail_text_refund_paid(const char *base_url, const char *name,
                                    const char *rma_number, const char *amount,
                                    bool by_paypal, struct mail_text *out);
+/* The replacement, repaired unit or resend left: carrier and tracking. */
+enum rma_err mail_text_shipped(const char *base_url, const char *name,
+                               const char *rma_number, const char *carrier,
+                               const char *tracking, struct mail_text *out);
 /* PayPal refused the pre-authorization: try again or choose standard. */
 enum rma_err mail_text_preauth_denied(const char *base_url, const char *name,
                                       const char *rma_number,

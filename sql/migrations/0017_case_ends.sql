@@ -65,3 +65,83 @@ ALTER TABLE journal_entry ADD CONSTRAINT journal_entry_kind_check
                     'sale_refund', 'refund_payout'));
 ALTER TABLE journal_entry ADD CONSTRAINT journal_entry_sale_refund_check
     CHECK (kind <> 'sale_refund' OR paypal_id IS NOT NULL);
+
+-- 4. Outbound shipments are visible (SPEC §14): in the customer's and the
+--    staff detail, with a link to the carrier's tracking page; the refund
+--    and, for staff, the order's payment.
+CREATE FUNCTION tracking_url(p_carrier text, p_number text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE upper(regexp_replace(p_carrier, '[^A-Za-z]', '', 'g'))
+        WHEN 'UPS' THEN 'https://www.ups.com/track?tracknum=' || p_number
+        WHEN 'USPS' THEN
+            'https://tools.usps.com/go/TrackConfirmAction?tLabels=' || p_number
+        WHEN 'FEDEX' THEN 'https://www.fedex.com/fedextrack/?trknbr=' || p_number
+        WHEN 'DHL' THEN
+            'https://www.dhl.com/global-en/home/tracking.html?tracking-id='
+            || p_number
+        WHEN 'DHLEXPRESS' THEN
+            'https://www.dhl.com/global-en/home/tracking.html?tracking-id='
+            || p_number
+        END
+$$;
+
+CREATE FUNCTION rma_shipments_json(p_rma bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                   'kind', s.kind, 'carrier', s.carrier,
+                   'tracking_number', s.tracking_number,
+                   'tracking_url', tracking_url(s.carrier, s.tracking_number),
+                   'shipped_at', iso_utc(s.shipped_at))) ORDER BY s.id), '[]')
+        FROM shipment s WHERE s.rma_id = p_rma);
+END
+$$;
+
+CREATE FUNCTION rma_refund_json(p_rma bigint, p_staff boolean) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'status', p.status, 'method', p.method,
+                   'amount', money_json(p.amount_minor, p.currency),
+                   'paid_at', iso_utc(p.paid_at),
+                   'capture_id', CASE WHEN p_staff THEN p.capture_id END,
+                   'paypal_refund_id', CASE WHEN p_staff THEN p.paypal_refund_id END,
+                   'reference', CASE WHEN p_staff THEN p.reference END,
+                   'failure', CASE WHEN p_staff THEN p.failure END))
+        FROM refund_payment p WHERE p.rma_id = p_rma);
+END
+$$;
+
+CREATE FUNCTION order_payment_json(p_rma bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT CASE WHEN o.payment_method IS NOT NULL THEN jsonb_strip_nulls(
+                   jsonb_build_object('method', o.payment_method,
+                                      'capture_id', o.payment_capture_id,
+                                      'reference', o.payment_reference)) END
+        FROM rma r JOIN original_order o ON o.id = r.order_id WHERE r.id = p_rma);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION rma_detail_json(p_rma bigint, p_staff boolean)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN rma_json(p_rma, p_staff)
+        || jsonb_strip_nulls(jsonb_build_object(
+               'hold', hold_json(p_rma, p_staff),
+               'makeup_payment', (SELECT makeup_claim_json(m.id, p_staff)
+                                  FROM makeup_claim m WHERE m.rma_id = p_rma
+                                  ORDER BY m.id DESC LIMIT 1),
+               'policy', rma_policy_json(p_rma, p_staff),
+               'shipments', rma_shipments_json(p_rma),
+               'refund', rma_refund_json(p_rma, p_staff),
+               'order_payment', CASE WHEN p_staff
+                                THEN order_payment_json(p_rma) END))
+        || coalesce(rma_return_json(p_rma, p_staff), '{}');
+END
+$$;
+
+GRANT EXECUTE ON FUNCTION tracking_url(text, text),
+    rma_shipments_json(bigint), rma_refund_json(bigint, boolean),
+    order_payment_json(bigint) TO rma_app;

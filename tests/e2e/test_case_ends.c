@@ -363,3 +363,126 @@ Test(case_ends, a_payment_without_its_capture_is_refused_at_creation)
     harness_http_free(&r);
     world_free(&w);
 }
+
+/* ---- shipments and the completion rule ---- */
+
+static void
+customer_post(struct world *w, const char *number, const char *what,
+              const char *body, long want)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/%s", number, what);
+    struct http_result r =
+        harness_http("POST", path, harness_portal_headers(w->cookie, NULL),
+                     body, body ? strlen(body) : 0);
+    cr_assert_eq(r.status, want, "%s: %s", what, r.body);
+    harness_http_free(&r);
+}
+
+/* A case of kind, agreed by its customer (standard method for a
+ * replacement), its unit received by the warehouse. */
+static char *
+received_case(struct world *w, const char *kind)
+{
+    char *number = harness_create_case(w->agent, w->email, kind, true);
+    if (w->cookie == NULL)
+        w->cookie = harness_login(w->email);
+    customer_post(w, number, "agree", NULL, 200);
+    if (strcmp(kind, "replacement") == 0)
+        customer_post(w, number, "replacement-method",
+                      "{\"method\":\"standard\"}", 200);
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/receipt", number);
+    struct http_result r =
+        staff(w->warehouse, path,
+              "{\"condition\":\"good\",\"serial_number\":\"SN-E2E-0001\"}");
+    cr_assert_eq(r.status, 200, "receipt: %s", r.body);
+    harness_http_free(&r);
+    return number;
+}
+
+static struct http_result
+ship(struct world *w, const char *number)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/shipments", number);
+    return staff(w->warehouse, path,
+                 "{\"carrier\":\"UPS\",\"tracking_number\":"
+                 "\"1Z999AA10123456784\"}");
+}
+
+Test(case_ends, standard_replacement_completes_when_shipped)
+{
+    struct world w;
+    world_init(&w);
+    char *number = received_case(&w, "replacement");
+    struct http_result r = ship(&w, number);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")),
+                     "completed");
+    harness_http_free(&r);
+    /* The customer sees the shipment and its tracking link, and is told. */
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s", number);
+    r = harness_http("GET", path, harness_portal_headers(w.cookie, NULL), NULL,
+                     0);
+    json_t *s = json_array_get(json_object_get(r.json, "shipments"), 0);
+    cr_assert_not_null(s, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(s, "tracking_number")),
+                     "1Z999AA10123456784");
+    cr_assert_str_eq(json_string_value(json_object_get(s, "tracking_url")),
+                     "https://www.ups.com/track?tracknum=1Z999AA10123456784");
+    harness_http_free(&r);
+    cr_assert_eq(sql_long("SELECT count(*) FROM mail_outbox m JOIN rma r ON"
+                          " r.id = m.rma_id WHERE r.number = '%s' AND"
+                          " m.kind = 'shipped'",
+                          number),
+                 1);
+    free(number);
+    world_free(&w);
+}
+
+Test(case_ends, repair_in_warranty_completes_when_shipped)
+{
+    struct world w;
+    world_init(&w);
+    char *number = received_case(&w, "repair");
+    struct http_result r = ship(&w, number);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")),
+                     "completed");
+    harness_http_free(&r);
+    free(number);
+    world_free(&w);
+}
+
+Test(case_ends, a_repaired_unit_with_its_fee_unpaid_does_not_ship)
+{
+    struct world w;
+    world_init(&w);
+    char *number = received_case(&w, "repair");
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/inspection", number);
+    struct http_result r =
+        staff(w.warehouse, path,
+              "{\"outcome\":\"out_of_warranty\",\"notes\":\"water inside\"}");
+    cr_assert(r.status == 200 || r.status == 201, "inspection: %s", r.body);
+    harness_http_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/quote", number);
+    r = staff(w.warehouse, path,
+              "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"45.00\"},"
+              "\"notes\":\"new board\"}");
+    cr_assert(r.status == 200 || r.status == 201, "quote: %s", r.body);
+    harness_http_free(&r);
+    customer_post(&w, number, "quote-decision", "{\"decision\":\"approve\"}",
+                  200);
+    r = ship(&w, number);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "fee_unpaid");
+    harness_http_free(&r);
+    char *st = case_status(number);
+    cr_assert_str_eq(st, "received");
+    free(st);
+    free(number);
+    world_free(&w);
+}
