@@ -42,7 +42,6 @@ struct api_ctx {
     struct customer_session customer; /* valid on customer routes */
     time_t now_t;                     /* the request's clock (see clock) */
     char now[32];                     /* the same, ISO 8601 UTC, for SQL */
-    bool mail_queued;                 /* deliver the outbox after answering */
     /* The Idempotency-Key of a customer's mutating request (borrowed from
      * req), or NULL; idem_begun once it is recorded for this request (its
      * answer is then stored after the handler). */
