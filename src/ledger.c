@@ -335,6 +335,22 @@ ledger_build_refund_payout(struct ledger_draft *d, int64_t rma_id,
     return ledger_check(&d->entry);
 }
 
+enum rma_err
+ledger_build_exception_resolution(struct ledger_draft *d, int64_t exception_id,
+                                  int64_t rma_id, const char *currency,
+                                  int64_t amount, bool collected,
+                                  const char *counter_account)
+{
+    draft_init(d, "adjustment", currency, rma_id, 0, NULL);
+    if (exception_id <= 0 || !amount_ok(amount) ||
+        ledger_account_find(counter_account) == NULL ||
+        draft_key(d, "exception:%lld", (long long)exception_id) != RMA_OK)
+        return RMA_EINVAL;
+    draft_line(d, LEDGER_BANK_OTHER, collected ? amount : -amount);
+    draft_line(d, counter_account, collected ? -amount : amount);
+    return ledger_check(&d->entry);
+}
+
 /* Posts a built draft; a draft that failed to build is not posted. */
 static enum rma_err
 post_draft(struct db *db, struct ledger_draft *d, enum rma_err built)
@@ -437,4 +453,16 @@ ledger_refund_payout(struct db *db, int64_t rma_id, const char *currency,
     struct ledger_draft d;
     return post_draft(db, &d,
                       ledger_build_refund_payout(&d, rma_id, currency, amount));
+}
+
+enum rma_err
+ledger_exception_resolution(struct db *db, int64_t exception_id, int64_t rma_id,
+                            const char *currency, int64_t amount,
+                            bool collected, const char *counter_account)
+{
+    struct ledger_draft d;
+    return post_draft(
+        db, &d,
+        ledger_build_exception_resolution(&d, exception_id, rma_id, currency,
+                                          amount, collected, counter_account));
 }
