@@ -2,6 +2,7 @@
 
 EXTRA_DIST += scripts/bootstrap scripts/demo scripts/stack.sh \
 	nginx/rma.conf.example nginx/rma-local.conf.in nginx/fastcgi_params \
+	nginx/security_headers \
 	.clang-format README.md doc/paypal-sim.md \
 	contrib/rma-fcgi.socket contrib/rma-fcgi.service \
 	contrib/rma-fcgi-activated.service contrib/rma-jobs.service \

@@ -171,10 +171,16 @@ stack_stop_pidfile() {
     rm -f "$f"
 }
 
+# The user line of an nginx configuration: who its workers run as.
+stack_nginx_user_line() {
+    if [ "$(id -u)" = 0 ]; then echo 'user root;'; fi
+}
+
 stack_nginx_start() {
     mkdir -p "$RUN/nginx/tmp"
-    if [ "$(id -u)" = 0 ]; then user_line='user root;'; else user_line=''; fi
-    cp "$top_srcdir/nginx/fastcgi_params" "$RUN/nginx/fastcgi_params"
+    user_line=$(stack_nginx_user_line)
+    cp "$top_srcdir/nginx/fastcgi_params" "$top_srcdir/nginx/security_headers" \
+        "$RUN/nginx/"
     sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUN@|$RUN|g" \
         -e "s|@PORT@|$HTTP_PORT|g" -e "s|@SOCKET@|$RUN/rma.sock|g" \
         -e "s|@WEB@|$top_srcdir/web|g" -e "s|@UPLOAD_DIR@|$RUN/uploads|g" \
