@@ -6,7 +6,8 @@ EXTRA_DIST += scripts/bootstrap scripts/demo scripts/stack.sh \
 	.clang-format README.md doc/paypal-sim.md \
 	contrib/rma-fcgi.socket contrib/rma-fcgi.service \
 	contrib/rma-fcgi-activated.service contrib/rma-jobs.service \
-	contrib/rma-jobs.timer contrib/rma.cron
+	contrib/rma-jobs.timer contrib/rma.cron \
+	contrib/prometheus/rma-alerts.yml contrib/prometheus/rma-alerts.test.yml
 
 # make demo [HTTP_PORT=8080] [SIM_PORT=HTTP_PORT+9] [RUN=run or run-HTTP_PORT]
 # (scripts/demo says more); make demo-stop with the same variables.

@@ -26,6 +26,7 @@ static const struct db_stmt_table *const tables[] = {
     &db_returns_stmts,
     &db_makeup_stmts,
     &db_policy_stmts,
+    &db_metrics_stmts,
 };
 // clang-format on
 

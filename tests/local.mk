@@ -51,7 +51,8 @@ tests_e2e_test_web_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_web_LDADD = $(TEST_LDADD)
 
 EXTRA_DIST += tests/run-suite tests/check-style tests/lsan.supp \
-	tests/e2e/faults.sh tests/e2e/nginx_example.sh tests/e2e/privileges.sh
+	tests/e2e/faults.sh tests/e2e/nginx_example.sh tests/e2e/privileges.sh \
+	tests/e2e/alert_rules.sh
 
 check-local: $(check_PROGRAMS) $(bin_PROGRAMS)
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../harness.h"
@@ -169,6 +170,101 @@ Test(metrics, counts_requests_by_route_and_status)
                 "\"GET\",route=\"/healthz\",status=\"200\",le=\"+Inf\"}"));
     cr_assert_not_null(strstr(r.body, "rma_db_errors_total"));
     harness_http_free(&r);
+}
+
+/* The value of the series key ("name{labels}" as written) in a /metrics
+ * body; the test fails when it is not there. */
+static double
+sample(const char *body, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *line = body; line != NULL && *line;) {
+        if (strncmp(line, key, n) == 0 && line[n] == ' ')
+            return strtod(line + n + 1, NULL);
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    cr_assert_fail("no sample %s in /metrics", key);
+    return 0;
+}
+
+static char *
+scrape(void)
+{
+    struct http_result r = harness_http("GET", "/metrics", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200);
+    char *body = strdup(r.body);
+    harness_http_free(&r);
+    return body;
+}
+
+static void
+psql(const char *sql)
+{
+    free(harness_runf(false, "%s '%s' -XAtq -c \"%s\"",
+                      harness_env("RMA_TEST_PSQL"),
+                      harness_env("RMA_TEST_ADMIN_URL"), sql));
+}
+
+/* What contrib/prometheus/rma-alerts.yml watches (tests/e2e/alert_rules.sh
+ * checks the names; here, that the values move with what they count). */
+Test(metrics, export_what_the_alert_rules_watch)
+{
+    char *before = scrape();
+    cr_assert_eq(sample(before, "rma_metrics_database_up"), 1);
+    double rejected = sample(before, "rma_webhook_verification_failures_total");
+    double client_errors =
+        sample(before, "rma_http_responses_total{class=\"4xx\"}");
+    sample(before, "rma_mail_outbox_pending");
+    sample(before, "rma_paypal_capture_failures_total");
+    free(before);
+
+    /* A webhook whose signature cannot be verified. */
+    const char *h[] = {"Content-Type: application/json",
+                       "PAYPAL-TRANSMISSION-ID: forged-1",
+                       "PAYPAL-TRANSMISSION-TIME: 2026-12-01T10:00:00Z",
+                       "PAYPAL-TRANSMISSION-SIG: AAAA",
+                       "PAYPAL-CERT-URL: https://api.paypal.com/cert.pem",
+                       "PAYPAL-AUTH-ALGO: SHA256withRSA",
+                       NULL};
+    const char *event = "{\"id\":\"WH-FORGED\",\"event_type\":"
+                        "\"PAYMENT.CAPTURE.COMPLETED\",\"resource\":{}}";
+    struct http_result r = harness_http("POST", "/api/v1/paypal/webhooks", h,
+                                        event, strlen(event));
+    cr_assert_eq(r.status, 401, "%s", r.body);
+    harness_http_free(&r);
+
+    /* A pass of the job, and an exception open for two days. */
+    time_t t0 = time(NULL);
+    free(harness_runf(true, "rmactl run-jobs 2>&1"));
+    char key[64], sql[512];
+    snprintf(key, sizeof(key), "metrics-test-%d", (int)getpid());
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO finance_exception (kind, detail, dedupe_key, "
+             "created_at) VALUES ('ledger_verify', 'metrics test', '%s', "
+             "now() - interval '2 days')",
+             key);
+    psql(sql);
+
+    char *after = scrape();
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM finance_exception WHERE dedupe_key = '%s'", key);
+    psql(sql);
+    cr_assert_eq(sample(after, "rma_webhook_verification_failures_total"),
+                 rejected + 1);
+    cr_assert_geq(sample(after, "rma_http_responses_total{class=\"4xx\"}"),
+                  client_errors + 1);
+    double last = sample(after, "rma_job_last_run_timestamp_seconds");
+    cr_assert(last >= (double)t0 - 5 && last <= (double)time(NULL) + 5,
+              "the job's last pass at %f, started at %lld", last,
+              (long long)t0);
+    cr_assert_geq(sample(after, "rma_job_runs_total{outcome=\"ok\"}") +
+                      sample(after, "rma_job_runs_total{outcome=\"failed\"}"),
+                  1);
+    cr_assert_geq(sample(after, "rma_exceptions_open_past_day"), 1);
+    cr_assert_geq(sample(after, "rma_exceptions_open{kind=\"ledger_verify\"}"),
+                  1);
+    free(after);
 }
 
 Test(staff_auth, missing_token_is_401)
