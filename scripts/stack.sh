@@ -69,6 +69,7 @@ stack_user_ensure() {
 # to see a change.
 stack_share() {
     rm -rf "$RUN/share"
+    [ -n "$(stack_user)" ] || return 0
     if stack_as_user test -x "$top_builddir/rma-fcgi" &&
         stack_as_user test -r "$top_srcdir/web/index.html" &&
         stack_as_user test -r "$top_srcdir/tests/lsan.supp"; then
@@ -327,7 +328,7 @@ stack_start() {
     stack_user_files
     "$top_builddir/rmactl" --config "$RUN/rma.conf" migrate >"$RUN/log/migrate.log" 2>&1 \
         || { cat "$RUN/log/migrate.log" >&2; stack_die "migrations failed"; }
-    [ -n "$(stack_user)" ] && stack_share
+    stack_share
     stack_sim_start
     stack_fcgi_start
     stack_nginx_start
