@@ -7,6 +7,7 @@
 
 #include "rma/api.h"
 #include "rma/log.h"
+#include "rma/metrics.h"
 #include "rma/paypal.h"
 #include "rma/webhook_ops.h"
 
@@ -73,6 +74,7 @@ api_paypal_webhook(struct api_ctx *ctx)
                   : paypal_webhook_verify(v, &h, ctx->req->body,
                                           ctx->req->body_len, time(NULL));
     if (err != RMA_OK) {
+        metrics_count_webhook_rejected();
         log_event(LOG_WARN, "webhook_rejected", "{s:s, s:s}", "error",
                   rma_err_code(err), "transmission_id",
                   h.transmission_id ? h.transmission_id : "");

@@ -1,13 +1,19 @@
-/* metrics.h - Prometheus counters shared by all workers of one pool.
+/* metrics.h - Prometheus counters shared by all workers of one pool, and
+ * the gauges read from the database at each scrape.
  *
  * The supervisor maps the counters (MAP_SHARED) before it forks, so any
- * worker answering /metrics reports the whole pool.  Updates are atomic. */
+ * worker answering /metrics reports the whole pool.  Updates are atomic.
+ * What other processes do (the scheduled job, other pools) is read from
+ * PostgreSQL instead (struct metrics_db), with one cheap statement. */
 #ifndef RMA_METRICS_H
 #define RMA_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rma/buf.h"
+#include "rma/db.h"
 #include "rma/err.h"
 
 /* Maps counters for nroutes routes (plus one for unmatched paths). */
@@ -19,8 +25,37 @@ void metrics_count_worker_restart(void);
 /* A PayPal call's final outcome (ok, rejected, unavailable, network) by
  * operation (paypal.c's names); counted in the worker that made it. */
 void metrics_count_paypal(const char *op, const char *outcome);
-/* Appends the exposition text; route_names[i] labels route i. */
+/* A webhook whose signature could not be verified (api_webhook.c). */
+void metrics_count_webhook_rejected(void);
+
+#define METRICS_MAX_KINDS 16
+
+/* The database's part of the metrics (db_metrics.c): the job's passes,
+ * the mail outbox, PayPal intents, open finance exceptions. */
+struct metrics_db {
+    bool ok;                     /* false: the database could not be read */
+    int64_t mail_pending;        /* not sent, not given up */
+    double mail_oldest_s;        /* age of the oldest of those, 0 when none */
+    int64_t mail_failed;         /* given up on */
+    int64_t captures_failed;     /* capture intents PayPal refused */
+    int64_t intents_open;        /* PayPal operations without an answer */
+    double intents_oldest_s;     /* age of the oldest of those */
+    int64_t exceptions_past_day; /* open for more than a day */
+    int64_t job_runs, job_failed_runs;
+    double job_last_run;     /* Unix time of the last pass's end, 0: never */
+    double job_last_success; /* of the last pass that did all it had to */
+    size_t nkinds;           /* open exceptions by kind */
+    char kind[METRICS_MAX_KINDS][32];
+    int64_t kind_open[METRICS_MAX_KINDS];
+};
+
+/* Reads d from db (RMA_OK or the database's error; d->ok says which). */
+enum rma_err db_metrics_read(struct db *db, struct metrics_db *d);
+
+/* Appends the exposition text; route_names[i] labels route i; db (may be
+ * NULL) is the database's part. */
 enum rma_err metrics_render(struct buf *out, const char *const *route_names,
-                            const char *const *route_methods);
+                            const char *const *route_methods,
+                            const struct metrics_db *db);
 
 #endif
