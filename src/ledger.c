@@ -16,7 +16,8 @@ static const struct ledger_account accounts[] = {
     {LEDGER_PAYPAL_BALANCE, "asset"},     {LEDGER_REVENUE_UNRETURNED, "income"},
     {LEDGER_PAYPAL_FEES, "expense"},      {LEDGER_MAKEUP_INCOME, "income"},
     {LEDGER_MAKEUP_SURPLUS, "liability"}, {LEDGER_SALES_REFUNDS, "income"},
-    {LEDGER_REFUND_PAYOUTS, "asset"},
+    {LEDGER_REFUND_PAYOUTS, "asset"},     {LEDGER_BANK_OTHER, "asset"},
+    {LEDGER_ADJUSTMENTS, "expense"},
 };
 
 /* The kinds of entry and the cause each needs (the CHECKs of the table). */
