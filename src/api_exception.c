@@ -107,7 +107,9 @@ api_staff_exception_resolve(struct api_ctx *ctx)
         return http_fail(ctx->res, RMA_ENOTFOUND, NULL, "no such exception",
                          NULL);
     }
-    const char *o = json_string_value(json_object_get(body, "outcome"));
+    /* Copied: body goes before the answer is written. */
+    const char *o = arena_strdup(
+        ctx->arena, json_string_value(json_object_get(body, "outcome")));
     enum exception_outcome outcome =
         strcmp(o, "collected") == 0  ? EXCEPTION_COLLECTED
         : strcmp(o, "paid_out") == 0 ? EXCEPTION_PAID_OUT
