@@ -58,6 +58,11 @@ static const struct key keys[] = {
     {"max_body_bytes", L(max_body_bytes), "65536", false, 1024, 1048576},
     {"session_idle_minutes", L(session_idle_minutes), "30", false, 1, 1440},
     {"session_absolute_hours", L(session_absolute_hours), "12", false, 1, 720},
+    {"staff_session_idle_minutes", L(staff_session_idle_minutes), "15", false,
+     1, 480},
+    {"staff_session_absolute_hours", L(staff_session_absolute_hours), "10",
+     false, 1, 24},
+    {"staff_digest_hour", L(staff_digest_hour), "7", false, -1, 23},
     {"rate_limit_codes_per_email", L(rate_codes_per_email), "5", false, 1,
      100000},
     {"rate_limit_codes_per_address", L(rate_codes_per_address), "30", false, 1,
@@ -487,16 +492,17 @@ validate(struct rma_config *cfg, struct config_problems *p)
                 DEADLINE_MARGIN_DAYS, AUTH_VALIDITY_DAYS);
     /* The last capture retry must come a day before the authorization
      * expires: retries past it could only fail (SPEC §16). */
-    long last_retry_h = cfg->return_window_days * 24 +
-                        (cfg->capture_max_attempts - 1) *
-                            cfg->capture_retry_hours;
+    long last_retry_h =
+        cfg->return_window_days * 24 +
+        (cfg->capture_max_attempts - 1) * cfg->capture_retry_hours;
     if (last_retry_h > (AUTH_VALIDITY_DAYS - 1) * 24)
         problem(p,
                 "capture_max_attempts: the last retry (return_window_days "
                 "+ (capture_max_attempts - 1) x capture_retry_hours = %ld "
                 "hours) must come at least a day before the %d-day "
                 "authorization expiry (%d hours)",
-                last_retry_h, AUTH_VALIDITY_DAYS, (AUTH_VALIDITY_DAYS - 1) * 24);
+                last_retry_h, AUTH_VALIDITY_DAYS,
+                (AUTH_VALIDITY_DAYS - 1) * 24);
     check_test_switches(cfg, p);
     /* Followed by '-' and the installation's 16-character prefix, within
      * the 32 characters a request id's namespace may have. */

@@ -26,6 +26,8 @@ static const struct db_stmt_table *const tables[] = {
     &db_returns_stmts,
     &db_makeup_stmts,
     &db_policy_stmts,
+    &db_staff_account_stmts,
+    &db_console_stmts,
 };
 // clang-format on
 

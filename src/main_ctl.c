@@ -13,6 +13,7 @@
 
 #include "rma/config.h"
 #include "rma/crypto.h"
+#include "rma/ctl.h"
 #include "rma/db.h"
 #include "rma/demo.h"
 #include "rma/export.h"
@@ -46,6 +47,10 @@ static const char usage_text[] =
     "                                     exceptions, rmas)\n"
     "  demo seed                          create the demo's customers and "
     "cases\n"
+    "  staff add --email E --name N --role ROLE\n"
+    "                                     a person who signs in to the "
+    "console\n"
+    "  staff list | staff deactivate --email E\n"
     "roles: agent, supervisor, warehouse, finance, admin\n";
 
 static int
@@ -544,6 +549,8 @@ main(int argc, char **argv)
         rc = cmd_demo(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "export") == 0)
         rc = cmd_export(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "staff") == 0)
+        rc = ctl_staff(&cfg, sub_argc, sub_argv);
     else
         rc = usage();
     config_free(&cfg);
