@@ -7,3 +7,12 @@ tests_e2e_test_console_SOURCES = tests/e2e/test_console.c \
 	tests/harness.h
 tests_e2e_test_console_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_console_LDADD = $(TEST_LDADD)
+
+# The console's /staff/auth/code timed like the customers' (SPEC §15), in
+# a binary of its own as test_auth_timing is.
+check_PROGRAMS += tests/e2e/test_auth_timing_staff
+tests_e2e_test_auth_timing_staff_SOURCES = tests/e2e/test_auth_timing.c \
+	tests/harness.c tests/harness.h
+tests_e2e_test_auth_timing_staff_CPPFLAGS = $(AM_CPPFLAGS) -DAUTH_TIMING_STAFF
+tests_e2e_test_auth_timing_staff_CFLAGS = $(TEST_CFLAGS) $(LIBCURL_CFLAGS)
+tests_e2e_test_auth_timing_staff_LDADD = $(TEST_LDADD) $(LIBCURL_LIBS)
