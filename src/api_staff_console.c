@@ -2,11 +2,13 @@
  * GET /api/v1/staff/queues, GET /api/v1/staff/queues/{name},
  * GET /api/v1/staff/scan?code=. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rma/api_console.h"
 #include "rma/console.h"
+#include "rma/orders.h"
 
 #define QUEUE_LIMIT_DEFAULT 100
 #define QUEUE_LIMIT_MAX 500
@@ -128,5 +130,37 @@ api_staff_scan(struct api_ctx *ctx)
     if (matches == NULL)
         return RMA_EINTERNAL;
     ctx->res->body = json_pack("{s:s, s:o}", "code", exact, "matches", matches);
+    return RMA_OK;
+}
+
+enum rma_err
+api_staff_orders(struct api_ctx *ctx)
+{
+    enum rma_err err;
+    const char *q = http_query_param(ctx->req, "q", &err);
+    if (err != RMA_OK)
+        return http_fail(ctx->res, RMA_EINVAL, "bad_query",
+                         "malformed query string", NULL);
+    while (q != NULL && *q == ' ')
+        q++;
+    size_t len = q ? strlen(q) : 0;
+    while (len > 0 && q[len - 1] == ' ')
+        len--;
+    if (len == 0 || len > 254)
+        return http_fail(ctx->res, RMA_ERULE, "invalid_query",
+                         "give an order number or the customer's e-mail "
+                         "address",
+                         "q");
+    char today[11];
+    snprintf(today, sizeof(today), "%.10s", ctx->now);
+    char *json;
+    err = db_order_search_json(&ctx->app->db, arena_strndup(ctx->arena, q, len),
+                               today, ctx->arena, &json);
+    if (err != RMA_OK)
+        return err;
+    json_t *orders = json_loads(json, 0, NULL);
+    if (orders == NULL)
+        return RMA_EINTERNAL;
+    ctx->res->body = json_pack("{s:o}", "orders", orders);
     return RMA_OK;
 }

@@ -28,6 +28,7 @@ static const struct db_stmt_table *const tables[] = {
     &db_policy_stmts,
     &db_staff_account_stmts,
     &db_console_stmts,
+    &db_orders_stmts,
 };
 // clang-format on
 

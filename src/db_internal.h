@@ -33,6 +33,7 @@ extern const struct db_stmt_table db_makeup_stmts;
 extern const struct db_stmt_table db_policy_stmts;
 extern const struct db_stmt_table db_staff_account_stmts;
 extern const struct db_stmt_table db_console_stmts;
+extern const struct db_stmt_table db_orders_stmts;
 
 static inline PGconn *
 db_pg(struct db *db)

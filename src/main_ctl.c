@@ -51,6 +51,9 @@ static const char usage_text[] =
     "                                     a person who signs in to the "
     "console\n"
     "  staff list | staff deactivate --email E\n"
+    "  orders import FILE.csv             original orders for the console's "
+    "New\n"
+    "                                     Solution (columns: rmactl orders)\n"
     "roles: agent, supervisor, warehouse, finance, admin\n";
 
 static int
@@ -551,6 +554,8 @@ main(int argc, char **argv)
         rc = cmd_export(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "staff") == 0)
         rc = ctl_staff(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "orders") == 0)
+        rc = ctl_orders(&cfg, sub_argc, sub_argv);
     else
         rc = usage();
     config_free(&cfg);

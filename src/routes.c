@@ -123,6 +123,8 @@ const struct route routes[] = {
      STAFF(ROLE_ANY), BODY_NONE, false},
     {HTTP_GET, "/api/v1/staff/scan", api_staff_scan, STAFF(READERS), BODY_NONE,
      false},
+    {HTTP_GET, "/api/v1/staff/orders", api_staff_orders, STAFF(CASEWORK),
+     BODY_NONE, false},
     {HTTP_GET, "/api/v1/staff/accounts", api_staff_accounts_list,
      STAFF(ROLE_ADMIN), BODY_NONE, false},
     {HTTP_POST, "/api/v1/staff/accounts", api_staff_accounts_create,

@@ -16,3 +16,8 @@ tests_e2e_test_auth_timing_staff_SOURCES = tests/e2e/test_auth_timing.c \
 tests_e2e_test_auth_timing_staff_CPPFLAGS = $(AM_CPPFLAGS) -DAUTH_TIMING_STAFF
 tests_e2e_test_auth_timing_staff_CFLAGS = $(TEST_CFLAGS) $(LIBCURL_CFLAGS)
 tests_e2e_test_auth_timing_staff_LDADD = $(TEST_LDADD) $(LIBCURL_LIBS)
+
+check_PROGRAMS += tests/unit/test_csv_reader
+tests_unit_test_csv_reader_SOURCES = tests/unit/test_csv_reader.c
+tests_unit_test_csv_reader_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_csv_reader_LDADD = $(TEST_LDADD)

@@ -21,9 +21,10 @@ dist_webstaffcss_DATA = web/staff/css/console.css
 webstaffjsdir = $(webstaffdir)/js
 dist_webstaffjs_DATA = web/staff/js/admin.js web/staff/js/api.js \
 	web/staff/js/app.js web/staff/js/case.js web/staff/js/exports.js \
-	web/staff/js/queues.js web/staff/js/words.js
+	web/staff/js/new.js web/staff/js/queues.js web/staff/js/words.js
 
 EXTRA_DIST += web/local.mk tests/e2e/browser.sh \
 	tests/browser/package.json tests/browser/package-lock.json \
 	tests/browser/run.mjs tests/browser/lib.mjs tests/browser/journeys.mjs \
+	tests/browser/console.mjs \
 	doc/screenshots

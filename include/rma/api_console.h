@@ -19,6 +19,9 @@ enum rma_err api_staff_auth_session_delete(struct api_ctx *ctx);
 enum rma_err api_staff_queues(struct api_ctx *ctx);
 enum rma_err api_staff_queue_get(struct api_ctx *ctx);
 enum rma_err api_staff_scan(struct api_ctx *ctx);
+/* GET /staff/orders?q=: original orders by number or customer's address,
+ * for "New Solution" (orders.h). */
+enum rma_err api_staff_orders(struct api_ctx *ctx);
 
 /* The admin page: accounts and tokens. */
 enum rma_err api_staff_accounts_list(struct api_ctx *ctx);

@@ -8,5 +8,7 @@
 
 /* rmactl staff add|list|deactivate (ctl_staff.c). */
 int ctl_staff(const struct rma_config *cfg, int argc, char **argv);
+/* rmactl orders import FILE.csv (ctl_orders.c; orders.h). */
+int ctl_orders(const struct rma_config *cfg, int argc, char **argv);
 
 #endif

@@ -185,6 +185,54 @@ export async function consoleAgent(j) {
 }
 consoleAgent.viewport = DESKTOP;
 
+// The agent builds a solution from an imported original order ("New
+// Solution"): only the order's lines are offered, each with its warranty;
+// the draft is created and submitted for review.
+export async function consoleNewSolution(j) {
+  const page = j.page;
+  const email = person('agent');
+  const order = 'SHOP-' + randomBytes(4).toString('hex').toUpperCase();
+  const buyer = uniqueEmail('console-order');
+  const csv = path.join(j.dir, 'orders.csv');
+  fs.writeFileSync(csv, 'order_number,sales_channel,customer_email,customer_name,shipping_country,' +
+    'currency,purchase_date,model,quantity,unit_price\r\n' +
+    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,NVR-8CH,1,649.00\r\n` +
+    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,PSU-12V,2,19.99\r\n` +
+    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,CAM-4K-OUT,1,129.99\r\n`);
+  const out = execFileSync('rmactl', ['--config', env('RMA_CONFIG'), 'orders', 'import', csv],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert(/1 created/.test(out), `the order is imported: ${out}`);
+  await signIn(j, email);
+  await page.getByRole('link', { name: 'New Solution', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'New Solution' }).waitFor();
+  await page.getByLabel('Order number or the customer\u2019s e-mail').fill(order.toLowerCase());
+  await page.getByRole('button', { name: 'Find Order', exact: true }).click();
+  await page.getByRole('button', { name: 'Use This Order', exact: true }).click();
+  await page.getByRole('heading', { name: `Order ${order}` }).waitFor();
+  // The order's three lines, and nothing else, each with its warranty.
+  assertEq(await page.locator('fieldset.line').count(), 3, 'the order\'s lines are offered');
+  assert(/in warranty until/.test(await page.locator('fieldset.line').first().textContent()), 'the warranty is shown');
+  await page.getByLabel('Kind').selectOption('replacement');
+  await page.getByLabel('Return this NVR-8CH').check();
+  await page.getByRole('group', { name: /NVR-8CH/ }).getByLabel('Serial number').fill('NVR8-NEW-0001');
+  await page.getByLabel('What is wrong').fill('The NVR loses its recordings every night.');
+  assertEq(await page.getByLabel('Replacement value (the hold)').inputValue(), '649.00', 'the value is the line\'s price');
+  await screen(j, 'new-solution');
+  await page.getByRole('button', { name: 'Create Draft', exact: true }).click();
+  const heading = page.getByRole('heading', { level: 1, name: /^RMA-\d{4}-\d{6}$/ });
+  await heading.waitFor();
+  await waitStatus(page, 'Draft');
+  const number = await heading.textContent();
+  await page.getByRole('button', { name: 'Submit for Review', exact: true }).click();
+  await waitStatus(page, 'Pending review');
+  const r = await staff('supervisor', 'GET', `/api/v1/staff/rmas/${number}`);
+  assertEq(r.json.order.order_number, order, 'the case is on the imported order');
+  assertEq(r.json.created_by, email, 'created under the person\'s address');
+  assertEq(r.json.devices.map((d) => d.model).join(), 'NVR-8CH', 'the chosen line');
+  await j.shot('new-solution-submitted');
+}
+consoleNewSolution.viewport = DESKTOP;
+
 // The supervisor approves a case from Pending review, and cannot approve
 // one they created (four eyes: the API's 403 shown).
 export async function consoleSupervisor(j) {
@@ -362,4 +410,4 @@ export async function consoleAdmin(j) {
 }
 consoleAdmin.viewport = DESKTOP;
 
-export const consoleJourneys = { consoleAgent, consoleSupervisor, consoleWarehouse, consoleFinance, consoleAdmin };
+export const consoleJourneys = { consoleAgent, consoleNewSolution, consoleSupervisor, consoleWarehouse, consoleFinance, consoleAdmin };

@@ -860,3 +860,72 @@ Test(notify, the_digest_goes_once_a_day_and_only_when_something_waits)
     free(admin);
     free(sup);
 }
+
+Test(orders, import_stores_each_order_once_and_the_console_finds_it)
+{
+    char *buyer = harness_unique_email("orders");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/orders-%d.csv",
+             harness_env("RMA_TEST_RUN"), (int)getpid());
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "order_number,sales_channel,customer_email,customer_name,"
+            "shipping_country,currency,purchase_date,model,quantity,"
+            "unit_price\r\n"
+            "IMP-%d,shop,%s,\"North, Nora\",US,USD,2020-01-15,NVR-8CH,1,"
+            "249.00\r\n"
+            "IMP-%d,shop,%s,\"North, Nora\",US,USD,2020-01-15,PSU-12V,2,"
+            "19.99\r\n"
+            "IMPBAD-%d,shop,%s,X,US,USD,2020-02-30,NVR-8CH,1,1.00\r\n"
+            "IMPBAD2-%d,shop,%s,X,US,USD,2020-02-01,NO-SUCH-MODEL,1,1.00\r\n",
+            (int)getpid(), buyer, (int)getpid(), buyer, (int)getpid(), buyer,
+            (int)getpid(), buyer);
+    fclose(f);
+    char *out = NULL;
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "rmactl orders import '%s' 2>&1", path);
+    int rc = harness_run(cmd, &out);
+    cr_assert_eq(rc, 1, "refused orders are a failure: %s", out);
+    cr_assert_not_null(strstr(out, "1 created, 0 already there, 2 refused"),
+                       "%s", out);
+    cr_assert_not_null(strstr(out, "purchase_date"), "%s", out);
+    cr_assert_not_null(strstr(out, "unknown model"), "%s", out);
+    free(out);
+    rc = harness_run(cmd, &out);
+    cr_assert_not_null(strstr(out, "0 created, 1 already there"), "%s", out);
+    free(out);
+    cr_assert_eq(console_sql_long("SELECT count(*) FROM order_item i JOIN"
+                                  " original_order o ON o.id = i.order_id"
+                                  " WHERE o.order_number = 'IMP-%d'",
+                                  (int)getpid()),
+                 2, "stored once");
+
+    char *agent = console_person("agent");
+    char *cookie = console_login(agent);
+    char url[256];
+    snprintf(url, sizeof(url), "/api/v1/staff/orders?q=imp-%d", (int)getpid());
+    struct http_result r = console_call("GET", url, cookie, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *o = json_array_get(json_object_get(r.json, "orders"), 0);
+    cr_assert_not_null(o, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(o, "customer"), "name")),
+                     "North, Nora");
+    json_t *nvr = json_array_get(json_object_get(o, "items"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(nvr, "model")),
+                     "NVR-8CH");
+    cr_assert(json_is_false(json_object_get(nvr, "in_warranty")),
+              "bought in 2020 with 24 months: out of warranty");
+    cr_assert_str_eq(json_string_value(json_object_get(nvr, "warranty_until")),
+                     "2022-01-15");
+    harness_http_free(&r);
+    snprintf(url, sizeof(url), "/api/v1/staff/orders?q=%s", buyer);
+    r = console_call("GET", url, cookie, NULL);
+    cr_assert_eq(json_array_size(json_object_get(r.json, "orders")), 1,
+                 "found by the customer's address: %s", r.body);
+    harness_http_free(&r);
+    free(cookie);
+    free(agent);
+    free(buyer);
+}

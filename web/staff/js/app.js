@@ -4,7 +4,7 @@
 // admin.js (people and tokens).
 //
 // Routes: #/login, #/ (my queues), #/queue/NAME, #/rmas/RMA-YYYY-NNNNNN,
-// #/scan, #/exports, #/admin.
+// #/scan, #/exports, #/admin, #/new (New Solution, new.js).
 
 import * as api from './api.js?v=1';
 import { h, clear, announce, showError, clearMessages } from '/js/dom.js?v=1';
@@ -13,6 +13,7 @@ import { renderHome, renderQueue, renderScan } from './queues.js?v=1';
 import { renderCase } from './case.js?v=1';
 import { renderExports } from './exports.js?v=1';
 import { renderAdmin } from './admin.js?v=1';
+import { renderNew } from './new.js?v=1';
 
 const view = () => document.getElementById('view');
 let me = null; // GET /whoami: {name, role, email, display_name}
@@ -51,6 +52,7 @@ function replace(hash) {
 
 const PAGES = [
   { hash: '#/', label: 'Queues', roles: null },
+  { hash: '#/new', label: 'New Solution', roles: ['agent', 'supervisor'] },
   { hash: '#/scan', label: 'Scan', roles: ['warehouse'] },
   { hash: '#/scan', label: 'Find a Case', roles: ['agent', 'supervisor', 'finance', 'admin'] },
   { hash: '#/exports', label: 'Exports', roles: ['finance', 'admin'] },
@@ -129,6 +131,7 @@ async function route() {
     else if (path === '/scan') await renderScan(ctx, query.get('code') || '');
     else if (path === '/exports') await renderExports(ctx);
     else if (path === '/admin') await renderAdmin(ctx);
+    else if (path === '/new') await renderNew(ctx, query.get('q') || '');
     else {
       if (path !== '/') history.replaceState(null, '', '#/');
       await renderHome(ctx);
