@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BASE, DESKTOP, assert, assertEq, env, staff, uniqueEmail, mailedCode, createCase, png,
+  BASE, SIM, DESKTOP, assert, assertEq, env, staff, uniqueEmail, mailedCode, createCase, png,
 } from './lib.mjs';
 
 const TABLET = { width: 768, height: 1024 };
@@ -338,6 +338,21 @@ export async function consoleWarehouse(j) {
     await form.getByLabel('Notes').fill('Reboots on the bench as described.');
   });
   await page.locator('#status', { hasText: 'Inspection recorded.' }).waitFor();
+  // Received and inspected: it waits for its shipment, on the pick list.
+  await page.getByRole('link', { name: 'Queues', exact: true }).click();
+  await page.getByRole('link', { name: 'Open Awaiting shipment', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Awaiting shipment' }).waitFor();
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: c.number, exact: true }) });
+  await row.waitFor();
+  assert(await page.getByRole('button', { name: 'Print Pick List', exact: true }).isVisible(), 'a pick list to print');
+  await page.emulateMedia({ media: 'print' });
+  assert(!(await page.getByRole('navigation', { name: 'Console' }).isVisible()), 'the pick list prints without the page\'s chrome');
+  assert(await row.isVisible(), 'the case is on the printed pick list');
+  j.step++;
+  await page.screenshot({ path: path.join(j.dir, `${String(j.step).padStart(2, '0')}-pick-list-print.png`), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  await row.getByRole('link', { name: c.number, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: c.number }).waitFor();
   await act(j, 'Ship', async (form) => {
     await form.getByLabel('Tracking number').fill('1Z999AA10123456784');
   });
@@ -351,7 +366,52 @@ consoleWarehouse.viewport = TABLET;
 export async function consoleFinance(j) {
   const page = j.page;
   const email = person('finance');
+  // A customer pays 5.00 of a 9.99 make-up payment: an underpaid claim,
+  // a finance exception.
+  const buyer = uniqueEmail('console-makeup');
+  const c = await createCase(buyer, 'replacement', { makeup: '9.99' });
+  const cookie = await customerCookie(buyer);
+  const rma = `/api/v1/rmas/${c.number}`;
+  await customer(cookie, 'POST', rma + '/agree');
+  await customer(cookie, 'POST', rma + '/replacement-method', { method: 'standard' });
+  const paid = await fetch(SIM() + '/sim/payments', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    // Two minutes ago: PayPal's search shows a payment after a while.
+    body: JSON.stringify({
+      amount: { currency_code: 'USD', value: '5.00' }, payer_email: buyer,
+      time: new Date(Date.now() - 120e3).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    }),
+  }).then((r) => r.json());
+  const shot = await customer(cookie, 'PUT', rma + '/attachments/payment_receipt', png(300, 160, 9), 'image/png');
+  await customer(cookie, 'POST', rma + '/makeup-payment', {
+    transaction_id: paid.seller_transaction_id, payment_receipt_id: shot.id,
+  });
+  const before = await staff('finance', 'GET', `/api/v1/staff/rmas/${c.number}`);
+  assertEq(before.json.makeup_payment && before.json.makeup_payment.status, 'underpaid',
+    `the claim is short: ${JSON.stringify(before.json.makeup_payment)}`);
+
   await signIn(j, email);
+  await page.getByRole('link', { name: 'Open Make-up claims', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Make-up claims' }).waitFor();
+  const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: c.number, exact: true }) });
+  await card.waitFor();
+  const img = card.getByRole('img', { name: /Payment screenshot/ });
+  await page.waitForFunction((n) => {
+    const i = [...document.querySelectorAll('.claim img')].find((x) => x.alt.includes(n));
+    return i && i.complete && i.naturalWidth > 0;
+  }, c.number);
+  assertEq(await img.evaluate((i) => i.naturalWidth), 300, 'the screenshot beside the PayPal record');
+  assert(/\$5\.00/.test(await card.textContent()), 'the amount PayPal has');
+  await screen(j, 'claims', { fullPage: false });
+  await card.getByLabel('Resolution note').fill('The customer paid the rest by bank transfer, ref. 4471.');
+  await card.getByRole('button', { name: 'Resolve', exact: true }).click();
+  await page.locator('#status', { hasText: `of ${c.number} resolved` }).waitFor();
+  assertEq(await page.getByRole('link', { name: c.number, exact: true }).count(), 0, 'the claim left the queue');
+  const r = await staff('finance', 'GET', `/api/v1/staff/rmas/${c.number}`);
+  const ex = r.json.makeup_payment.exception;
+  assertEq(ex.resolved_by, email, 'resolved under the person\'s address');
+
+  await page.getByRole('link', { name: 'Queues', exact: true }).click();
   await page.getByRole('link', { name: 'Open Exceptions', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Exceptions' }).waitFor();
   await j.shot('exceptions');

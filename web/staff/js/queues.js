@@ -177,6 +177,10 @@ export async function renderQueue(ctx, name) {
     h('p', { class: 'back' }, h('a', { href: '#/' }, '← All queues')),
     h('h1', {}, res.title),
     h('p', { class: 'lead' }, `${items.length} ${items.length === 1 ? 'item' : 'items'}, oldest first.`),
+    // The outbound pick list: this queue on paper (print styles).
+    name === 'awaiting_shipment' && items.length
+      ? h('p', { class: 'no-print' }, h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, 'Print Pick List'))
+      : null,
     ctx.me.role === 'warehouse' ? scanForm(ctx, '', false) : null,
     body].filter(Boolean));
   ctx.focusHeading();
