@@ -460,6 +460,8 @@ export async function consoleAdmin(j) {
   await screen(j, 'admin', { fullPage: false });
   page.once('dialog', (d) => d.accept());
   await page.getByRole('button', { name: `Deactivate ${newcomer}`, exact: true }).click();
+  await page.getByRole('button', { name: `Deactivate ${newcomer}`, exact: true }).waitFor({ state: 'detached' });
+  await page.locator('#status', { hasText: `${newcomer} deactivated.` }).waitFor();
   await page.getByText(/^Deactivated people/).click();
   await page.getByRole('row', { name: new RegExp(newcomer) }).filter({ hasText: 'Deactivated' }).waitFor();
   await page.getByLabel('Name (what uses it)').fill('console-journey-' + randomBytes(3).toString('hex'));
