@@ -2,7 +2,7 @@
 ## sign-in, their queues and the scan box, the admin page's API, staff
 ## notifications, `rmactl staff`; part of librma (rmactl's command apart).
 dist_migrations_DATA += sql/migrations/0016_staff_console.sql \
-	sql/migrations/0017_orders.sql
+	sql/migrations/0019_orders.sql
 librma_la_SOURCES += \
 	src/api_staff_admin.c \
 	src/api_staff_auth.c \

@@ -22,7 +22,7 @@ enum order_import_outcome {
 };
 
 /* Stores one order (doc: the JSON of order_import() in
- * 0017_orders.sql, validated).  RMA_ERULE for an unknown model or a value
+ * 0019_orders.sql, validated).  RMA_ERULE for an unknown model or a value
  * the database refuses. */
 enum rma_err db_order_import(struct db *db, const char *doc,
                              enum order_import_outcome *out);

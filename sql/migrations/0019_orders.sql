@@ -1,4 +1,4 @@
--- 0017_orders.sql - original orders imported in bulk (`rmactl orders
+-- 0019_orders.sql - original orders imported in bulk (`rmactl orders
 -- import FILE.csv`, SPEC §15), so that an agent picks the order a case is
 -- about instead of typing it: order_import() stores one order with its
 -- customer and lines, once.
