@@ -14,6 +14,7 @@
 #include "rma/hold_ops.h"
 #include "rma/log.h"
 #include "rma/paypal.h"
+#include "rma/refund_ops.h"
 
 /* ---- shared ---- */
 
@@ -49,7 +50,10 @@ api_refused(struct api_ctx *ctx, enum rma_err err,
             const struct case_refusal *no)
 {
     if (err != RMA_OK && no->code != NULL)
-        return http_fail(ctx->res, err, no->code, no->message, no->field);
+        /* The refusal lives on the caller's stack: the answer keeps a
+         * copy for the request's lifetime. */
+        return http_fail(ctx->res, err, no->code,
+                         arena_strdup(ctx->arena, no->message), no->field);
     if (err == RMA_ECONFLICT)
         return http_fail(ctx->res, err, "state_changed",
                          "the RMA changed meanwhile: reload it", NULL);
@@ -239,34 +243,6 @@ tracking_ok(const char *s)
                      "0123456789-") == strlen(s);
 }
 
-/* Runs ev on the case with one extra statement in the same transaction. */
-static enum rma_err
-transition_with(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
-                const struct rma_actor_info *who, const char *detail,
-                const char *stmt, int n, const char *const *params)
-{
-    int to = rma_state_next(r->status, ev, r->kind, who->kind);
-    if (to < 0)
-        return conflict(ctx, arena_printf(ctx->arena,
-                                          "%s is not possible while the RMA "
-                                          "is %s",
-                                          rma_event_name(ev),
-                                          rma_status_name(r->status)));
-    enum rma_err err = api_begin(ctx);
-    if (err == RMA_OK && stmt != NULL)
-        err = db_hold_exec(&ctx->app->db, stmt, n, params);
-    if (err == RMA_OK)
-        err = db_rma_transition(&ctx->app->db, r, (enum rma_status)to, ev, who,
-                                detail, ctx->now);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    else
-        api_rollback(ctx);
-    if (err == RMA_ECONFLICT)
-        return state_changed(ctx);
-    return err;
-}
-
 enum rma_err
 api_staff_rma_shipments(struct api_ctx *ctx)
 {
@@ -288,21 +264,13 @@ api_staff_rma_shipments(struct api_ctx *ctx)
         json_decref(body);
         return err;
     }
-    enum rma_event ev = r.kind == KIND_REPAIR ? EV_SHIP_REPAIRED : EV_SHIP;
-    if (kind == NULL)
-        kind = r.kind == KIND_REPAIR   ? "repaired"
-               : r.kind == KIND_RESEND ? "resend"
-                                       : "replacement";
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)r.id);
-    struct rma_actor_info who = api_staff_actor(ctx);
-    const char *params[] = {id,       kind,     carrier,
-                            tracking, ctx->now, ctx->staff.name};
+    struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
     char *detail = json_dumps(body, JSON_COMPACT);
-    err = transition_with(ctx, &r, ev, &who, detail, "shipment_insert", 6,
-                          params);
+    err = api_refused(
+        ctx, case_ship(&env, r.id, kind, carrier, tracking, detail, &no), &no);
     free(detail);
-    json_decref(body); /* after: params borrow its strings */
+    json_decref(body); /* after: the operation borrowed its strings */
     return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }
 
@@ -375,6 +343,9 @@ api_staff_rma_receipt(struct api_ctx *ctx)
         herr = db_hold_latest(&ctx->app->db, r.id, &h);
     struct hold_env env = env_of(ctx, who);
     int64_t void_id = 0;
+    /* A refund case: the refund is due now (SPEC §14). */
+    if (err == RMA_OK)
+        err = refund_open_in_tx(&env, &r);
     if (err == RMA_OK && herr == RMA_OK && !match &&
         (h.status == HOLD_AUTHORIZED || h.status == HOLD_CAPTURED)) {
         char key[64];
@@ -406,6 +377,8 @@ api_staff_rma_receipt(struct api_ctx *ctx)
         return state_changed(ctx);
     if (err != RMA_OK)
         return err;
+    if (r.kind == KIND_REFUND)
+        refund_pay_case(&env, r.id);
     if (herr == RMA_OK && match && h.status == HOLD_AUTHORIZED) {
         case_void_now(&env, void_id);
     } else if (herr == RMA_OK && match && h.status == HOLD_CAPTURED &&
@@ -508,4 +481,48 @@ enum rma_err
 api_staff_rma_capture_now(struct api_ctx *ctx)
 {
     return hold_decision(ctx, case_capture_now);
+}
+
+/* ---- finance ---- */
+
+static const struct field payout_spec[] = {
+    {.name = "amount", .type = FT_MONEY, .required = true, .min = 1},
+    {.name = "reference",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 200},
+};
+
+enum rma_err
+api_staff_rma_refund_payout(struct api_ctx *ctx)
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(payout_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    json_t *amount = json_object_get(body, "amount");
+    struct money m;
+    const char *cur =
+        json_string_value(json_object_get(amount, "currency_code"));
+    err = money_parse(json_string_value(json_object_get(amount, "value")), cur,
+                      &m);
+    char reference[201];
+    snprintf(reference, sizeof(reference), "%s",
+             json_string_value(json_object_get(body, "reference")));
+    json_decref(body);
+    if (err != RMA_OK)
+        return http_fail(ctx->res, RMA_EINVAL, "invalid_amount",
+                         "amount is not a valid amount of its currency",
+                         "amount");
+    struct rma_ref r;
+    err = api_staff_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
+    err = api_refused(
+        ctx, refund_payout(&env, r.id, m.minor, m.currency, reference, &no),
+        &no);
+    return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }

@@ -261,13 +261,11 @@ api_rma_disagree(struct api_ctx *ctx)
     if (err == RMA_OK)
         err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to,
                                 EV_DISAGREE, &who, detail_text, ctx->now);
-    bool told = false; /* the agent who prepared it (staff_notify.h) */
-    if (err == RMA_OK)
-        err = staff_notify_disagreed(&ctx->app->db, ctx->app->cfg, r.id,
-                                     comment, &told);
+    if (err == RMA_OK) /* the agent who prepared it (staff_notify.h) */
+        err =
+            staff_notify_disagreed(&ctx->app->db, ctx->app->cfg, r.id, comment);
     if (err == RMA_OK)
         err = api_commit(ctx);
-    ctx->mail_queued = err == RMA_OK && told;
     free(detail_text);
     json_decref(body);
     if (err == RMA_ECONFLICT)

@@ -112,7 +112,6 @@ api_staff_auth_code(struct api_ctx *ctx)
     mail_text_free(&text);
     if (err != RMA_OK)
         return err;
-    ctx->mail_queued = true;
     ctx->res->outcome = OUT_ACCEPTED;
     ctx->res->body = json_pack("{s:s}", "message", code_answer);
     return RMA_OK;

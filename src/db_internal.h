@@ -30,6 +30,7 @@ extern const struct db_stmt_table db_ledger_stmts;
 extern const struct db_stmt_table db_export_stmts;
 extern const struct db_stmt_table db_returns_stmts;
 extern const struct db_stmt_table db_makeup_stmts;
+extern const struct db_stmt_table db_refund_stmts;
 extern const struct db_stmt_table db_policy_stmts;
 extern const struct db_stmt_table db_staff_account_stmts;
 extern const struct db_stmt_table db_console_stmts;

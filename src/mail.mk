@@ -5,7 +5,11 @@ librma_la_SOURCES += \
 	src/db_mail.c \
 	src/mail.c \
 	src/mail_send.c \
+	src/mail_sender.c \
 	src/mail_templates.c
 
 noinst_HEADERS += \
 	include/rma/mail.h
+
+# The sender's wake-up (sql/migrations/0015_mail_notify.sql).
+dist_migrations_DATA += sql/migrations/0015_mail_notify.sql

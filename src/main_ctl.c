@@ -2,7 +2,9 @@
  * Exit status: 0 success, 1 the work failed (said on stderr), 2 usage or
  * configuration error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "rma/jobs.h"
 #include "rma/ledger.h"
 #include "rma/log.h"
+#include "rma/mail.h"
 #include "rma/migrate.h"
 #include "rma/paypal.h"
 #include "rma/staff.h"
@@ -36,6 +39,13 @@ static const char usage_text[] =
     "  token revoke --name N              revoke a staff token\n"
     "  run-jobs [--now TIME] [--concurrency N] [--dry-run]\n"
     "                                     one pass of all due work\n"
+    "  mail-sender [--interval SECONDS]   deliver mail as it is queued: runs "
+    "until\n"
+    "                                     SIGTERM, woken by the outbox, "
+    "sweeping\n"
+    "                                     every SECONDS anyway (default 30); "
+    "SIGHUP\n"
+    "                                     rereads the configuration\n"
     "  ledger verify [--offline]          check the ledger's invariants "
     "(--offline:\n"
     "                                     without asking PayPal)\n"
@@ -276,6 +286,104 @@ cmd_run_jobs(const struct rma_config *cfg, int argc, char **argv)
                 s.holds.pending);
         return EXIT_WORK;
     }
+    return 0;
+}
+
+/* The mail sender's signals: SIGTERM and SIGINT stop it, SIGHUP makes it
+ * reread the configuration; each also sets sender_quit and writes a byte
+ * to sender_wake[1], so that a sender waiting in poll() wakes at once. */
+static volatile sig_atomic_t sender_quit, sender_stop, sender_reload;
+static int sender_wake[2] = {-1, -1};
+
+static void
+on_sender_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGHUP)
+        sender_reload = 1;
+    else
+        sender_stop = 1;
+    sender_quit = 1;
+    if (sender_wake[1] >= 0) {
+        ssize_t w = write(sender_wake[1], "x", 1); /* full pipe: awake */
+        (void)w;
+    }
+    errno = saved;
+}
+
+/* Runs until SIGTERM or SIGINT (exit 0).  *cfg is replaced by the file's
+ * new contents on SIGHUP when they are valid, kept (and the problems
+ * logged) when not. */
+static int
+cmd_mail_sender(const char *path, struct rma_config *cfg, int argc, char **argv)
+{
+    struct mail_sender_options opt = {.interval_seconds = 30};
+    static const struct option opts[] = {
+        {"interval", required_argument, NULL, 'i'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        long v;
+        switch (c) {
+        case 'i':
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || v < 1 || v > 3600) {
+                fprintf(stderr, "mail-sender: --interval takes 1..3600 "
+                                "seconds\n");
+                return EXIT_USAGE;
+            }
+            opt.interval_seconds = (int)v;
+            break;
+        default: return usage();
+        }
+    }
+    if (optind != argc)
+        return usage();
+    if (pipe2(sender_wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        fprintf(stderr, "mail-sender: pipe: %s\n", strerror(errno));
+        return EXIT_WORK;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sender_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct mail_sender_totals t = {0, 0, 0, 0};
+    log_event(LOG_INFO, "mail_sender_started", "{s:i, s:s}", "interval_seconds",
+              opt.interval_seconds, "via",
+              cfg->smtp_url && cfg->smtp_url[0] ? "smtp" : "spool");
+    while (!sender_stop) {
+        (void)mail_sender_run(cfg, &opt, &sender_quit, sender_wake[0], &t);
+        sender_quit = 0;
+        if (sender_stop)
+            break; /* a SIGTERM after this sets sender_quit again */
+        if (sender_reload) {
+            sender_reload = 0;
+            struct rma_config fresh;
+            if (load(path, &fresh, 0) == 0) {
+                config_free(cfg);
+                *cfg = fresh;
+                log_event(LOG_INFO, "config_reloaded", "{s:s}", "path",
+                          path ? path : "");
+            } else {
+                log_event(LOG_ERROR, "config_reload_failed", "{s:s}", "path",
+                          path ? path : "");
+            }
+        }
+    }
+    log_event(LOG_INFO, "mail_sender_stopped", "{s:I, s:I, s:I, s:I}", "sent",
+              (json_int_t)t.sent, "dropped", (json_int_t)t.dropped, "retried",
+              (json_int_t)t.retried, "failed", (json_int_t)t.failed);
+    close(sender_wake[0]);
+    close(sender_wake[1]);
     return 0;
 }
 
@@ -556,6 +664,8 @@ main(int argc, char **argv)
         rc = ctl_staff(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "orders") == 0)
         rc = ctl_orders(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "mail-sender") == 0)
+        rc = cmd_mail_sender(config_path, &cfg, sub_argc, sub_argv);
     else
         rc = usage();
     config_free(&cfg);

@@ -104,9 +104,8 @@ staff_digest_run(struct db *db, const struct rma_config *cfg, time_t now,
 
 enum rma_err
 staff_notify_disagreed(struct db *db, const struct rma_config *cfg,
-                       int64_t rma_id, const char *comment, bool *queued)
+                       int64_t rma_id, const char *comment)
 {
-    *queued = false;
     struct staff_account creator;
     char number[32];
     enum rma_err err =
@@ -122,6 +121,5 @@ staff_notify_disagreed(struct db *db, const struct rma_config *cfg,
         err = mail_enqueue(db, MAIL_KIND_DISAGREED, rma_id, creator.email,
                            text.subject, text.body);
     mail_text_free(&text);
-    *queued = err == RMA_OK;
     return err;
 }

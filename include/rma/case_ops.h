@@ -110,4 +110,28 @@ void case_void_now(struct hold_env *env, int64_t hold_id);
  * void requested and a finance exception.  *n: how many. */
 enum rma_err case_sweep_stray_holds(struct hold_env *env, int *n);
 
+/* ---- every case ends (case_ends.c, SPEC §14) ---- */
+
+/* What a case still owes or is owed (db_refund.c). */
+struct case_owed {
+    bool shipped;       /* an outbound shipment is recorded */
+    bool fee_unpaid;    /* a make-up amount due, not paid nor resolved */
+    bool hold_open;     /* a hold pending, authorized or refunding */
+    bool refund_unpaid; /* a refund payment not paid */
+};
+enum rma_err db_case_owed(struct db *db, int64_t rma_id, struct case_owed *o);
+
+/* Inside the case's transaction, r as it is now: completes it when its
+ * unit has shipped and nothing is owed either way (the one rule). */
+enum rma_err case_complete_if_settled(struct hold_env *env,
+                                      const struct rma_ref *r);
+
+/* The warehouse ships the replacement, repaired unit or resend (kind NULL:
+ * the case's); a repaired unit only once its fee is paid or resolved; the
+ * customer is mailed the tracking; the case completes when nothing is
+ * owed. */
+enum rma_err case_ship(struct hold_env *env, int64_t rma_id, const char *kind,
+                       const char *carrier, const char *tracking,
+                       const char *detail_json, struct case_refusal *no);
+
 #endif

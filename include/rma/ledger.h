@@ -39,6 +39,8 @@
 #define LEDGER_PAYPAL_FEES "expense:paypal_fees"
 #define LEDGER_MAKEUP_INCOME "income:makeup_payments"
 #define LEDGER_MAKEUP_SURPLUS "liability:makeup_surplus"
+#define LEDGER_SALES_REFUNDS "revenue:sales_refunds"
+#define LEDGER_REFUND_PAYOUTS "bank:refund_payouts"
 
 struct ledger_line {
     const char *account;  /* a code of the chart, e.g. "paypal:balance" */
@@ -167,6 +169,20 @@ enum rma_err ledger_refund(struct db *db, int64_t rma_id, int64_t hold_id,
                            int64_t intent_id, const char *refund_id,
                            const char *currency, int64_t amount,
                            int64_t fee_returned);
+/* A refund case paid back through PayPal (refund_id, the fee PayPal
+ * returned), or paid out by other means (one per case). */
+enum rma_err ledger_build_sale_refund(struct ledger_draft *d, int64_t rma_id,
+                                      int64_t intent_id, const char *refund_id,
+                                      const char *currency, int64_t amount,
+                                      int64_t fee_returned);
+enum rma_err ledger_build_refund_payout(struct ledger_draft *d, int64_t rma_id,
+                                        const char *currency, int64_t amount);
+enum rma_err ledger_sale_refund(struct db *db, int64_t rma_id,
+                                int64_t intent_id, const char *refund_id,
+                                const char *currency, int64_t amount,
+                                int64_t fee_returned);
+enum rma_err ledger_refund_payout(struct db *db, int64_t rma_id,
+                                  const char *currency, int64_t amount);
 enum rma_err ledger_makeup_payment(struct db *db, int64_t rma_id,
                                    int64_t makeup_id,
                                    const char *transaction_id,

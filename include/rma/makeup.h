@@ -35,8 +35,8 @@
 #include "rma/paypal.h"
 #include "rma/rma_state.h"
 
-#define MAKEUP_TXN_ID_LEN 17        /* PayPal transaction ids (NOTES §9) */
-#define MAKEUP_SEARCH_MAX_S 2678400 /* 31 days: Transaction Search's limit */
+#define MAKEUP_TXN_ID_LEN 17         /* PayPal transaction ids (NOTES §9) */
+#define MAKEUP_SEARCH_MAX_S 2678400  /* 31 days: Transaction Search's limit */
 #define MAKEUP_FALLBACK_AFTER_S 3600 /* the fallback's end after the claim */
 
 enum makeup_status {

@@ -50,10 +50,10 @@ enum rma_err staff_digest_run(struct db *db, const struct rma_config *cfg,
                               time_t now, bool dry_run, int *sent);
 
 /* Queues the "customer disagreed" mail to the person who created the case
- * (its created_by, when that is an active account), on db's connection in
- * the caller's transaction.  *queued tells whether a message was queued. */
+ * (its created_by, when that is an active account; nothing otherwise), on
+ * db's connection in the caller's transaction; the mail sender delivers it
+ * once that commits. */
 enum rma_err staff_notify_disagreed(struct db *db, const struct rma_config *cfg,
-                                    int64_t rma_id, const char *comment,
-                                    bool *queued);
+                                    int64_t rma_id, const char *comment);
 
 #endif

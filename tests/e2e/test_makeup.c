@@ -467,7 +467,7 @@ Test(makeup, one_cent_short_is_underpaid_and_one_cent_over_is_overpaid)
     struct world w;
     world_init(&w);
     struct buyer u = buyer_new(&w, "10.00", true);
-    struct paid p = pay("9.99", b.email, w.t0 - 120);
+    struct paid p = pay("9.99", u.email, w.t0 - 120);
     char *status = claim(&w, &u, p.seller);
     cr_assert_str_eq(status, "underpaid");
     free(status);
@@ -489,7 +489,7 @@ Test(makeup, one_cent_short_is_underpaid_and_one_cent_over_is_overpaid)
     harness_http_free(&r);
 
     struct buyer o = buyer_new(&w, "10.00", true);
-    p = pay("10.01", b.email, w.t0 - 120);
+    p = pay("10.01", o.email, w.t0 - 120);
     status = claim(&w, &o, p.seller);
     cr_assert_str_eq(status, "overpaid");
     free(status);

@@ -291,9 +291,8 @@ Test(makeup, a_payment_from_another_payer_goes_to_finance)
 {
     struct makeup_policy p = policy();
     struct makeup_claim_facts c = claim();
-    struct paypal_transaction tx =
-        payment("SELLER00000000001", 1000, "USD", "mallory@example.com",
-                T0 - DAY);
+    struct paypal_transaction tx = payment("SELLER00000000001", 1000, "USD",
+                                           "mallory@example.com", T0 - DAY);
     struct makeup_search s = {.searched = true, .by_id = &tx};
     struct makeup_decision d;
     makeup_decide(&p, &c, &s, T0 + HOUR, 1, &d);
