@@ -19,6 +19,7 @@ const struct console_queue console_queues[] = {
     {"to_inspect", "Received, to inspect", ROLE_WAREHOUSE},
     {"exceptions", "Exceptions", ROLE_FINANCE},
     {"makeup_claims", "Make-up claims", ROLE_FINANCE},
+    {"refunds_due", "Refunds to pay", ROLE_FINANCE},
 };
 const size_t console_nqueues =
     sizeof(console_queues) / sizeof(console_queues[0]);

@@ -38,6 +38,8 @@
     " AND coalesce(r.replacement_method, 'standard') = 'standard'))))"
 #define Q_RETURNS "r.status = 'return_submitted'"
 #define Q_TO_INSPECT "r.status = 'received' AND NOT " INSPECTED
+/* A refund the job pays by PayPal or finance records (refund-payout). */
+#define Q_REFUNDS_DUE "r.status = 'refund_due'"
 /* Finance: open exceptions not about a make-up claim; claims with one. */
 #define Q_EXCEPTIONS "f.resolved_at IS NULL AND f.makeup_id IS NULL"
 #define Q_CLAIMS                                                               \
@@ -88,6 +90,7 @@
     " UNION ALL " CASE_COUNT("awaiting_shipment", Q_AWAITING_SHIPMENT) \
     " UNION ALL " CASE_COUNT("returns_on_the_way", Q_RETURNS) \
     " UNION ALL " CASE_COUNT("to_inspect", Q_TO_INSPECT) \
+    " UNION ALL " CASE_COUNT("refunds_due", Q_REFUNDS_DUE) \
     " UNION ALL SELECT 'exceptions', count(*), iso_utc(min(f.created_at))" \
     " FROM finance_exception f WHERE " Q_EXCEPTIONS \
     " UNION ALL SELECT 'makeup_claims', count(*)," \
@@ -104,6 +107,7 @@ static const struct db_stmt stmts[] = {
     {"console_q_awaiting_shipment", CASE_QUEUE(Q_AWAITING_SHIPMENT), 2},
     {"console_q_returns_on_the_way", CASE_QUEUE(Q_RETURNS), 2},
     {"console_q_to_inspect", CASE_QUEUE(Q_TO_INSPECT), 2},
+    {"console_q_refunds_due", CASE_QUEUE(Q_REFUNDS_DUE), 2},
     {"console_q_exceptions",
      "SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object("
      " 'id', f.id, 'exception_kind', f.kind, 'number', r.number,"

@@ -356,7 +356,9 @@ export async function consoleWarehouse(j) {
   await act(j, 'Ship', async (form) => {
     await form.getByLabel('Tracking number').fill('1Z999AA10123456784');
   });
-  await waitStatus(page, 'Replacement shipped');
+  // Shipped, and with nothing else owed, completed (SPEC §14).
+  await waitStatus(page, /Replacement shipped|Completed/);
+  await page.getByRole('heading', { name: 'Shipments' }).waitFor();
   await j.shot('shipped');
 }
 consoleWarehouse.viewport = TABLET;

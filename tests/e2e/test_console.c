@@ -929,3 +929,75 @@ Test(orders, import_stores_each_order_once_and_the_console_finds_it)
     free(agent);
     free(buyer);
 }
+
+Test(queues, finance_pays_a_refund_due_from_refunds_to_pay)
+{
+    char *agent = token_for("agent");
+    char *warehouse = token_for("warehouse");
+    char *customer = harness_unique_email("payout");
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"customer\":{\"email\":\"%s\",\"name\":\"Pat Payout\"},"
+             "\"order\":{\"order_number\":\"PO-%d\",\"sales_channel\":\"web\","
+             "\"shipping_country\":\"US\",\"currency\":\"USD\","
+             "\"purchase_date\":\"2026-11-20\",\"items\":[{\"model\":"
+             "\"CAM-2K-IN\",\"quantity\":1,\"unit_price\":{\"currency_code\":"
+             "\"USD\",\"value\":\"59.99\"}}],\"payment\":{\"method\":"
+             "\"other\",\"reference\":\"INV-%d\"}},\"kind\":\"refund\","
+             "\"problem\":\"No picture.\",\"refund_amount\":{\"currency_code\":"
+             "\"USD\",\"value\":\"59.99\"},\"refund_override_reason\":\"Full "
+             "refund.\",\"devices\":[{\"model\":\"CAM-2K-IN\","
+             "\"serial_number\":\"SN-PO-%d\"}]}",
+             customer, (int)getpid(), (int)getpid(), (int)getpid());
+    struct http_result r =
+        console_bearer("POST", "/api/v1/staff/rmas", agent, body);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    char *number = strdup(json_string_value(json_object_get(r.json, "number")));
+    harness_http_free(&r);
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/submit", number);
+    r = console_bearer("POST", path, agent, NULL);
+    harness_http_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/confirm-on-behalf",
+             number);
+    r = console_bearer("POST", path, agent, "{\"reason\":\"By phone.\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/receipt", number);
+    snprintf(body, sizeof(body),
+             "{\"condition\":\"good\",\"serial_number\":\"SN-PO-%d\"}",
+             (int)getpid());
+    r = console_bearer("POST", path, warehouse, body);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")),
+                     "refund_due");
+    harness_http_free(&r);
+
+    char *person = console_person("finance");
+    char *cookie = console_login(person);
+    json_t *item = queue_item(cookie, "refunds_due", number);
+    cr_assert_not_null(item, "in Refunds to pay");
+    json_decref(item);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/refund-payout", number);
+    r = console_call("POST", path, cookie,
+                     "{\"amount\":{\"currency_code\":\"USD\",\"value\":"
+                     "\"59.99\"},\"reference\":\"Bank transfer 8812\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    item = queue_item(cookie, "refunds_due", number);
+    cr_assert_null(item, "paid: out of the queue");
+    /* The payout is recorded under the person (refund_payment.paid_by; the
+     * completion that follows is the system's, 0017_case_ends.sql). */
+    cr_assert_eq(console_sql_long("SELECT count(*) FROM refund_payment p JOIN"
+                                  " rma r ON r.id = p.rma_id WHERE r.number ="
+                                  " '%s' AND p.paid_by = '%s'"
+                                  " AND r.status = 'completed'",
+                                  number, person),
+                 1, "the payout is the person's");
+    free(cookie);
+    free(person);
+    free(number);
+    free(customer);
+    free(warehouse);
+    free(agent);
+}

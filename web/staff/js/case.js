@@ -106,6 +106,15 @@ function actionsFor(r, role) {
       done: () => 'Validity extended.',
     },
     {
+      label: 'Record Payout', path: 'refund-payout', roles: ['finance'], when: r.status === 'refund_due',
+      fields: [
+        { name: 'amount', label: `Amount paid (${r.currency || (r.order && r.order.currency) || ''})`, type: 'money', required: true,
+          value: r.amounts && r.amounts.refund_amount ? r.amounts.refund_amount.value : '' },
+        { name: 'reference', label: 'Reference of the payment (bank, cheque…)', type: 'text', required: true, max: 200 },
+      ],
+      done: () => 'Payout recorded.',
+    },
+    {
       label: 'Cancel', path: 'cancel', roles: CASEWORK,
       when: CANCELLABLE.includes(r.status) || (r.status === 'capture_failed' && role === 'supervisor'),
       fields: [reason('Why the case is cancelled (the customer sees it)')], danger: true, done: () => 'Cancelled.',
@@ -170,7 +179,7 @@ function input(f, id, r) {
     return h('input', { ...common, type: 'number', min: f.min, max: f.max, inputmode: 'numeric' });
   }
   if (f.type === 'money') {
-    return h('input', { ...common, type: 'text', inputmode: 'decimal', pattern: '[0-9]+([.][0-9]{1,4})?', placeholder: '49.00' });
+    return h('input', { ...common, type: 'text', inputmode: 'decimal', pattern: '[0-9]+([.][0-9]{1,4})?', placeholder: '49.00', value: f.value || '' });
   }
   return h('input', { ...common, type: 'text', maxlength: f.max || null, value: f.value || '', autocomplete: 'off' });
 }
