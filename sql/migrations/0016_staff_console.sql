@@ -74,5 +74,38 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON staff_login_code, staff_session TO rma_a
 
 -- The admin page lists, creates and revokes bearer tokens (a token is shown
 -- once; only its SHA-256 is stored), as `rmactl token` does as the owner.
+-- The service may set revoked_at and nothing else, and a revoked token
+-- stays revoked: not even the service brings one back.
 GRANT INSERT ON staff_token TO rma_app;
 GRANT UPDATE (revoked_at) ON staff_token TO rma_app;
+
+CREATE FUNCTION staff_token_revoke_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at THEN
+        RAISE EXCEPTION 'a revoked token stays revoked'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER staff_token_revoke_only BEFORE UPDATE OF revoked_at ON staff_token
+    FOR EACH ROW EXECUTE FUNCTION staff_token_revoke_only();
+
+-- Likewise a deactivated person stays deactivated (a new account is made
+-- for their address if they come back).
+CREATE FUNCTION staff_account_deactivate_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.deactivated_at IS NOT NULL
+       AND (NEW.deactivated_at IS DISTINCT FROM OLD.deactivated_at
+            OR NEW.deactivated_by IS DISTINCT FROM OLD.deactivated_by) THEN
+        RAISE EXCEPTION 'a deactivated account stays deactivated'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER staff_account_deactivate_only
+    BEFORE UPDATE OF deactivated_at, deactivated_by ON staff_account
+    FOR EACH ROW EXECUTE FUNCTION staff_account_deactivate_only();

@@ -62,6 +62,7 @@ drill_start() {
         stack_write_config
         "$top_builddir/rmactl" --config "$RUN/rma.conf" migrate >"$RUN/log/migrate.log" 2>&1 \
             || stack_die "migrate: see $RUN/log/migrate.log"
+        stack_sender_start
         stack_fcgi_start
         stack_nginx_start
     )
