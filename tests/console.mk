@@ -21,3 +21,8 @@ check_PROGRAMS += tests/unit/test_csv_reader
 tests_unit_test_csv_reader_SOURCES = tests/unit/test_csv_reader.c
 tests_unit_test_csv_reader_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_csv_reader_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/unit/test_staff_mail
+tests_unit_test_staff_mail_SOURCES = tests/unit/test_staff_mail.c
+tests_unit_test_staff_mail_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_staff_mail_LDADD = $(TEST_LDADD)
