@@ -230,6 +230,30 @@ export async function consoleNewSolution(j) {
   assertEq(r.json.created_by, email, 'created under the person\'s address');
   assertEq(r.json.devices.map((d) => d.model).join(), 'NVR-8CH', 'the chosen line');
   await j.shot('new-solution-submitted');
+
+  // An order the shop never sent: entered once, then found by its number.
+  const manual = 'PHONE-' + randomBytes(3).toString('hex').toUpperCase();
+  await page.getByRole('link', { name: 'New Solution', exact: true }).click();
+  await page.getByLabel('Order number or the customer\u2019s e-mail').fill(manual);
+  await page.getByRole('button', { name: 'Find Order', exact: true }).click();
+  await page.getByRole('heading', { name: 'Enter the order' }).waitFor();
+  assertEq(await page.getByLabel('Order number', { exact: true }).inputValue(), manual, 'the number searched for');
+  await page.getByLabel('Customer\u2019s e-mail', { exact: true }).fill(uniqueEmail('console-phone'));
+  await page.getByLabel('Customer\u2019s name', { exact: true }).fill('Paula Phone');
+  await page.getByLabel('Purchase date').fill('2026-10-10');
+  await page.getByLabel('Model').fill('db-pro');
+  await page.getByLabel('Unit price').fill('89.99');
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+  await page.getByRole('heading', { name: `Order ${manual}` }).waitFor();
+  await page.getByLabel('Kind').selectOption('repair');
+  await page.getByLabel('Return this DB-PRO').check();
+  await page.getByLabel('UID').fill('DBP-PHONE-0001');
+  await page.getByLabel('What is wrong').fill('The chime is silent.');
+  await page.getByRole('button', { name: 'Create Draft', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: /^RMA-\d{4}-\d{6}$/ }).waitFor();
+  await waitStatus(page, 'Draft');
+  await page.goto(BASE() + '/staff/#/new?q=' + manual.toLowerCase());
+  await page.getByRole('button', { name: 'Use This Order', exact: true }).waitFor();
 }
 consoleNewSolution.viewport = DESKTOP;
 

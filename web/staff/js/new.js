@@ -22,6 +22,7 @@ function field(label, control, hint) {
 }
 
 function warrantyText(it) {
+  if (it.in_warranty === null || it.in_warranty === undefined) return 'warranty computed when the case is created';
   return it.in_warranty
     ? `in warranty until ${dateText(it.warranty_until)}`
     : `out of warranty since ${dateText(it.warranty_until)}`;
@@ -49,10 +50,10 @@ function orderForm(ctx, o) {
     const include = h('input', { type: 'checkbox', id: id + '-include', checked: o.items.length === 1 });
     const serial = h('input', { type: 'text', id: id + '-serial', maxlength: 40, autocomplete: 'off', spellcheck: 'false' });
     const uid = h('input', { type: 'text', id: id + '-uid', maxlength: 64, autocomplete: 'off', spellcheck: 'false' });
-    const box = h('fieldset', { class: 'line' + (it.in_warranty ? '' : ' out') },
-      h('legend', {}, `${it.model} — ${it.description}`),
+    const box = h('fieldset', { class: 'line' + (it.in_warranty === false ? ' out' : '') },
+      h('legend', {}, it.description ? `${it.model} — ${it.description}` : it.model),
       h('p', { class: 'small' }, `${it.quantity} × ${money(it.unit_price)}; `,
-        h('strong', { class: it.in_warranty ? 'ok' : 'warn' }, warrantyText(it))),
+        h('strong', { class: it.in_warranty ? 'ok' : it.in_warranty === false ? 'warn' : '' }, warrantyText(it))),
       h('div', { class: 'check' }, include, h('label', { for: include.id }, `Return this ${it.model}`)),
       h('div', { class: 'row' },
         field('Serial number', serial), field('UID', uid)));
@@ -178,6 +179,90 @@ function orderForm(ctx, o) {
   return form;
 }
 
+// An order the shop did not send: entered once here, stored with the case
+// (and found by its number afterwards).  The lines' warranty is unknown
+// until the case exists: the service computes it then.
+function enterOrderForm(ctx, slot, q) {
+  const f = (id, label, attrs, hint) => field(label, h('input', { id, type: 'text', autocomplete: 'off', ...attrs }), hint);
+  const isEmail = q.includes('@');
+  const number = f('enter-number', 'Order number', { maxlength: 64, value: isEmail ? '' : q });
+  const channel = f('enter-channel', 'Sales channel', { maxlength: 64, value: 'web' });
+  const email = f('enter-email', 'Customer\u2019s e-mail', { type: 'email', maxlength: 254, value: isEmail ? q : '' });
+  const name = f('enter-name', 'Customer\u2019s name', { maxlength: 200 });
+  const country = f('enter-country', 'Ships to (country code)', { maxlength: 2, value: 'US', pattern: '[A-Z]{2}' });
+  const currency = f('enter-currency', 'Currency', { maxlength: 3, value: 'USD', pattern: '[A-Z]{3}' });
+  const date = field('Purchase date', h('input', { id: 'enter-date', type: 'date' }));
+  const lines = h('div', {});
+  let n = 0;
+  const addLine = () => {
+    n++;
+    lines.append(h('fieldset', { class: 'line' }, h('legend', {}, `Line ${n}`),
+      h('div', { class: 'row' },
+        f(`enter-model-${n}`, 'Model', { maxlength: 64, class: 'model', spellcheck: 'false' }),
+        f(`enter-qty-${n}`, 'Quantity', { inputmode: 'numeric', value: '1', class: 'qty' })),
+      f(`enter-price-${n}`, 'Unit price', { inputmode: 'decimal', class: 'price', placeholder: '129.99' })));
+  };
+  addLine();
+  const error = h('p', { class: 'form-error' });
+  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'enter-h' },
+    h('h2', { id: 'enter-h' }, 'Enter the order'),
+    h('p', { class: 'muted' }, 'Once: it is stored with the case, and found by its number afterwards.'),
+    h('div', { class: 'row' }, number, channel), h('div', { class: 'row' }, email, name),
+    h('div', { class: 'row' }, country, currency), date,
+    lines,
+    h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'secondary', onclick: addLine }, 'Add Line')),
+    error,
+    h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Continue')));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearMessages();
+    const val = (id) => form.querySelector('#' + id).value.trim();
+    const need = [['enter-number', 'the order number'], ['enter-channel', 'the sales channel'],
+      ['enter-email', 'the customer\u2019s e-mail'], ['enter-name', 'the customer\u2019s name'],
+      ['enter-country', 'the country'], ['enter-currency', 'the currency'], ['enter-date', 'the purchase date']];
+    for (const [id, what] of need) {
+      if (!val(id)) {
+        const el = form.querySelector('#' + id);
+        el.setAttribute('aria-invalid', 'true');
+        showError(`Give ${what}.`, error);
+        el.focus();
+        return;
+      }
+    }
+    const items = [];
+    for (const box of lines.children) {
+      const model = box.querySelector('.model').value.trim();
+      const qty = box.querySelector('.qty').value.trim();
+      const price = box.querySelector('.price').value.trim();
+      if (!model && !price) continue;
+      if (!model || !/^[0-9]+$/.test(qty) || !/^[0-9]+(\.[0-9]+)?$/.test(price)) {
+        const el = !model ? box.querySelector('.model') : !/^[0-9]+$/.test(qty) ? box.querySelector('.qty') : box.querySelector('.price');
+        el.setAttribute('aria-invalid', 'true');
+        showError('Each line needs a model, a quantity and a unit price such as 129.99.', error);
+        el.focus();
+        return;
+      }
+      items.push({ model: model.toUpperCase(), description: '', quantity: Number(qty),
+        unit_price: { currency_code: val('enter-currency').toUpperCase(), value: price } });
+    }
+    if (!items.length) {
+      showError('Give at least one line of the order.', error);
+      lines.querySelector('.model').focus();
+      return;
+    }
+    const o = {
+      order_number: val('enter-number'), sales_channel: val('enter-channel'),
+      shipping_country: val('enter-country').toUpperCase(), currency: val('enter-currency').toUpperCase(),
+      purchase_date: val('enter-date'), customer: { email: val('enter-email'), name: val('enter-name') },
+      items: items.map((it) => ({ ...it, in_warranty: null })), cases: [],
+    };
+    clear(slot).append(orderForm(ctx, o));
+    slot.querySelector('h2').setAttribute('tabindex', '-1');
+    slot.querySelector('h2').focus();
+  });
+  return form;
+}
+
 export async function renderNew(ctx, q) {
   const input = h('input', { id: 'order-q', type: 'text', value: q, autocomplete: 'off', spellcheck: 'false', maxlength: 254, required: true });
   const error = h('p', { class: 'form-error' });
@@ -206,7 +291,8 @@ export async function renderNew(ctx, q) {
     const res = await api.get('/orders?q=' + encodeURIComponent(q));
     const orders = res.orders || [];
     if (!orders.length) {
-      content.push(h('p', { class: 'card' }, `No order has the number or customer “${q}”.`));
+      content.push(h('p', { class: 'card' }, `No order has the number or customer “${q}”: enter it below.`), slot);
+      slot.append(enterOrderForm(ctx, slot, q));
     } else {
       const list = h('ul', { class: 'plain orders' }, orders.map((o) => {
         const id = newId('order');
