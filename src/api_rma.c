@@ -12,6 +12,7 @@
 #include "rma/mail.h"
 #include "rma/policy_db.h"
 #include "rma/rma.h"
+#include "rma/staff_notify.h"
 
 static enum rma_err
 not_found(struct api_ctx *ctx)
@@ -260,6 +261,9 @@ api_rma_disagree(struct api_ctx *ctx)
     if (err == RMA_OK)
         err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to,
                                 EV_DISAGREE, &who, detail_text, ctx->now);
+    if (err == RMA_OK) /* the agent who prepared it (staff_notify.h) */
+        err =
+            staff_notify_disagreed(&ctx->app->db, ctx->app->cfg, r.id, comment);
     if (err == RMA_OK)
         err = api_commit(ctx);
     free(detail_text);

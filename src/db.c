@@ -29,6 +29,9 @@ static const struct db_stmt_table *const tables[] = {
     &db_refund_stmts,
     &db_exception_stmts,
     &db_metrics_stmts,
+    &db_staff_account_stmts,
+    &db_console_stmts,
+    &db_orders_stmts,
 };
 // clang-format on
 

@@ -34,6 +34,9 @@ extern const struct db_stmt_table db_refund_stmts;
 extern const struct db_stmt_table db_exception_stmts;
 extern const struct db_stmt_table db_policy_stmts;
 extern const struct db_stmt_table db_metrics_stmts;
+extern const struct db_stmt_table db_staff_account_stmts;
+extern const struct db_stmt_table db_console_stmts;
+extern const struct db_stmt_table db_orders_stmts;
 
 static inline PGconn *
 db_pg(struct db *db)

@@ -11,6 +11,7 @@
 
 #include "rma/auth.h"
 #include "rma/rma.h"
+#include "rma/staff_account.h"
 
 struct demo_case {
     const char *email, *name, *order, *kind, *model, *serial, *uid, *price,
@@ -77,7 +78,66 @@ static const struct demo_case cases[] = {
      "Two cameras of the kit show no picture.",
      {EV_SUBMIT},
      1},
+    /* For the console's queues: one waits for a supervisor, one is the
+     * agent's draft. */
+    {"other@example.com",
+     "Olive Other",
+     "WEB-200872",
+     "replacement",
+     "DB-PRO",
+     "DBP-1200-7781",
+     NULL,
+     "149.00",
+     "The doorbell's button is stuck and the camera fogs up.",
+     {EV_SUBMIT_REVIEWED},
+     1},
+    {"other@example.com",
+     "Olive Other",
+     "WEB-200873",
+     "replacement",
+     "CAM-2K-IN",
+     "C2K1100B0444",
+     NULL,
+     "59.99",
+     "The indoor camera's microphone does not work.",
+     {0},
+     0},
 };
+
+/* The console's people (SPEC §15): one a role, signed in by code. */
+static const struct {
+    const char *email, *name;
+    enum staff_role role;
+} people[] = {
+    {"agent@example.com", "Avery Agent", ROLE_AGENT},
+    {"supervisor@example.com", "Sam Supervisor", ROLE_SUPERVISOR},
+    {"warehouse@example.com", "Wes Warehouse", ROLE_WAREHOUSE},
+    {"finance@example.com", "Fran Finance", ROLE_FINANCE},
+    {"admin@example.com", "Ada Admin", ROLE_ADMIN},
+};
+
+/* Adds the five accounts that do not exist yet (a person may have been
+ * deactivated and added again by hand: left as it is). */
+static enum rma_err
+seed_people(struct db *db, const char *now, FILE *out)
+{
+    for (size_t i = 0; i < sizeof(people) / sizeof(people[0]); i++) {
+        struct staff_account a;
+        enum rma_err err = db_staff_account_by_email(db, people[i].email, &a);
+        if (err == RMA_OK)
+            continue;
+        if (err != RMA_ENOTFOUND)
+            return err;
+        int64_t id;
+        err = db_staff_account_create(db, people[i].email, people[i].name,
+                                      people[i].role, "demo", now, &id);
+        if (err != RMA_OK)
+            return err;
+        fprintf(out, "demo seed: staff %s (%s)\n", people[i].email,
+                staff_role_name(people[i].role));
+    }
+    return RMA_OK;
+}
 
 static char *
 case_doc(const struct demo_case *c, const char *purchase_date)
@@ -110,7 +170,10 @@ static enum rma_err
 seed_one(struct db *db, const struct demo_case *c, const char *now,
          const char *purchase_date, char *number, size_t n)
 {
-    struct rma_actor_info agent = {ACTOR_AGENT, "demo-agent", "agent", false};
+    /* The demo's agent is a person of the console (people below), so that
+     * their queues and their mail work from the start. */
+    struct rma_actor_info agent = {ACTOR_AGENT, "agent@example.com", "agent",
+                                   false};
     struct rma_actor_info customer = {ACTOR_CUSTOMER, c->email, NULL, false};
     char *doc = case_doc(c, purchase_date);
     int64_t id = 0;
@@ -161,8 +224,16 @@ seed_one(struct db *db, const struct demo_case *c, const char *now,
 enum rma_err
 demo_seed(struct db *db, FILE *out)
 {
+    time_t t = time(NULL);
+    struct tm tm;
+    char now[32], purchase[16];
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    enum rma_err err = seed_people(db, now, out);
+    if (err != RMA_OK)
+        return err;
     int64_t existing;
-    enum rma_err err = db_customer_by_email(db, "demo@example.com", &existing);
+    err = db_customer_by_email(db, "demo@example.com", &existing);
     if (err == RMA_OK) {
         fprintf(out, "demo seed: demo@example.com exists already; nothing "
                      "changed\n");
@@ -170,11 +241,6 @@ demo_seed(struct db *db, FILE *out)
     }
     if (err != RMA_ENOTFOUND)
         return err;
-    time_t t = time(NULL);
-    struct tm tm;
-    char now[32], purchase[16];
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
     time_t bought = t - 120 * 24 * 3600; /* in warranty, past 30 days */
     gmtime_r(&bought, &tm);
     strftime(purchase, sizeof(purchase), "%Y-%m-%d", &tm);

@@ -6,6 +6,8 @@
 #include "rma/log.h"
 #include "rma/mail.h"
 #include "rma/policy_db.h"
+#include "rma/staff_account.h"
+#include "rma/staff_notify.h"
 
 /* Messages one pass delivers at most; the rest waits for the next pass. */
 #define MAIL_PER_RUN 1000
@@ -108,6 +110,34 @@ step_refunds(struct db *db, const struct rma_config *cfg,
     return err;
 }
 
+/* The console's people (staff_notify.c): their daily digest, sent at
+ * once, and their expired codes and sessions removed. */
+static enum rma_err
+step_staff(struct db *db, const struct rma_config *cfg,
+           const struct jobs_options *opt, struct jobs_summary *s)
+{
+    progress(opt, "staff digests...");
+    int digests = 0;
+    enum rma_err err =
+        staff_digest_run(db, cfg, opt->now, opt->dry_run, &digests);
+    if (!opt->dry_run && digests > 0) {
+        int sent = mail_deliver_due(db, cfg, MAIL_PER_RUN);
+        if (sent > 0)
+            s->mail_sent += sent;
+    }
+    if (digests > 0)
+        log_event(LOG_INFO, "staff_digests", "{s:i, s:b}", "count", digests,
+                  "dry_run", opt->dry_run);
+    long rows = 0;
+    if (err == RMA_OK && !opt->dry_run) {
+        char now[32];
+        iso(opt->now, now);
+        err = db_staff_housekeeping(db, now, &rows);
+        s->housekeeping_rows += rows;
+    }
+    return err;
+}
+
 enum rma_err
 jobs_run(struct db *db, const struct rma_config *cfg,
          const struct jobs_options *opt, struct jobs_summary *out)
@@ -166,6 +196,13 @@ jobs_run(struct db *db, const struct rma_config *cfg,
     err = policy_expire_run(db, opt->now, opt->dry_run, &out->rmas_expired);
     if (err != RMA_OK) {
         log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step", "expiry",
+                  "error", rma_err_code(err));
+        if (first == RMA_OK)
+            first = err;
+    }
+    err = step_staff(db, cfg, opt, out);
+    if (err != RMA_OK) {
+        log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step", "staff",
                   "error", rma_err_code(err));
         if (first == RMA_OK)
             first = err;

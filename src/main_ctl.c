@@ -15,6 +15,7 @@
 
 #include "rma/config.h"
 #include "rma/crypto.h"
+#include "rma/ctl.h"
 #include "rma/db.h"
 #include "rma/demo.h"
 #include "rma/exception.h"
@@ -60,6 +61,13 @@ static const char usage_text[] =
     "                                     exceptions, rmas)\n"
     "  demo seed                          create the demo's customers and "
     "cases\n"
+    "  staff add --email E --name N --role ROLE\n"
+    "                                     a person who signs in to the "
+    "console\n"
+    "  staff list | staff deactivate --email E\n"
+    "  orders import FILE.csv             original orders for the console's "
+    "New\n"
+    "                                     Solution (columns: rmactl orders)\n"
     "roles: agent, supervisor, warehouse, finance, admin\n";
 
 static int
@@ -678,6 +686,10 @@ main(int argc, char **argv)
         rc = cmd_demo(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "export") == 0)
         rc = cmd_export(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "staff") == 0)
+        rc = ctl_staff(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "orders") == 0)
+        rc = ctl_orders(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "mail-sender") == 0)
         rc = cmd_mail_sender(config_path, &cfg, sub_argc, sub_argv);
     else

@@ -2,6 +2,7 @@
  *
  * This table is the one place where roles are granted to endpoints. */
 #include "rma/api.h"
+#include "rma/api_console.h"
 
 #define PUBLIC AUTH_NONE, 0
 #define CUSTOMER AUTH_CUSTOMER, 0
@@ -115,6 +116,35 @@ const struct route routes[] = {
      STAFF(ROLE_FINANCE | ROLE_ADMIN), BODY_NONE, false},
     {HTTP_POST, "/api/v1/staff/exceptions/{id}/resolve",
      api_staff_exception_resolve, STAFF(ROLE_FINANCE), BODY_JSON, false},
+
+    /* The staff console (SPEC §15): people sign in with a code; their
+     * queues, the warehouse scan box, the admin page. */
+    {HTTP_POST, "/api/v1/staff/auth/code", api_staff_auth_code, PUBLIC,
+     BODY_JSON, true},
+    {HTTP_POST, "/api/v1/staff/auth/session", api_staff_auth_session_create,
+     PUBLIC, BODY_JSON, true},
+    {HTTP_DELETE, "/api/v1/staff/auth/session", api_staff_auth_session_delete,
+     STAFF(ROLE_ANY), BODY_NONE, false},
+    {HTTP_GET, "/api/v1/staff/queues", api_staff_queues, STAFF(ROLE_ANY),
+     BODY_NONE, false},
+    {HTTP_GET, "/api/v1/staff/queues/{name}", api_staff_queue_get,
+     STAFF(ROLE_ANY), BODY_NONE, false},
+    {HTTP_GET, "/api/v1/staff/scan", api_staff_scan, STAFF(READERS), BODY_NONE,
+     false},
+    {HTTP_GET, "/api/v1/staff/orders", api_staff_orders, STAFF(CASEWORK),
+     BODY_NONE, false},
+    {HTTP_GET, "/api/v1/staff/accounts", api_staff_accounts_list,
+     STAFF(ROLE_ADMIN), BODY_NONE, false},
+    {HTTP_POST, "/api/v1/staff/accounts", api_staff_accounts_create,
+     STAFF(ROLE_ADMIN), BODY_JSON, false},
+    {HTTP_POST, "/api/v1/staff/accounts/{id}/deactivate",
+     api_staff_accounts_deactivate, STAFF(ROLE_ADMIN), BODY_NONE, false},
+    {HTTP_GET, "/api/v1/staff/tokens", api_staff_tokens_list, STAFF(ROLE_ADMIN),
+     BODY_NONE, false},
+    {HTTP_POST, "/api/v1/staff/tokens", api_staff_tokens_create,
+     STAFF(ROLE_ADMIN), BODY_JSON, false},
+    {HTTP_POST, "/api/v1/staff/tokens/{id}/revoke", api_staff_tokens_revoke,
+     STAFF(ROLE_ADMIN), BODY_NONE, false},
 
     /* Finance exports (SPEC §8) */
     {HTTP_GET, "/api/v1/staff/exports/{kind}.csv", api_export_get,

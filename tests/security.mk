@@ -1,7 +1,7 @@
 ## tests/security.mk - the attack surface in one place (SPEC §12).
 check_PROGRAMS += tests/e2e/test_security
 tests_e2e_test_security_SOURCES = tests/e2e/test_security.c tests/harness.c \
-	tests/harness.h
+	tests/harness.h tests/console_harness.c tests/console_harness.h
 tests_e2e_test_security_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DIMAGE_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/images"'
 tests_e2e_test_security_CFLAGS = $(TEST_CFLAGS)

@@ -42,6 +42,9 @@ struct rma_config {
     long max_body_bytes;
     long session_idle_minutes;
     long session_absolute_hours;
+    long staff_session_idle_minutes; /* the console's sessions */
+    long staff_session_absolute_hours;
+    long staff_digest_hour;    /* UTC hour of the staff digest; -1: none */
     long rate_codes_per_email; /* sign-in codes per 15 minutes */
     long rate_codes_per_address;
     long rate_sessions_per_address; /* sign-in attempts per 15 minutes */

@@ -22,12 +22,18 @@ enum staff_role {
     (ROLE_AGENT | ROLE_SUPERVISOR | ROLE_WAREHOUSE | ROLE_FINANCE | ROLE_ADMIN)
 
 #define STAFF_NAME_MAX 100
+#define STAFF_ACTOR_MAX 254 /* a person acts under their e-mail address */
 #define STAFF_TOKEN_PREFIX "rma_st_"
 
+/* Who calls a staff route: a bearer token (session_id 0; name the token's)
+ * or a person signed in to the console (staff_account.h; name their e-mail,
+ * id their account's). */
 struct staff_identity {
     int64_t id;
-    char name[STAFF_NAME_MAX + 1];
+    char name[STAFF_ACTOR_MAX + 1];
     enum staff_role role;
+    int64_t session_id;     /* the console session, 0 for a token */
+    char display_name[101]; /* the person's name; "" for a token */
 };
 
 /* "agent" etc.; NULL for a value that is not a single role. */

@@ -1,12 +1,15 @@
-// run.mjs - runs the portal's browser journeys (journeys.mjs) in Debian's
+// run.mjs - runs the portal's browser journeys (journeys.mjs) and the staff
+// console's (console.mjs) in Debian's
 // Chromium against the stack of tests/run-suite (RMA_TEST_* variables).
 //   node run.mjs WORKDIR [journey ...]
 // Screenshots of every step go to WORKDIR/<journey>/.  Prints one line per
 // journey (ok, FAIL, skip) and a summary; exits 1 when one failed.
 
-import { journeys } from './journeys.mjs';
+import { journeys as portal } from './journeys.mjs';
+import { consoleJourneys } from './console.mjs';
 import { launch, closeBrowser, Journey, Skip } from './lib.mjs';
 
+const journeys = { ...portal, ...consoleJourneys };
 const [work, ...only] = process.argv.slice(2);
 if (!work) {
   console.error('usage: node run.mjs WORKDIR [journey ...]');

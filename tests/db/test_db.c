@@ -128,16 +128,44 @@ Test(db, hold_leases_are_taken_and_released_in_one_round_trip)
     db_close(&b);
 }
 
-Test(db, the_service_role_cannot_write_staff_tokens)
+/* The service adds and revokes tokens for the console's admin page
+ * (0016_staff_console.sql) and nothing more: it cannot change a token's
+ * hash, name or role, delete one, or bring a revoked one back. */
+Test(db, the_service_role_only_adds_and_revokes_staff_tokens)
 {
+    static const char *const refused[] = {
+        "UPDATE staff_token SET token_hash = sha256('x')",
+        "UPDATE staff_token SET role = 'admin'",
+        "DELETE FROM staff_token",
+        "UPDATE staff_token SET revoked_at = NULL"
+        " WHERE revoked_at IS NOT NULL",
+        "UPDATE staff_account SET deactivated_at = NULL,"
+        " deactivated_by = NULL WHERE deactivated_at IS NOT NULL",
+        "DELETE FROM staff_account",
+    };
     char cmd[2048], *out;
+    /* Something revoked and deactivated to try on. */
     snprintf(cmd, sizeof(cmd),
-             "'%s' -X -q -At -h '%s/pg' -U rma_web -d rma -c "
-             "\"UPDATE staff_token SET revoked_at = NULL\" 2>&1",
-             harness_env("RMA_TEST_PSQL"), harness_env("RMA_TEST_RUN"));
-    cr_assert_neq(harness_run(cmd, &out), 0);
-    cr_assert_not_null(strstr(out, "permission denied"), "%s", out);
+             "rmactl token create --role agent --name db-test-revoked "
+             "2>/dev/null && rmactl token revoke --name db-test-revoked "
+             "2>/dev/null; rmactl staff add --email db-test-gone@example.com "
+             "--name Gone --role agent >/dev/null 2>&1; rmactl staff "
+             "deactivate --email db-test-gone@example.com >/dev/null 2>&1");
+    harness_run(cmd, &out);
     free(out);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        snprintf(cmd, sizeof(cmd),
+                 "'%s' -X -q -At -h '%s/pg' -U rma_web -d rma -c "
+                 "\"%s\" 2>&1",
+                 harness_env("RMA_TEST_PSQL"), harness_env("RMA_TEST_RUN"),
+                 refused[i]);
+        cr_expect_neq(harness_run(cmd, &out), 0, "%s", refused[i]);
+        cr_expect(strstr(out, "permission denied") ||
+                      strstr(out, "stays revoked") ||
+                      strstr(out, "stays deactivated"),
+                  "%s: %s", refused[i], out);
+        free(out);
+    }
 }
 
 Test(db, an_unreachable_database_is_reported_not_fatal)

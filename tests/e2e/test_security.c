@@ -5,10 +5,12 @@
  * input in text fields; and the edges of issue 15, each named after its
  * hole: amounts past 10^12 minor units, an Idempotency-Key reused with
  * another body, the test clock without test_clock, non-ASCII addresses,
- * four eyes.  CSRF, rate limits, enumeration and upload spoofing have their
- * own tests (test_customer.c, test_upload.c, test_webhook.c; the timing of
- * /auth/code in test_auth_timing.c); this file lists them in its header so
- * a reviewer finds them. */
+ * four eyes; the console's people (sessions by role, each queue by role,
+ * customer and staff sessions never crossing).  CSRF, rate limits,
+ * enumeration and upload spoofing have their own tests (test_customer.c,
+ * test_upload.c, test_webhook.c; the console's sign-in, CSRF and limits in
+ * test_console.c; the timing of /auth/code in test_auth_timing.c); this
+ * file lists them in its header so a reviewer finds them. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,8 +21,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../harness.h"
+#include "../console_harness.h"
 #include "rma/api.h"
+#include "rma/console.h"
 
 static const struct {
     enum staff_role role;
@@ -54,8 +57,14 @@ fill(const char *pattern, const char *number, char *out, size_t n)
     for (const char *p = pattern; *p && o + 1 < n;) {
         if (*p == '{') {
             const char *end = strchr(p, '}');
+            /* An id nothing has: the matrix deactivates, revokes and
+             * resolves nothing of another test's. */
             const char *v = "1";
-            if (strncmp(p, "{number}", 8) == 0)
+            if (strncmp(p, "{id}", 4) == 0)
+                v = "999999999";
+            else if (strncmp(p, "{name}", 6) == 0)
+                v = "no-such-queue"; /* each queue: its own matrix */
+            else if (strncmp(p, "{number}", 8) == 0)
                 v = number;
             else if (strncmp(p, "{kind}", 6) == 0)
                 v = strstr(pattern, "exports") ? "ledger" : "product_photo";
@@ -120,6 +129,80 @@ Test(security, every_staff_route_refuses_other_roles_and_anonymous_callers)
     free(agent);
 }
 
+/* The console's people (SPEC §15): the same matrix with each role's
+ * session instead of a token (mutating calls with the console's CSRF
+ * header); a customer's session is refused on every staff route (401),
+ * and without the console's header a person's mutating call is a 403
+ * csrf whatever the role. */
+Test(security, every_staff_route_takes_people_by_role_and_refuses_customers)
+{
+    char *agent = harness_staff_token("agent", harness_unique_email("m-p"));
+    char *email = harness_unique_email("matrix-people");
+    char *number = harness_create_case(agent, email, "replacement", true);
+    char *customer = harness_login(email);
+    char *cookies[NROLES];
+    for (size_t i = 0; i < NROLES; i++) {
+        char *person = console_person(roles[i].name);
+        cookies[i] = console_login(person);
+        free(person);
+    }
+    int checked = 0;
+    for (size_t k = 0; k < n_routes; k++) {
+        const struct route *r = &routes[k];
+        if (r->auth != AUTH_STAFF)
+            continue;
+        char path[512];
+        fill(r->pattern, number, path, sizeof(path));
+        cr_expect_eq(call(r, path, console_headers(customer, true, NULL)), 401,
+                     "%s %s with a customer's session", method_name(r->method),
+                     r->pattern);
+        /* Logging out is its own test (test_console.c): it would end the
+         * session the rest of the matrix uses. */
+        if (r->method == HTTP_DELETE && strstr(r->pattern, "/auth/session"))
+            continue;
+        for (size_t i = 0; i < NROLES; i++) {
+            bool mut = r->method != HTTP_GET && r->method != HTTP_HEAD;
+            if (mut) {
+                long s =
+                    call(r, path, console_headers(cookies[i], false, NULL));
+                cr_expect_eq(s, 403, "%s %s as a %s without the header",
+                             method_name(r->method), r->pattern, roles[i].name);
+            }
+            long s = call(r, path, console_headers(cookies[i], true, NULL));
+            if (r->roles & roles[i].role)
+                cr_expect(s != 401 && s != 403, "%s %s as a %s person: %ld",
+                          method_name(r->method), r->pattern, roles[i].name, s);
+            else
+                cr_expect_eq(s, 403, "%s %s as a %s person",
+                             method_name(r->method), r->pattern, roles[i].name);
+            checked++;
+        }
+    }
+    /* Each queue: its roles' (and an admin's), a 403 for the others. */
+    for (size_t q = 0; q < console_nqueues; q++) {
+        char path[128];
+        snprintf(path, sizeof(path), "/api/v1/staff/queues/%s",
+                 console_queues[q].name);
+        for (size_t i = 0; i < NROLES; i++) {
+            struct http_result res = harness_http(
+                "GET", path, console_headers(cookies[i], false, NULL), NULL, 0);
+            bool mine = roles[i].role == ROLE_ADMIN ||
+                        (console_queues[q].roles & roles[i].role);
+            cr_expect_eq(res.status, mine ? 200 : 403, "queue %s as a %s",
+                         console_queues[q].name, roles[i].name);
+            harness_http_free(&res);
+            checked++;
+        }
+    }
+    cr_assert_gt(checked, 20, "the matrix covered %d calls", checked);
+    for (size_t i = 0; i < NROLES; i++)
+        free(cookies[i]);
+    free(customer);
+    free(number);
+    free(email);
+    free(agent);
+}
+
 Test(security, every_customer_route_needs_a_session_and_hides_others_cases)
 {
     char *agent = harness_staff_token("agent", harness_unique_email("m-c"));
@@ -128,6 +211,8 @@ Test(security, every_customer_route_needs_a_session_and_hides_others_cases)
     char *number = harness_create_case(agent, owner, "replacement", true);
     free(harness_create_case(agent, other, "refund", true));
     char *cookie = harness_login(other);
+    char *agent_person = console_person("agent");
+    char *person = console_login(agent_person);
     int checked = 0;
     for (size_t k = 0; k < n_routes; k++) {
         const struct route *r = &routes[k];
@@ -141,6 +226,14 @@ Test(security, every_customer_route_needs_a_session_and_hides_others_cases)
         const char *staff[] = {auth, "Content-Type: application/json",
                                "X-Requested-With: rma-portal", NULL};
         cr_expect_eq(call(r, path, staff), 401, "%s %s without a session",
+                     method_name(r->method), r->pattern);
+        /* A person's console session is no customer's. */
+        char cookie_line[600];
+        snprintf(cookie_line, sizeof(cookie_line), "Cookie: %s", person);
+        const char *console[] = {"Content-Type: application/json",
+                                 "X-Requested-With: rma-portal", cookie_line,
+                                 NULL};
+        cr_expect_eq(call(r, path, console), 401, "%s %s with a staff session",
                      method_name(r->method), r->pattern);
         /* Another customer's case: answered exactly like a number that
          * does not exist (no enumeration), and never a success. */
@@ -157,6 +250,8 @@ Test(security, every_customer_route_needs_a_session_and_hides_others_cases)
         checked++;
     }
     cr_assert_gt(checked, 8, "%d customer routes", checked);
+    free(person);
+    free(agent_person);
     free(cookie);
     free(number);
     free(other);

@@ -1,0 +1,38 @@
+/* orders.h - original orders imported in bulk (SPEC §15): `rmactl orders
+ * import FILE.csv` stores them; the console's "New Solution" finds one by
+ * its number or its customer's address and builds the case from its lines.
+ *
+ * The file's columns (a header row names them, in any order):
+ * order_number, sales_channel, customer_email, customer_name,
+ * shipping_country, currency, purchase_date (YYYY-MM-DD), model, quantity,
+ * unit_price (a decimal in the currency's exponent); one row per line, the
+ * rows of one order (sales_channel, order_number) together or not. */
+#ifndef RMA_ORDERS_H
+#define RMA_ORDERS_H
+
+#include "rma/arena.h"
+#include "rma/db.h"
+#include "rma/err.h"
+
+enum order_import_outcome {
+    ORDER_CREATED,
+    ORDER_EXISTS,          /* the same order, customer and lines: unchanged */
+    ORDER_OTHER_CUSTOMER,  /* the number is another customer's */
+    ORDER_DIFFERENT_LINES, /* stored with other lines: unchanged */
+};
+
+/* Stores one order (doc: the JSON of order_import() in
+ * 0019_orders.sql, validated).  RMA_ERULE for an unknown model or a value
+ * the database refuses. */
+enum rma_err db_order_import(struct db *db, const char *doc,
+                             enum order_import_outcome *out);
+
+/* Orders whose number (any case) or customer's address is q, newest first,
+ * at most 20, each with its customer, lines (description, warranty months,
+ * warranty_until and in_warranty on day today) and the numbers of its
+ * cases, as a JSON array (arena). */
+enum rma_err db_order_search_json(struct db *db, const char *q,
+                                  const char *today, struct arena *a,
+                                  char **json);
+
+#endif

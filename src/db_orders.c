@@ -1,0 +1,70 @@
+/* db_orders.c - SQL for imported original orders (orders.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "rma/orders.h"
+
+#define WARRANTY_UNTIL                                                         \
+    "(o.purchase_date + make_interval(months => m.warranty_months))::date"
+
+static const struct db_stmt stmts[] = {
+    {"order_import", "SELECT order_import($1::jsonb)", 1},
+    {"order_search_json",
+     "SELECT coalesce(jsonb_agg(jsonb_build_object("
+     " 'order_number', o.order_number, 'sales_channel', o.sales_channel,"
+     " 'shipping_country', o.shipping_country, 'currency', o.currency,"
+     " 'purchase_date', o.purchase_date,"
+     " 'customer', jsonb_build_object('email', c.email, 'name', c.name),"
+     " 'items', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+     "  'model', i.model, 'description', m.description,"
+     "  'quantity', i.quantity,"
+     "  'unit_price', money_json(i.unit_price_minor, o.currency),"
+     "  'warranty_months', m.warranty_months,"
+     "  'warranty_until', " WARRANTY_UNTIL ","
+     "  'in_warranty', " WARRANTY_UNTIL " >= $2::date) ORDER BY i.id), '[]')"
+     "  FROM order_item i JOIN product_model m ON m.model = i.model"
+     "  WHERE i.order_id = o.id),"
+     " 'cases', (SELECT coalesce(jsonb_agg(r.number ORDER BY r.id), '[]')"
+     "  FROM rma r WHERE r.order_id = o.id))"
+     " ORDER BY o.purchase_date DESC, o.id DESC), '[]')::text"
+     " FROM (SELECT o.* FROM original_order o"
+     "  JOIN customer c ON c.id = o.customer_id"
+     "  WHERE upper(o.order_number) = upper($1) OR c.email = lower($1)"
+     "  ORDER BY o.id DESC LIMIT 20) o"
+     " JOIN customer c ON c.id = o.customer_id",
+     2},
+};
+const struct db_stmt_table db_orders_stmts = {stmts,
+                                              sizeof(stmts) / sizeof(stmts[0])};
+
+enum rma_err
+db_order_import(struct db *db, const char *doc, enum order_import_outcome *out)
+{
+    const char *params[] = {doc};
+    enum rma_err err;
+    PGresult *r = db_run(db, "order_import", 1, params, &err);
+    if (r == NULL)
+        return err;
+    const char *v = PQgetvalue(r, 0, 0);
+    *out = strcmp(v, "created") == 0          ? ORDER_CREATED
+           : strcmp(v, "exists") == 0         ? ORDER_EXISTS
+           : strcmp(v, "other_customer") == 0 ? ORDER_OTHER_CUSTOMER
+                                              : ORDER_DIFFERENT_LINES;
+    PQclear(r);
+    return RMA_OK;
+}
+
+enum rma_err
+db_order_search_json(struct db *db, const char *q, const char *today,
+                     struct arena *a, char **json)
+{
+    const char *params[] = {q, today};
+    enum rma_err err;
+    PGresult *r = db_run(db, "order_search_json", 2, params, &err);
+    if (r == NULL)
+        return err;
+    *json = arena_strdup(a, PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "[]");
+    PQclear(r);
+    return RMA_OK;
+}

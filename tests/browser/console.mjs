@@ -1,0 +1,501 @@
+// console.mjs - the staff console's journeys (SPEC §15, issue 17), one per
+// role, through the real stack in Debian's Chromium: people added with
+// `rmactl staff add` sign in by mailed code, find their work in their
+// queues or with the scan box, and act on it.  Controls are found by their
+// accessible names; the agent's journey is keyboard only.  The guards of
+// lib.mjs fail a journey on a console error or a CSP violation.
+// Screens at 768 px (the warehouse tablet) and 1280 px go to
+// BROWSER_SCREENSHOT_DIR as console-NAME-768.jpg and console-NAME-1280.jpg.
+
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  BASE, SIM, DESKTOP, assert, assertEq, env, staff, uniqueEmail, mailedCode, createCase, png,
+} from './lib.mjs';
+
+const TABLET = { width: 768, height: 1024 };
+
+// ---- people and their sign-in ----
+
+function person(role) {
+  const email = uniqueEmail(`console-${role}`);
+  const name = { agent: 'Avery Agent', supervisor: 'Sam Supervisor', warehouse: 'Wes Warehouse',
+    finance: 'Fran Finance', admin: 'Ada Admin' }[role];
+  execFileSync('rmactl', ['--config', env('RMA_CONFIG'), 'staff', 'add', '--email', email,
+    '--name', name, '--role', role], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return email;
+}
+
+async function signIn(j, email, { screens = false } = {}) {
+  const page = j.page;
+  await page.goto(BASE() + '/staff/');
+  await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+  if (screens) await screen(j, 'login');
+  await page.getByLabel('Work e-mail address').fill(email);
+  await page.getByRole('button', { name: 'Send Code', exact: true }).click();
+  const code = page.getByLabel('Code from the e-mail');
+  await code.waitFor();
+  await code.fill(await mailedCode(email));
+  await page.getByRole('button', { name: 'Log In', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your queues' }).waitFor();
+  assert(await page.getByRole('button', { name: 'Log Out', exact: true }).isVisible(), 'Log Out is shown');
+}
+
+// A main screen at 768 px and at 1280 px, kept beside the steps and, with
+// BROWSER_SCREENSHOT_DIR, there as console-NAME-WIDTH.jpg; every visible
+// control on it has an accessible name.
+async function screen(j, name, { fullPage = true } = {}) {
+  const out = process.env.BROWSER_SCREENSHOT_DIR;
+  const page = j.page;
+  const before = page.viewportSize();
+  for (const vp of [TABLET, DESKTOP]) {
+    await page.setViewportSize(vp);
+    await page.waitForTimeout(100);
+    j.step++;
+    await page.screenshot({ path: path.join(j.dir, `${String(j.step).padStart(2, '0')}-console-${name}-${vp.width}.png`), fullPage });
+    if (out) {
+      fs.mkdirSync(out, { recursive: true });
+      await page.screenshot({ path: path.join(out, `console-${name}-${vp.width}.jpg`), fullPage, type: 'jpeg', quality: 80 });
+    }
+    // Nothing wider than the screen (the tablet): no sideways scrolling.
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(wide <= 1, `${name} at ${vp.width} px scrolls sideways by ${wide} px`);
+  }
+  await page.setViewportSize(before);
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll(
+    'button, input:not([type=hidden]), textarea, select, a[href]')]
+    .filter((el) => el.checkVisibility() && !(el.labels && el.labels.length) &&
+      !el.textContent.trim() && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+    .map((el) => el.outerHTML.slice(0, 100)));
+  if (unnamed.length) j.problems.push(`controls without a name on ${name}: ${unnamed.join(', ')}`);
+}
+
+const status = (page) => page.locator('#rma-status');
+async function waitStatus(page, text) {
+  await page.locator('#rma-status', { hasText: text }).waitFor();
+}
+
+// An action's form (opened by its button), filled and submitted.
+async function act(j, label, fill = async () => {}) {
+  const page = j.page;
+  await page.getByRole('button', { name: label, exact: true }).first().click();
+  const form = page.getByRole('form', { name: label });
+  await form.waitFor();
+  await fill(form);
+  await form.getByRole('button', { name: label, exact: true }).click();
+}
+
+// A draft replacement of value (USD) made by the automation token.
+async function draft(value = '899.00') {
+  const order = 'CON-' + randomBytes(4).toString('hex').toUpperCase();
+  const r = await staff('agent', 'POST', '/api/v1/staff/rmas', {
+    customer: { email: uniqueEmail('console-customer'), name: 'Casey Console' },
+    order: {
+      order_number: order, sales_channel: 'web', shipping_country: 'US', currency: 'USD',
+      purchase_date: new Date(Date.now() - 60 * 86400e3).toISOString().slice(0, 10),
+      items: [{ model: 'NVR-8CH', quantity: 1, unit_price: { currency_code: 'USD', value } }],
+    },
+    kind: 'replacement',
+    problem: 'The NVR reboots every night.',
+    devices: [{ model: 'NVR-8CH', serial_number: 'NVR-CON-' + randomBytes(3).toString('hex').toUpperCase() }],
+    replacement_value: { currency_code: 'USD', value },
+  });
+  assertEq(r.status, 201, `a draft: ${r.text}`);
+  return r.json;
+}
+
+// The customer's side through the portal's API: sign in by code.
+async function customerCookie(email) {
+  const h = { 'Content-Type': 'application/json', 'X-Requested-With': 'rma-portal' };
+  let r = await fetch(BASE() + '/api/v1/auth/code', { method: 'POST', headers: h, body: JSON.stringify({ email }) });
+  assertEq(r.status, 202, 'a code for the customer');
+  const code = await mailedCode(email);
+  r = await fetch(BASE() + '/api/v1/auth/session', { method: 'POST', headers: h, body: JSON.stringify({ email, code }) });
+  assertEq(r.status, 200, 'the customer signs in');
+  return r.headers.get('set-cookie').split(';')[0];
+}
+
+async function customer(cookie, method, urlPath, body, type = 'application/json') {
+  const r = await fetch(BASE() + urlPath, {
+    method,
+    headers: { Cookie: cookie, 'X-Requested-With': 'rma-portal', 'Content-Type': type },
+    body: body === undefined ? undefined : (Buffer.isBuffer(body) ? body : JSON.stringify(body)),
+  });
+  const text = await r.text();
+  assert(r.status >= 200 && r.status < 300, `${method} ${urlPath}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+// ---- the journeys ----
+
+// The agent, keyboard only: sign in with Tab and Enter, open Drafts, the
+// draft, and "Submit for Review".
+export async function consoleAgent(j) {
+  const page = j.page;
+  const email = person('agent');
+  const c = await draft('899.00');
+  await page.goto(BASE() + '/staff/');
+  await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+  assertEq(await page.evaluate(() => document.activeElement.id), 'login-email', 'focus starts on the e-mail');
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  const ring = await page.evaluate(() => {
+    const s = getComputedStyle(document.activeElement);
+    return { name: document.activeElement.textContent, style: s.outlineStyle, width: s.outlineWidth };
+  });
+  assertEq(ring.name, 'Send Code', 'Tab reaches Send Code');
+  assert(ring.style !== 'none' && ring.width !== '0px', `a visible focus ring (${ring.style} ${ring.width})`);
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Code from the e-mail').waitFor();
+  assertEq(await page.evaluate(() => document.activeElement.id), 'login-code', 'focus moves to the code');
+  await page.keyboard.type(await mailedCode(email));
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Your queues' }).waitFor();
+  await j.shot('agent-queues');
+  const tabTo = async (text, max = 400) => {
+    for (let i = 0; i < max; i++) {
+      await page.keyboard.press('Tab');
+      const t = await page.evaluate(() => document.activeElement.textContent.trim());
+      if (t === text) return;
+    }
+    throw new Error(`Tab never reached "${text}"`);
+  };
+  await tabTo('Open Drafts');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Drafts' }).waitFor();
+  await tabTo(c.number);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: c.number }).waitFor();
+  assertEq(await page.evaluate(() => document.activeElement.tagName), 'H1', 'the case page starts at its heading');
+  await tabTo('Submit for Review');
+  await j.shot('agent-focus-submit');
+  await page.keyboard.press('Enter');
+  await waitStatus(page, 'Pending review');
+  await page.locator('#status', { hasText: 'Submitted for review.' }).waitFor();
+  await j.shot('agent-submitted');
+  // Log Out by keyboard too; the session is gone.
+  await page.getByRole('button', { name: 'Log Out', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+  j.expectHttpError(401);
+  const s = await page.evaluate(async () => (await fetch('/api/v1/staff/whoami')).status);
+  assertEq(s, 401, 'the session is revoked after Log Out');
+}
+consoleAgent.viewport = DESKTOP;
+
+// The agent builds a solution from an imported original order ("New
+// Solution"): only the order's lines are offered, each with its warranty;
+// the draft is created and submitted for review.
+export async function consoleNewSolution(j) {
+  const page = j.page;
+  const email = person('agent');
+  const order = 'SHOP-' + randomBytes(4).toString('hex').toUpperCase();
+  const buyer = uniqueEmail('console-order');
+  const csv = path.join(j.dir, 'orders.csv');
+  fs.writeFileSync(csv, 'order_number,sales_channel,customer_email,customer_name,shipping_country,' +
+    'currency,purchase_date,model,quantity,unit_price\r\n' +
+    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,NVR-8CH,1,649.00\r\n` +
+    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,PSU-12V,2,19.99\r\n` +
+    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,CAM-4K-OUT,1,129.99\r\n`);
+  const out = execFileSync('rmactl', ['--config', env('RMA_CONFIG'), 'orders', 'import', csv],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert(/1 created/.test(out), `the order is imported: ${out}`);
+  await signIn(j, email);
+  await page.getByRole('link', { name: 'New Solution', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'New Solution' }).waitFor();
+  await page.getByLabel('Order number or the customer\u2019s e-mail').fill(order.toLowerCase());
+  await page.getByRole('button', { name: 'Find Order', exact: true }).click();
+  await page.getByRole('button', { name: 'Use This Order', exact: true }).click();
+  await page.getByRole('heading', { name: `Order ${order}` }).waitFor();
+  // The order's three lines, and nothing else, each with its warranty.
+  assertEq(await page.locator('fieldset.line').count(), 3, 'the order\'s lines are offered');
+  assert(/in warranty until/.test(await page.locator('fieldset.line').first().textContent()), 'the warranty is shown');
+  await page.getByLabel('Kind').selectOption('replacement');
+  await page.getByLabel('Return this NVR-8CH').check();
+  await page.getByRole('group', { name: /NVR-8CH/ }).getByLabel('Serial number').fill('NVR8-NEW-0001');
+  await page.getByLabel('What is wrong').fill('The NVR loses its recordings every night.');
+  assertEq(await page.getByLabel('Replacement value (the hold)').inputValue(), '649.00', 'the value is the line\'s price');
+  await screen(j, 'new-solution');
+  await page.getByRole('button', { name: 'Create Draft', exact: true }).click();
+  const heading = page.getByRole('heading', { level: 1, name: /^RMA-\d{4}-\d{6}$/ });
+  await heading.waitFor();
+  await waitStatus(page, 'Draft');
+  const number = await heading.textContent();
+  await page.getByRole('button', { name: 'Submit for Review', exact: true }).click();
+  await waitStatus(page, 'Pending review');
+  const r = await staff('supervisor', 'GET', `/api/v1/staff/rmas/${number}`);
+  assertEq(r.json.order.order_number, order, 'the case is on the imported order');
+  assertEq(r.json.created_by, email, 'created under the person\'s address');
+  assertEq(r.json.devices.map((d) => d.model).join(), 'NVR-8CH', 'the chosen line');
+  await j.shot('new-solution-submitted');
+
+  // An order the shop never sent: entered once, then found by its number.
+  const manual = 'PHONE-' + randomBytes(3).toString('hex').toUpperCase();
+  await page.getByRole('link', { name: 'New Solution', exact: true }).click();
+  await page.getByLabel('Order number or the customer\u2019s e-mail').fill(manual);
+  await page.getByRole('button', { name: 'Find Order', exact: true }).click();
+  await page.getByRole('heading', { name: 'Enter the order' }).waitFor();
+  assertEq(await page.getByLabel('Order number', { exact: true }).inputValue(), manual, 'the number searched for');
+  await page.getByLabel('Customer\u2019s e-mail', { exact: true }).fill(uniqueEmail('console-phone'));
+  await page.getByLabel('Customer\u2019s name', { exact: true }).fill('Paula Phone');
+  await page.getByLabel('Purchase date').fill('2026-10-10');
+  await page.getByLabel('Model').fill('db-pro');
+  await page.getByLabel('Unit price').fill('89.99');
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+  await page.getByRole('heading', { name: `Order ${manual}` }).waitFor();
+  await page.getByLabel('Kind').selectOption('repair');
+  await page.getByLabel('Return this DB-PRO').check();
+  await page.getByLabel('UID').fill('DBP-PHONE-0001');
+  await page.getByLabel('What is wrong').fill('The chime is silent.');
+  await page.getByRole('button', { name: 'Create Draft', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: /^RMA-\d{4}-\d{6}$/ }).waitFor();
+  await waitStatus(page, 'Draft');
+  await page.goto(BASE() + '/staff/#/new?q=' + manual.toLowerCase());
+  await page.getByRole('button', { name: 'Use This Order', exact: true }).waitFor();
+}
+consoleNewSolution.viewport = DESKTOP;
+
+// The supervisor approves a case from Pending review, and cannot approve
+// one they created (four eyes: the API's 403 shown).
+export async function consoleSupervisor(j) {
+  const page = j.page;
+  const email = person('supervisor');
+  const c = await draft('899.00');
+  const sub = await staff('agent', 'POST', `/api/v1/staff/rmas/${c.number}/submit`);
+  assertEq(sub.json && sub.json.status, 'pending_review', `submitted: ${sub.text}`);
+  await signIn(j, email, { screens: true });
+  await screen(j, 'queues');
+  await page.getByRole('link', { name: 'Open Pending review', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Pending review' }).waitFor();
+  await screen(j, 'queue');
+  await page.getByRole('link', { name: c.number, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: c.number }).waitFor();
+  await screen(j, 'case');
+  await page.getByRole('button', { name: 'Approve', exact: true }).click();
+  await waitStatus(page, 'Waiting for the customer');
+  await j.shot('approved');
+  const approvedBy = await page.evaluate(async (n) => {
+    const r = await (await fetch('/api/v1/staff/rmas/' + n)).json();
+    return r.events.filter((e) => e.action === 'approve').map((e) => e.actor.name);
+  }, c.number);
+  assertEq(approvedBy.join(), email, 'the approval is audited under the person');
+
+  // One of their own: created and submitted in the console's session.
+  const own = await page.evaluate(async (body) => {
+    const h = { 'Content-Type': 'application/json', 'X-Requested-With': 'rma-console' };
+    const made = await (await fetch('/api/v1/staff/rmas', { method: 'POST', headers: h, body })).json();
+    await fetch(`/api/v1/staff/rmas/${made.number}/submit`, { method: 'POST', headers: { 'X-Requested-With': 'rma-console' } });
+    return made.number;
+  }, JSON.stringify({
+    customer: { email: uniqueEmail('console-own'), name: 'Owen Own' },
+    order: {
+      order_number: 'OWN-' + randomBytes(4).toString('hex'), sales_channel: 'web', shipping_country: 'US',
+      currency: 'USD', purchase_date: '2026-06-01',
+      items: [{ model: 'NVR-8CH', quantity: 1, unit_price: { currency_code: 'USD', value: '899.00' } }],
+    },
+    kind: 'replacement', problem: 'No picture on channel 3.',
+    devices: [{ model: 'NVR-8CH', serial_number: 'NVR-OWN-' + randomBytes(3).toString('hex') }],
+    replacement_value: { currency_code: 'USD', value: '899.00' },
+  }));
+  await page.goto(BASE() + '/staff/#/rmas/' + own);
+  await page.getByRole('heading', { level: 1, name: own }).waitFor();
+  await waitStatus(page, 'Pending review');
+  j.expectHttpError(403);
+  await page.getByRole('button', { name: 'Approve', exact: true }).click();
+  await page.locator('#alert', { hasText: /another supervisor must approve it/ }).waitFor();
+  await waitStatus(page, 'Pending review');
+  await j.shot('four-eyes');
+  // Send Back needs its reason.
+  await page.getByRole('button', { name: 'Send Back', exact: true }).click();
+  const form = page.getByRole('form', { name: 'Send Back' });
+  await form.getByRole('button', { name: 'Send Back', exact: true }).click();
+  await page.locator('#alert', { hasText: /is required/ }).waitFor();
+  await form.getByLabel('Why it goes back to the agent').fill('Another supervisor will look at it.');
+  await form.getByRole('button', { name: 'Send Back', exact: true }).click();
+  await waitStatus(page, 'Draft');
+}
+consoleSupervisor.viewport = DESKTOP;
+
+// The warehouse, on a 768 px tablet: the customer's return arrives; its
+// tracking number in the scan box opens the case; Receive, Inspect, Ship.
+export async function consoleWarehouse(j) {
+  const page = j.page;
+  const email = person('warehouse');
+  const buyer = uniqueEmail('console-return');
+  const c = await createCase(buyer, 'replacement', { value: '129.99' });
+  const cookie = await customerCookie(buyer);
+  const rma = `/api/v1/rmas/${c.number}`;
+  await customer(cookie, 'POST', rma + '/agree');
+  await customer(cookie, 'POST', rma + '/replacement-method', { method: 'standard' });
+  const label = await customer(cookie, 'PUT', rma + '/attachments/shipping_label', png(320, 200, 7), 'image/png');
+  const receipt = await customer(cookie, 'PUT', rma + '/attachments/postage_receipt', png(200, 300, 8), 'image/png');
+  const tracking = 'DPD' + String(Date.now()).slice(-10);
+  await customer(cookie, 'POST', rma + '/return-shipment', {
+    carrier: 'DPD', tracking_number: tracking, shipping_label_id: label.id,
+    postage_receipt_id: receipt.id, acknowledge_data_erasure: true,
+  });
+
+  await signIn(j, email);
+  const box = page.getByLabel('Scan or type a code');
+  await box.waitFor();
+  await screen(j, 'warehouse');
+  // As a person types it: lower case, with a space.
+  await box.fill(`${tracking.slice(0, 6).toLowerCase()} ${tracking.slice(6)}`);
+  await box.press('Enter');
+  await page.getByRole('heading', { level: 1, name: c.number }).waitFor();
+  await waitStatus(page, 'Return on the way');
+  const labelImg = page.getByRole('img', { name: /shipping label/ });
+  await labelImg.waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('.gallery img')].every((i) => i.complete && i.naturalWidth > 0));
+  assertEq(await labelImg.evaluate((i) => i.naturalWidth), 320, 'the shipping label is shown inline');
+  await screen(j, 'scanned');
+  await act(j, 'Receive', async (form) => {
+    await form.getByLabel('Condition').selectOption('good');
+    assertEq(await form.getByLabel('Serial number on the unit').inputValue(), c.devices[0].serial_number,
+      'the serial number of the case is offered');
+  });
+  await waitStatus(page, 'Received');
+  await act(j, 'Inspect', async (form) => {
+    await form.getByLabel('Outcome').selectOption('as_described');
+    await form.getByLabel('Notes').fill('Reboots on the bench as described.');
+  });
+  await page.locator('#status', { hasText: 'Inspection recorded.' }).waitFor();
+  // Received and inspected: it waits for its shipment, on the pick list.
+  await page.getByRole('link', { name: 'Queues', exact: true }).click();
+  await page.getByRole('link', { name: 'Open Awaiting shipment', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Awaiting shipment' }).waitFor();
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: c.number, exact: true }) });
+  await row.waitFor();
+  assert(await page.getByRole('button', { name: 'Print Pick List', exact: true }).isVisible(), 'a pick list to print');
+  await page.emulateMedia({ media: 'print' });
+  assert(!(await page.getByRole('navigation', { name: 'Console' }).isVisible()), 'the pick list prints without the page\'s chrome');
+  assert(await row.isVisible(), 'the case is on the printed pick list');
+  j.step++;
+  await page.screenshot({ path: path.join(j.dir, `${String(j.step).padStart(2, '0')}-pick-list-print.png`), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  await row.getByRole('link', { name: c.number, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: c.number }).waitFor();
+  await act(j, 'Ship', async (form) => {
+    await form.getByLabel('Tracking number').fill('1Z999AA10123456784');
+  });
+  // Shipped, and with nothing else owed, completed (SPEC §14).
+  await waitStatus(page, /Replacement shipped|Completed/);
+  await page.getByRole('heading', { name: 'Shipments' }).waitFor();
+  await j.shot('shipped');
+}
+consoleWarehouse.viewport = TABLET;
+
+// Finance: the exports page, a period picked, "Download": the same bytes as
+// `rmactl export`.  And the finance queues.
+export async function consoleFinance(j) {
+  const page = j.page;
+  const email = person('finance');
+  // A customer pays 5.00 of a 9.99 make-up payment: an underpaid claim,
+  // a finance exception.
+  const buyer = uniqueEmail('console-makeup');
+  const c = await createCase(buyer, 'replacement', { makeup: '9.99' });
+  const cookie = await customerCookie(buyer);
+  const rma = `/api/v1/rmas/${c.number}`;
+  await customer(cookie, 'POST', rma + '/agree');
+  await customer(cookie, 'POST', rma + '/replacement-method', { method: 'standard' });
+  const paid = await fetch(SIM() + '/sim/payments', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    // Two minutes ago: PayPal's search shows a payment after a while.
+    body: JSON.stringify({
+      amount: { currency_code: 'USD', value: '5.00' }, payer_email: buyer,
+      time: new Date(Date.now() - 120e3).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    }),
+  }).then((r) => r.json());
+  const shot = await customer(cookie, 'PUT', rma + '/attachments/payment_receipt', png(300, 160, 9), 'image/png');
+  await customer(cookie, 'POST', rma + '/makeup-payment', {
+    transaction_id: paid.seller_transaction_id, payment_receipt_id: shot.id,
+  });
+  const before = await staff('finance', 'GET', `/api/v1/staff/rmas/${c.number}`);
+  assertEq(before.json.makeup_payment && before.json.makeup_payment.status, 'underpaid',
+    `the claim is short: ${JSON.stringify(before.json.makeup_payment)}`);
+
+  await signIn(j, email);
+  await page.getByRole('link', { name: 'Open Make-up claims', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Make-up claims' }).waitFor();
+  const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: c.number, exact: true }) });
+  await card.waitFor();
+  const img = card.getByRole('img', { name: /Payment screenshot/ });
+  await page.waitForFunction((n) => {
+    const i = [...document.querySelectorAll('.claim img')].find((x) => x.alt.includes(n));
+    return i && i.complete && i.naturalWidth > 0;
+  }, c.number);
+  assertEq(await img.evaluate((i) => i.naturalWidth), 300, 'the screenshot beside the PayPal record');
+  assert(/\$5\.00/.test(await card.textContent()), 'the amount PayPal has');
+  await screen(j, 'claims', { fullPage: false });
+  await card.getByLabel('Resolution note').fill('The customer paid the rest by bank transfer, ref. 4471.');
+  await card.getByRole('button', { name: 'Resolve', exact: true }).click();
+  await page.locator('#status', { hasText: `of ${c.number} resolved` }).waitFor();
+  assertEq(await page.getByRole('link', { name: c.number, exact: true }).count(), 0, 'the claim left the queue');
+  const r = await staff('finance', 'GET', `/api/v1/staff/rmas/${c.number}`);
+  const ex = r.json.makeup_payment.exception;
+  assertEq(ex.resolved_by, email, 'resolved under the person\'s address');
+
+  await page.getByRole('link', { name: 'Queues', exact: true }).click();
+  await page.getByRole('link', { name: 'Open Exceptions', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Exceptions' }).waitFor();
+  await j.shot('exceptions');
+  await page.getByRole('link', { name: 'Exports', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Exports' }).waitFor();
+  await page.getByLabel('Export', { exact: true }).selectOption('ledger');
+  await page.getByLabel('Period').selectOption('custom');
+  const from = '2026-01-01';
+  const to = new Date(Date.now() + 86400e3).toISOString().slice(0, 10);
+  await page.getByLabel('From (inclusive)').fill(from);
+  await page.getByLabel('To (exclusive)').fill(to);
+  await screen(j, 'exports');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download', exact: true }).click(),
+  ]);
+  const file = path.join(j.dir, 'ledger.csv');
+  await download.saveAs(file);
+  const got = fs.readFileSync(file);
+  const want = execFileSync('rmactl', ['--config', env('RMA_CONFIG'), 'export', 'ledger', '--from', from, '--to', to],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert(want.length > 0 && want.includes('\r\n'), 'rmactl export wrote a CSV with its header');
+  assert(Buffer.compare(got, want) === 0, `the download equals rmactl export (${got.length} and ${want.length} bytes)`);
+  assertEq(download.suggestedFilename().endsWith('.csv'), true, `a CSV file name (${download.suggestedFilename()})`);
+  // A period the wrong way round is refused before anything is asked.
+  await page.getByLabel('To (exclusive)').fill('2025-01-01');
+  await page.getByRole('button', { name: 'Download', exact: true }).click();
+  await page.locator('#alert', { hasText: /must be after/ }).waitFor();
+}
+consoleFinance.viewport = DESKTOP;
+
+// The admin adds a person and deactivates them; creates a token, shown once.
+export async function consoleAdmin(j) {
+  const page = j.page;
+  const email = person('admin');
+  await signIn(j, email);
+  await page.getByRole('link', { name: 'Staff', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Staff' }).waitFor();
+  const newcomer = uniqueEmail('console-new');
+  await page.getByLabel('E-mail address').fill(newcomer);
+  await page.getByLabel('Name', { exact: true }).fill('Nina Newcomer');
+  await page.getByLabel('Role', { exact: true }).first().selectOption('warehouse');
+  await page.getByRole('button', { name: 'Add Person', exact: true }).click();
+  await page.getByRole('row', { name: new RegExp(newcomer) }).waitFor();
+  // The suite's stack has a person a test: the top of the page only.
+  await screen(j, 'admin', { fullPage: false });
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: `Deactivate ${newcomer}`, exact: true }).click();
+  await page.getByRole('button', { name: `Deactivate ${newcomer}`, exact: true }).waitFor({ state: 'detached' });
+  await page.locator('#status', { hasText: `${newcomer} deactivated.` }).waitFor();
+  await page.getByText(/^Deactivated people/).click();
+  await page.getByRole('row', { name: new RegExp(newcomer) }).filter({ hasText: 'Deactivated' }).waitFor();
+  await page.getByLabel('Name (what uses it)').fill('console-journey-' + randomBytes(3).toString('hex'));
+  await page.getByRole('button', { name: 'Create Token', exact: true }).click();
+  const token = await page.locator('#new-token-value').textContent();
+  assert(/^rma_st_/.test(token), 'the new token is shown once');
+  await j.shot('token');
+}
+consoleAdmin.viewport = DESKTOP;
+
+export const consoleJourneys = { consoleAgent, consoleNewSolution, consoleSupervisor, consoleWarehouse, consoleFinance, consoleAdmin };
