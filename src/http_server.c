@@ -333,7 +333,6 @@ is_json(const char *content_type)
             content_type[n] == ' ');
 }
 
-
 static const char *
 skip_json_space(const char *p, const char *end)
 {
