@@ -292,7 +292,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(want == NULL || strcmp(want, got) == 0);
         free(want);
 
-        /* CSRF: the portal's header or our own origin, nothing else. */
+        /* CSRF: the portal's header (the console's on staff paths) or
+         * our own origin, nothing else. */
         const char *xrw = http_header(&req, "HTTP_X_REQUESTED_WITH");
         const char *origin = http_header(&req, "HTTP_ORIGIN");
         struct http_response scratch;
@@ -300,7 +301,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ctx.res = &scratch;
         enum rma_err csrf = check_csrf(&ctx);
         ctx.res = &res;
-        int allowed = (xrw && strcmp(xrw, "rma-portal") == 0) ||
+        const char *mine = strncmp(req.path, "/api/v1/staff/", 14) == 0
+                               ? "rma-console"
+                               : "rma-portal";
+        int allowed = (xrw && strcmp(xrw, mine) == 0) ||
                       (origin && strcmp(origin, cfg.public_base_url) == 0);
         FUZZ_ASSERT(csrf == (allowed ? RMA_OK : RMA_EFORBIDDEN));
 
