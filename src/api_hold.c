@@ -3,9 +3,9 @@
  * shipments and receipts, the supervisor's extension, waiver and manual
  * capture, PayPal's webhooks.
  *
- * The PayPal calls of the request path are short (see hold_paypal_client):
- * what they cannot finish is written on the hold first and finished by
- * `rmactl run-jobs`. */
+ * The PayPal calls of the request path are short (see hold_paypal_client,
+ * made by api_common.c): what they cannot finish is written on the hold
+ * first and finished by `rmactl run-jobs`. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,48 +13,6 @@
 #include "rma/case_ops.h"
 #include "rma/hold_ops.h"
 #include "rma/log.h"
-#include "rma/paypal.h"
-
-/* ---- shared ---- */
-
-static struct paypal_client *
-paypal_of(struct app *app)
-{
-    if (app->paypal == NULL)
-        app->paypal = hold_paypal_client(app->cfg, true);
-    return app->paypal;
-}
-
-struct hold_env
-api_hold_env(struct api_ctx *ctx, struct rma_actor_info who)
-{
-    struct hold_env env = {
-        .db = &ctx->app->db,
-        .pc = paypal_of(ctx->app),
-        .cfg = ctx->app->cfg,
-        .who = who,
-    };
-    hold_env_set_now(&env, ctx->now_t);
-    return env;
-}
-
-static struct hold_env
-env_of(struct api_ctx *ctx, struct rma_actor_info who)
-{
-    return api_hold_env(ctx, who);
-}
-
-enum rma_err
-api_refused(struct api_ctx *ctx, enum rma_err err,
-            const struct case_refusal *no)
-{
-    if (err != RMA_OK && no->code != NULL)
-        return http_fail(ctx->res, err, no->code, no->message, no->field);
-    if (err == RMA_ECONFLICT)
-        return http_fail(ctx->res, err, "state_changed",
-                         "the RMA changed meanwhile: reload it", NULL);
-    return err;
-}
 
 static enum rma_err
 conflict(struct api_ctx *ctx, const char *message)
@@ -69,16 +27,6 @@ state_changed(struct api_ctx *ctx)
                      "the RMA changed meanwhile: reload it", NULL);
 }
 
-void
-api_hold_terms(struct api_ctx *ctx, const struct rma_ref *r)
-{
-    if (r->status == ST_AWAITING_PREAUTH)
-        json_object_set_new(ctx->res->body, "preauthorization",
-                            json_pack("{s:s, s:s}", "terms_version",
-                                      HOLD_TERMS_VERSION, "terms_text",
-                                      hold_terms_text()));
-}
-
 /* ---- the customer's pre-authorization ---- */
 
 static const struct field preauth_spec[] = {
@@ -89,18 +37,6 @@ static const struct field preauth_spec[] = {
      .min = 1,
      .max = 32},
 };
-
-/* The customer's visible case named by the path; 404 otherwise. */
-static enum rma_err
-own_case(struct api_ctx *ctx, struct rma_ref *r)
-{
-    enum rma_err err = db_rma_find(&ctx->app->db, ctx->req->params[0], r);
-    if (err == RMA_ENOTFOUND ||
-        (err == RMA_OK && (r->customer_id != ctx->customer.customer_id ||
-                           !rma_status_customer_visible(r->status))))
-        return http_fail(ctx->res, RMA_ENOTFOUND, NULL, "no such RMA", NULL);
-    return err;
-}
 
 static const char *
 url(struct api_ctx *ctx, const char *path)
@@ -134,12 +70,12 @@ api_rma_preauthorize(struct api_ctx *ctx)
                          "current version",
                          "terms_version");
     struct rma_ref r;
-    err = own_case(ctx, &r);
+    err = api_customer_case(ctx, &r);
     if (err != RMA_OK)
         return err;
     struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
                                  false};
-    struct hold_env env = env_of(ctx, who);
+    struct hold_env env = api_hold_env(ctx, who);
     struct case_refusal no = {0};
     char approve_url[HOLD_URL_MAX], order_id[HOLD_ID_MAX];
     err = case_preauthorize(&env, r.id, ctx->req->remote_addr, approve_url,
@@ -187,7 +123,7 @@ api_paypal_return(struct api_ctx *ctx)
     const char *token = order_token(ctx);
     if (token == NULL)
         return back_to_portal(ctx, "", REDIRECT_UNKNOWN);
-    struct hold_env env = env_of(ctx, system_actor);
+    struct hold_env env = api_hold_env(ctx, system_actor);
     char number[RMA_NUMBER_MAX + 1];
     enum case_redirect outcome;
     enum rma_err err = case_paypal_return(&env, token, number, &outcome);
@@ -204,7 +140,7 @@ api_paypal_cancel(struct api_ctx *ctx)
         return back_to_portal(ctx, "", REDIRECT_UNKNOWN);
     struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
                                  false};
-    struct hold_env env = env_of(ctx, who);
+    struct hold_env env = api_hold_env(ctx, who);
     char number[RMA_NUMBER_MAX + 1];
     enum case_redirect outcome;
     enum rma_err err = case_paypal_cancel(
@@ -373,7 +309,7 @@ api_staff_rma_receipt(struct api_ctx *ctx)
     enum rma_err herr = RMA_ENOTFOUND;
     if (err == RMA_OK)
         herr = db_hold_latest(&ctx->app->db, r.id, &h);
-    struct hold_env env = env_of(ctx, who);
+    struct hold_env env = api_hold_env(ctx, who);
     int64_t void_id = 0;
     if (err == RMA_OK && herr == RMA_OK && !match &&
         (h.status == HOLD_AUTHORIZED || h.status == HOLD_CAPTURED)) {
@@ -466,7 +402,7 @@ api_staff_rma_deadline_extension(struct api_ctx *ctx)
     json_decref(body);
     struct case_refusal no = {0};
     if (err == RMA_OK) {
-        struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+        struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
         err = api_refused(
             ctx, case_extend_deadline(&env, r.id, deadline, when, detail, &no),
             &no);
@@ -491,7 +427,7 @@ hold_decision(struct api_ctx *ctx,
     json_decref(body);
     struct case_refusal no = {0};
     if (err == RMA_OK) {
-        struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+        struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
         err = api_refused(ctx, op(&env, r.id, detail, &no), &no);
     }
     free(detail);
