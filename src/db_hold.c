@@ -1,11 +1,12 @@
 /* db_hold.c - SQL for holds, shipments, receipts, finance exceptions and
  * webhook events (SPEC §5.3, §10). */
+#include "rma/db_hold.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
-#include "rma/hold_ops.h"
 #include "rma/id_list.h"
 
 #define HOLD_SELECT                                                            \

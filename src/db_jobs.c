@@ -1,8 +1,9 @@
 /* db_jobs.c - SQL of the scheduled job's own steps (counting, cleaning). */
+#include "rma/db_jobs.h"
+
 #include <stdlib.h>
 
 #include "db_internal.h"
-#include "rma/jobs.h"
 
 static const struct db_stmt stmts[] = {
     {"jobs_due_mail",

@@ -13,6 +13,7 @@ librma_la_SOURCES += \
 	src/webhook_ops.c
 noinst_HEADERS += \
 	include/rma/case_ops.h \
+	include/rma/db_hold.h \
 	include/rma/hold.h \
 	include/rma/hold_job.h \
 	include/rma/hold_ops.h \

@@ -2,4 +2,4 @@
 librma_la_SOURCES += src/http_client.c src/paypal.c src/paypal_webhook.c \
 	src/paypal_internal.h src/paypal_intent.c src/paypal_status.c src/db_paypal.c
 noinst_HEADERS += include/rma/http_client.h include/rma/paypal.h \
-	include/rma/paypal_intent.h
+	include/rma/paypal_intent.h include/rma/db_paypal.h
