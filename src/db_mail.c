@@ -4,13 +4,14 @@
  * with FOR UPDATE SKIP LOCKED and sets claimed_until, so concurrent senders
  * skip it (locked, or leased once committed) and a sender that dies only
  * delays it until the lease runs out. */
+#include "rma/db_mail.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
 #include "rma/log.h"
-#include "rma/mail.h"
 
 static const struct db_stmt stmts[] = {
     {"mail_insert",

@@ -4,8 +4,11 @@
 librma_la_SOURCES += \
 	src/db_mail.c \
 	src/mail.c \
+	src/mail_row.c \
 	src/mail_send.c \
 	src/mail_templates.c
 
 noinst_HEADERS += \
-	include/rma/mail.h
+	include/rma/db_mail.h \
+	include/rma/mail.h \
+	include/rma/mail_row.h
