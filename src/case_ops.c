@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rma/ledger.h"
+#include "rma/ledger_ops.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 

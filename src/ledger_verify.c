@@ -8,6 +8,8 @@
  * but wrong entry) and what only shows across tables: a hold whose memo
  * balance does not match its state, a capture the ledger and PayPal
  * disagree on. */
+#include "rma/ledger_verify.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -15,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rma/ledger.h"
+#include "rma/db_ledger.h"
 #include "rma/money.h"
 #include "rma/paypal.h"
 

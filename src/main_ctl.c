@@ -17,7 +17,7 @@
 #include "rma/demo.h"
 #include "rma/export.h"
 #include "rma/jobs.h"
-#include "rma/ledger.h"
+#include "rma/ledger_verify.h"
 #include "rma/log.h"
 #include "rma/migrate.h"
 #include "rma/paypal.h"

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "rma/buf.h"
-#include "rma/ledger.h"
+#include "rma/ledger_ops.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 #include "rma/money.h"
