@@ -238,19 +238,13 @@ hold_apply_captured(struct hold_env *env, struct hold_work *w)
     return err;
 }
 
-bool
-hold_issue_is(const struct paypal_result *res, const char *issue)
-{
-    return strcmp(res->issue, issue) == 0 || strcmp(res->name, issue) == 0;
-}
-
 enum rma_err
 hold_apply_capture_refused(struct hold_env *env, struct hold_work *w)
 {
     struct hold *h = &w->h;
     const struct paypal_result *res = &w->item.result;
-    if (hold_issue_is(res, "AUTHORIZATION_EXPIRED") ||
-        hold_issue_is(res, "AUTHORIZATION_VOIDED"))
+    if (paypal_issue_is(res, PAYPAL_ISSUE_AUTHORIZATION_EXPIRED) ||
+        paypal_issue_is(res, PAYPAL_ISSUE_AUTHORIZATION_VOIDED))
         return hold_apply_released(env, h, HOLD_EXPIRED, NULL);
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)h->id);

@@ -422,9 +422,9 @@ check_capture(struct verify *v, struct paypal_client *pc,
     paypal_result_free(&res);
     if (err != RMA_OK)
         return fetch_failed(v, c, "capture", err);
-    if (strcmp(cap.status, "COMPLETED") != 0 &&
-        strcmp(cap.status, "PARTIALLY_REFUNDED") != 0 &&
-        strcmp(cap.status, "REFUNDED") != 0)
+    enum paypal_status st = paypal_status_parse(cap.status);
+    if (st != PAYPAL_STATUS_COMPLETED &&
+        st != PAYPAL_STATUS_PARTIALLY_REFUNDED && st != PAYPAL_STATUS_REFUNDED)
         err = add(v->out, "paypal", c->entry_id, c->hold_id,
                   "capture %s of entry %" PRId64 " is %s at PayPal",
                   c->paypal_id, c->entry_id, cap.status);
@@ -458,7 +458,7 @@ check_refund(struct verify *v, struct paypal_client *pc,
     paypal_result_free(&res);
     if (err != RMA_OK)
         return fetch_failed(v, c, "refund", err);
-    if (strcmp(ref.status, "COMPLETED") != 0)
+    if (paypal_status_parse(ref.status) != PAYPAL_STATUS_COMPLETED)
         err = add(v->out, "paypal", c->entry_id, c->hold_id,
                   "refund %s of entry %" PRId64 " is %s at PayPal",
                   c->paypal_id, c->entry_id, ref.status);

@@ -119,8 +119,6 @@ enum rma_err hold_apply_refund_refused(struct hold_env *env,
  * did not answer. */
 enum rma_err hold_settle_pending(struct hold_env *env, int64_t hold_id,
                                  enum hold_outcome *outcome);
-/* Whether PayPal's error names issue (as its name or its first issue). */
-bool hold_issue_is(const struct paypal_result *res, const char *issue);
 /* t as ISO 8601 UTC. */
 void hold_iso(time_t t, char *out, size_t n);
 /* An audit detail packed like json_pack (caller frees), NULL on error. */
