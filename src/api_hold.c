@@ -175,11 +175,11 @@ tracking_ok(const char *s)
                      "0123456789-") == strlen(s);
 }
 
-/* Runs ev on the case with one extra statement in the same transaction. */
+/* A shipment of the case and its transition ev, in one transaction. */
 static enum rma_err
-transition_with(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
-                const struct rma_actor_info *who, const char *detail,
-                const char *stmt, int n, const char *const *params)
+ship(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
+     const struct rma_actor_info *who, const char *detail, const char *kind,
+     const char *carrier, const char *tracking)
 {
     int to = rma_state_next(r->status, ev, r->kind, who->kind);
     if (to < 0)
@@ -189,8 +189,9 @@ transition_with(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
                                           rma_event_name(ev),
                                           rma_status_name(r->status)));
     enum rma_err err = api_begin(ctx);
-    if (err == RMA_OK && stmt != NULL)
-        err = db_hold_exec(&ctx->app->db, stmt, n, params);
+    if (err == RMA_OK)
+        err = db_shipment_insert(&ctx->app->db, r->id, kind, carrier, tracking,
+                                 ctx->now, ctx->staff.name);
     if (err == RMA_OK)
         err = db_rma_transition(&ctx->app->db, r, (enum rma_status)to, ev, who,
                                 detail, ctx->now);
@@ -229,16 +230,11 @@ api_staff_rma_shipments(struct api_ctx *ctx)
         kind = r.kind == KIND_REPAIR   ? "repaired"
                : r.kind == KIND_RESEND ? "resend"
                                        : "replacement";
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)r.id);
     struct rma_actor_info who = api_staff_actor(ctx);
-    const char *params[] = {id,       kind,     carrier,
-                            tracking, ctx->now, ctx->staff.name};
     char *detail = json_dumps(body, JSON_COMPACT);
-    err = transition_with(ctx, &r, ev, &who, detail, "shipment_insert", 6,
-                          params);
+    err = ship(ctx, &r, ev, &who, detail, kind, carrier, tracking);
     free(detail);
-    json_decref(body); /* after: params borrow its strings */
+    json_decref(body); /* after: kind, carrier, tracking borrow its strings */
     return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }
 
@@ -282,20 +278,19 @@ api_staff_rma_receipt(struct api_ctx *ctx)
                                           "the RMA is %s",
                                           rma_status_name(r.status)));
     }
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)r.id);
-    const char *params[] = {
-        id,
-        json_string_value(json_object_get(body, "condition")),
-        sn,
-        uid,
-        json_string_value(json_object_get(body, "notes")),
-        ctx->now,
-        ctx->staff.name};
+    struct receipt_row rc = {
+        .rma_id = r.id,
+        .condition = json_string_value(json_object_get(body, "condition")),
+        .serial_number = sn,
+        .uid = uid,
+        .notes = json_string_value(json_object_get(body, "notes")),
+        .received_at = ctx->now,
+        .created_by = ctx->staff.name,
+    };
     bool match = false;
     err = api_begin(ctx);
     if (err == RMA_OK)
-        err = db_receipt_insert(&ctx->app->db, params, &match);
+        err = db_receipt_insert(&ctx->app->db, &rc, &match);
     json_object_set_new(body, "serial_match", json_boolean(match));
     char *detail = json_dumps(body, JSON_COMPACT);
     json_decref(body);
@@ -325,12 +320,9 @@ api_staff_rma_receipt(struct api_ctx *ctx)
         err = case_release_hold_in_tx(&env, r.id, "received", &void_id);
     } else if (err == RMA_OK && herr == RMA_OK && h.status == HOLD_CAPTURED &&
                h.refund_requested_minor == 0) {
-        char hid[24], amount[24];
-        snprintf(hid, sizeof(hid), "%lld", (long long)h.id);
-        snprintf(amount, sizeof(amount), "%lld", (long long)h.capture_minor);
-        const char *rp[] = {hid, amount, "the return arrived after the capture",
-                            ctx->now};
-        err = db_hold_exec_any(&ctx->app->db, "hold_request_refund", 4, rp);
+        err = db_hold_request_refund(&ctx->app->db, h.id, h.capture_minor,
+                                     "the return arrived after the capture",
+                                     ctx->now);
     } else if (err == RMA_OK && herr != RMA_OK && herr != RMA_ENOTFOUND) {
         err = herr;
     }

@@ -43,12 +43,6 @@ refuse(struct case_refusal *no, enum rma_err err, const char *code,
     return err;
 }
 
-static void
-id_text(int64_t id, char out[24])
-{
-    snprintf(out, 24, "%lld", (long long)id);
-}
-
 /* ---- the transaction of an operation ---- */
 
 enum rma_err
@@ -92,19 +86,14 @@ case_release_hold_in_tx(struct hold_env *env, int64_t rma_id,
         return RMA_OK;
     if (err != RMA_OK)
         return err;
-    char id[24];
-    id_text(h.id, id);
-    if (h.status == HOLD_PENDING_APPROVAL) {
-        const char *params[] = {id, env->now};
-        return db_hold_exec(env->db, "hold_abandon", 2, params);
-    }
+    if (h.status == HOLD_PENDING_APPROVAL)
+        return db_hold_abandon(env->db, h.id, env->now);
     if (h.void_requested_at != 0) {
         *void_id = h.id;
         return RMA_OK;
     }
     /* A capture asked for or under way cannot be released: a conflict. */
-    const char *params[] = {id, env->now, reason};
-    err = db_hold_exec(env->db, "hold_request_void", 3, params);
+    err = db_hold_request_void(env->db, h.id, env->now, reason);
     if (err == RMA_OK)
         *void_id = h.id;
     return err;
@@ -213,11 +202,8 @@ create_order(struct hold_env *env, const struct rma_ref *r, struct hold *h)
                   r->number, "error", rma_err_code(err));
         return RMA_EUPSTREAM;
     }
-    char id[24];
-    id_text(h->id, id);
-    const char *params[] = {id, o.id, o.approve_url, env->now};
     /* Must touch the hold: one abandoned meanwhile gets no link. */
-    err = db_hold_exec(env->db, "hold_set_order", 4, params);
+    err = db_hold_set_order(env->db, h->id, o.id, o.approve_url, env->now);
     if (err == RMA_OK) {
         snprintf(h->order_id, sizeof(h->order_id), "%s", o.id);
         snprintf(h->approve_url, sizeof(h->approve_url), "%s", o.approve_url);
@@ -238,24 +224,24 @@ pending_hold(struct hold_env *env, const struct rma_ref *r,
                       "the hold is already in place");
     if (err == RMA_OK && h->order_created_at != 0 &&
         env->now_t - h->order_created_at >= ORDER_LIFETIME_S) {
-        char id[24];
-        id_text(h->id, id);
-        const char *params[] = {id, env->now};
-        err = db_hold_exec(env->db, "hold_abandon", 2, params);
+        err = db_hold_abandon(env->db, h->id, env->now);
         if (err == RMA_OK)
             err = RMA_ENOTFOUND; /* an order PayPal no longer has */
     }
     if (err != RMA_ENOTFOUND)
         return err;
-    char rma[24], customer[24], amount[24];
-    id_text(r->id, rma);
-    id_text(r->customer_id, customer);
-    id_text(r->replacement_minor, amount);
-    const char *params[] = {
-        rma,    customer,    HOLD_TERMS_VERSION, hold_terms_text(),
-        amount, r->currency, client_addr,        env->now};
+    struct hold_acceptance acc = {
+        .rma_id = r->id,
+        .customer_id = r->customer_id,
+        .terms_version = HOLD_TERMS_VERSION,
+        .terms_text = hold_terms_text(),
+        .amount_minor = r->replacement_minor,
+        .currency = r->currency,
+        .client_addr = client_addr,
+        .now = env->now,
+    };
     int64_t hold_id = 0;
-    err = db_hold_create(env->db, params, &hold_id);
+    err = db_hold_create(env->db, &acc, &hold_id);
     char *d =
         hold_detail_json("{s:s, s:I}", "terms_version", HOLD_TERMS_VERSION,
                          "hold_id", (json_int_t)hold_id);
@@ -317,13 +303,14 @@ record_stray(struct hold_env *env, struct hold *h,
     time_t at = a->created ? a->created : env->now_t;
     time_t expires =
         a->expiration ? a->expiration : at + HOLD_VALIDITY_DAYS * HOLD_DAY;
-    char id[24], t_at[32], t_exp[32], t_honor[32];
-    id_text(h->id, id);
+    char t_at[32], t_exp[32], t_honor[32];
     hold_iso(at, t_at, sizeof(t_at));
     hold_iso(expires, t_exp, sizeof(t_exp));
     hold_iso(at + HOLD_HONOR_DAYS * HOLD_DAY, t_honor, sizeof(t_honor));
-    const char *params[] = {id, a->id, t_at, t_exp, t_honor, t_at, env->now};
-    enum rma_err err = db_hold_exec(env->db, "hold_authorize_stray", 7, params);
+    /* No deadline of its own: its release is asked for at once. */
+    struct hold_authorization_times t = {t_at, t_exp, t_honor, t_at};
+    enum rma_err err =
+        db_hold_authorize_stray(env->db, h->id, a->id, &t, env->now);
     if (err == RMA_OK)
         err = ledger_hold_authorized(env->db, h->rma_id, h->id, h->currency,
                                      h->amount_minor, a->id);
@@ -340,10 +327,9 @@ static enum rma_err
 deny(struct hold_env *env, const struct rma_ref *r, struct hold *h,
      const struct paypal_authorization *a)
 {
-    char id[24];
-    id_text(h->id, id);
-    const char *params[] = {id, env->now};
-    enum rma_err err = db_hold_exec_any(env->db, "hold_abandon", 2, params);
+    enum rma_err err = db_hold_abandon(env->db, h->id, env->now);
+    if (err == RMA_ECONFLICT) /* no longer pending: nothing to abandon */
+        err = RMA_OK;
     char *d = hold_detail_json("{s:s, s:s}", "authorization_id", a->id,
                                "status", a->status);
     if (err == RMA_OK)
@@ -397,16 +383,12 @@ case_settle_authorization(struct hold_env *env, int64_t hold_id,
          * buyer had started another order in a second tab. */
         struct hold other;
         enum rma_err e = db_hold_live(env->db, r.id, &other);
-        char oid[24], hid[24];
-        id_text(other.id, oid);
-        id_text(h.id, hid);
-        const char *po[] = {oid, env->now}, *ph[] = {hid, env->now};
         if (e == RMA_OK && other.id != h.id)
-            e = db_hold_exec(env->db, "hold_abandon", 2, po);
+            e = db_hold_abandon(env->db, other.id, env->now);
         else if (e == RMA_ENOTFOUND)
             e = RMA_OK;
         if (e == RMA_OK && h.status == HOLD_ABANDONED)
-            e = db_hold_exec(env->db, "hold_reopen", 2, ph);
+            e = db_hold_reopen(env->db, h.id, env->now);
         err = e == RMA_OK ? hold_apply_authorized(env, &h, a) : e;
     } else {
         *out = REDIRECT_EXPIRED;
@@ -516,10 +498,7 @@ case_paypal_cancel(struct hold_env *env, const char *order_id,
     }
     err = db_hold_by_id(env->db, h.id, true, &h);
     if (err == RMA_OK && h.status == HOLD_PENDING_APPROVAL) {
-        char id[24];
-        id_text(h.id, id);
-        const char *params[] = {id, env->now};
-        err = db_hold_exec(env->db, "hold_abandon", 2, params);
+        err = db_hold_abandon(env->db, h.id, env->now);
         if (err == RMA_OK)
             err = db_rma_audit(env->db, r.id, &env->who, "paypal_cancelled",
                                NULL, env->now);
@@ -561,11 +540,8 @@ case_waive_hold(struct hold_env *env, int64_t rma_id, const char *detail_json,
     /* A mismatched receipt leaves the case received with its hold in
      * place: the supervisor's waiver releases it. */
     const char *reason = r.status == ST_RECEIVED ? "received" : "waived";
-    char id[24];
-    id_text(h.id, id);
-    const char *params[] = {id, env->now, reason};
     if (err == RMA_OK)
-        err = db_hold_exec(env->db, "hold_request_void", 3, params);
+        err = db_hold_request_void(env->db, h.id, env->now, reason);
     if (err == RMA_ECONFLICT && no->code == NULL)
         refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
                "a capture of the hold is under way: it cannot be waived");
@@ -595,11 +571,8 @@ case_capture_now(struct hold_env *env, int64_t rma_id, const char *detail_json,
     if (err == RMA_OK && strcmp(h.capture_reason, "manual") == 0)
         err = refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
                      "a capture of the hold was already asked for");
-    char id[24];
-    id_text(h.id, id);
-    const char *params[] = {id, env->now};
     if (err == RMA_OK)
-        err = db_hold_exec(env->db, "hold_request_capture", 2, params);
+        err = db_hold_request_capture(env->db, h.id, env->now);
     if (err == RMA_OK)
         err = db_rma_audit(env->db, r.id, &env->who, "capture_now", detail_json,
                            env->now);
@@ -627,11 +600,8 @@ case_extend_deadline(struct hold_env *env, int64_t rma_id, time_t deadline,
     if (refusal != NULL)
         err = refuse(no, RMA_ERULE, "deadline_out_of_bounds", "deadline", "%s",
                      refusal);
-    char id[24];
-    id_text(h.id, id);
-    const char *params[] = {id, deadline_text, env->now};
     if (err == RMA_OK)
-        err = db_hold_exec(env->db, "hold_extend", 3, params);
+        err = db_hold_extend(env->db, h.id, deadline_text, env->now);
     if (err == RMA_OK)
         err = db_rma_audit(env->db, r.id, &env->who, "deadline_extension",
                            detail_json, env->now);
@@ -652,12 +622,10 @@ case_sweep_stray_holds(struct hold_env *env, int *n)
     for (int i = 0; err == RMA_OK && i < found; i++) {
         struct hold h;
         err = db_hold_by_id(env->db, ids[i], true, &h);
-        char id[24], key[64];
-        id_text(h.id, id);
+        char key[64];
         snprintf(key, sizeof(key), "hold:%lld:stray", (long long)h.id);
-        const char *params[] = {id, env->now, "stray"};
         if (err == RMA_OK)
-            err = db_hold_exec(env->db, "hold_request_void", 3, params);
+            err = db_hold_request_void(env->db, h.id, env->now, "stray");
         if (err == RMA_ECONFLICT) { /* a capture under way: finance decides */
             err = RMA_OK;
             continue;

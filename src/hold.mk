@@ -6,6 +6,8 @@ librma_la_SOURCES += \
 	src/api_webhook.c \
 	src/case_ops.c \
 	src/db_hold.c \
+	src/db_hold_sql.h \
+	src/db_hold_state.c \
 	src/hold.c \
 	src/hold_job.c \
 	src/hold_ops.c \

@@ -31,11 +31,11 @@ tried_text(struct id_list *t)
     return text != NULL ? text : "{}";
 }
 
-static const char *const due_stmt[] = {
-    [HOLD_OP_VOID] = "hold_due_void",
-    [HOLD_OP_CAPTURE] = "hold_due_capture",
-    [HOLD_OP_REAUTHORIZE] = "hold_due_reauth",
-    [HOLD_OP_REFUND] = "hold_due_refund",
+static const enum hold_due due_of[] = {
+    [HOLD_OP_VOID] = HOLD_DUE_VOID,
+    [HOLD_OP_CAPTURE] = HOLD_DUE_CAPTURE,
+    [HOLD_OP_REAUTHORIZE] = HOLD_DUE_REAUTH,
+    [HOLD_OP_REFUND] = HOLD_DUE_REFUND,
 };
 
 /* Selects up to max due holds not tried yet and leases those it can. */
@@ -46,14 +46,13 @@ lease(struct hold_env *env, enum hold_op op, struct id_list *tried, int max,
     int64_t *ids = calloc((size_t)max, sizeof(*ids));
     if (ids == NULL)
         return RMA_EINTERNAL;
-    const char *extra = NULL;
-    if (op == HOLD_OP_CAPTURE)
-        extra = env->cfg->capture_before_expiry ? "true" : "false";
+    /* The capture's query takes the stricter policy's switch. */
+    int arg = op == HOLD_OP_CAPTURE && env->cfg->capture_before_expiry;
     int found = 0;
     enum rma_err err = db_begin(env->db);
     if (err == RMA_OK)
-        err = db_hold_due(env->db, due_stmt[op], env->now, tried_text(tried),
-                          max, extra, ids, &found);
+        err = db_hold_due(env->db, due_of[op], env->now, tried_text(tried), max,
+                          arg, ids, &found);
     *n = 0;
     for (int i = 0; err == RMA_OK && i < found; i++)
         err = id_list_add(tried, ids[i]);
@@ -530,10 +529,8 @@ catch_up_one(struct hold_env *env, int64_t hold_id, struct hold_job_summary *s)
     enum paypal_status st =
         err == RMA_OK ? paypal_status_parse(o.status) : PAYPAL_STATUS_UNKNOWN;
     if (err == RMA_ENOTFOUND || st == PAYPAL_STATUS_VOIDED) {
-        char id[24];
-        snprintf(id, sizeof(id), "%lld", (long long)h.id);
-        const char *params[] = {id, env->now};
-        db_hold_exec_any(env->db, "hold_abandon", 2, params);
+        /* PayPal dropped the order: abandoned if still pending. */
+        db_hold_abandon(env->db, h.id, env->now);
         return;
     }
     if (err != RMA_OK) {
@@ -574,11 +571,11 @@ catch_up_one(struct hold_env *env, int64_t hold_id, struct hold_job_summary *s)
         s->authorized++;
 }
 
-/* Runs fn on each hold that stmt finds due, leased like the other steps
+/* Runs fn on each hold due for what, leased like the other steps
  * (selected with SKIP LOCKED, then a session lock each). */
 static enum rma_err
 each_leased(struct hold_env *env, const struct hold_job_options *o,
-            struct hold_job_summary *s, const char *stmt, const char *dry,
+            struct hold_job_summary *s, enum hold_due what, const char *dry,
             void (*fn)(struct hold_env *, int64_t, struct hold_job_summary *))
 {
     struct id_list tried = {0};
@@ -588,8 +585,8 @@ each_leased(struct hold_env *env, const struct hold_job_options *o,
         int found = 0;
         err = db_begin(env->db);
         if (err == RMA_OK)
-            err = db_hold_due(env->db, stmt, env->now, tried_text(&tried), 16,
-                              NULL, ids, &found);
+            err = db_hold_due(env->db, what, env->now, tried_text(&tried), 16,
+                              0, ids, &found);
         int n = 0;
         for (int i = 0; err == RMA_OK && i < found; i++) {
             bool got = false;
@@ -621,8 +618,8 @@ static enum rma_err
 catch_up_approvals(struct hold_env *env, const struct hold_job_options *o,
                    struct hold_job_summary *s)
 {
-    return each_leased(env, o, s, "hold_due_approval",
-                       "look at the approval of", catch_up_one);
+    return each_leased(env, o, s, HOLD_DUE_APPROVAL, "look at the approval of",
+                       catch_up_one);
 }
 
 /* A capture or refund PayPal left PENDING: asked again. */
@@ -650,7 +647,7 @@ static enum rma_err
 settle_pending(struct hold_env *env, const struct hold_job_options *o,
                struct hold_job_summary *s)
 {
-    return each_leased(env, o, s, "hold_due_pending",
+    return each_leased(env, o, s, HOLD_DUE_PENDING,
                        "ask PayPal about the pending payment of",
                        settle_pending_one);
 }
@@ -663,16 +660,14 @@ remind(struct hold_env *env, const struct hold_job_options *o,
     const struct rma_config *cfg = env->cfg;
     for (size_t k = 0; k < cfg->n_reminders; k++) {
         int days = cfg->reminders[k];
-        char d[16];
-        snprintf(d, sizeof(d), "%d", days);
         struct id_list tried = {0};
         for (;;) {
             int64_t ids[64];
             int found = 0;
             enum rma_err err = db_begin(env->db);
             if (err == RMA_OK)
-                err = db_hold_due(env->db, "hold_due_remind", env->now,
-                                  tried_text(&tried), 64, d, ids, &found);
+                err = db_hold_due(env->db, HOLD_DUE_REMIND, env->now,
+                                  tried_text(&tried), 64, days, ids, &found);
             for (int i = 0; err == RMA_OK && i < found; i++) {
                 err = id_list_add(&tried, ids[i]);
                 struct hold h;
@@ -703,11 +698,8 @@ remind(struct hold_env *env, const struct hold_job_options *o,
                     err = mail_enqueue(env->db, "reminder", r.id,
                                        r.customer_email, t.subject, t.body);
                 mail_text_free(&t);
-                char hid[24];
-                snprintf(hid, sizeof(hid), "%lld", (long long)h.id);
-                const char *params[] = {hid, d, env->now};
                 if (err == RMA_OK)
-                    err = db_hold_exec(env->db, "hold_reminded", 3, params);
+                    err = db_hold_reminded(env->db, h.id, days, env->now);
                 if (err == RMA_OK)
                     s->reminders++;
             }
