@@ -11,7 +11,7 @@
 #include "rma/rma.h"
 
 static const char *
-conflict_message(struct api_ctx *ctx, const struct rma_ref *r, const char *what)
+not_possible(struct api_ctx *ctx, const struct rma_ref *r, const char *what)
 {
     return arena_printf(ctx->arena, "%s is not possible while the RMA is %s",
                         what, rma_status_name(r->status));
@@ -74,7 +74,7 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
     int to = rma_state_next(r->status, ev, r->kind, who->kind);
     if (to < 0)
         return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
-                         conflict_message(ctx, r, what), NULL);
+                         not_possible(ctx, r, what), NULL);
     struct mail_text text = {0};
     enum rma_err err = RMA_OK;
     if (to == ST_PENDING_CONFIRM)
