@@ -5,6 +5,7 @@ librma_la_SOURCES += \
 	src/api_hold.c \
 	src/api_webhook.c \
 	src/case_ops.c \
+	src/case_paypal.c \
 	src/db_hold.c \
 	src/db_hold_sql.h \
 	src/db_hold_state.c \
