@@ -13,6 +13,7 @@ librma_la_SOURCES += \
 	src/hold_job.c \
 	src/hold_ops.c \
 	src/hold_outcomes.c \
+	src/hold_pipeline.c \
 	src/webhook_ops.c
 noinst_HEADERS += \
 	include/rma/case_ops.h \
@@ -20,4 +21,5 @@ noinst_HEADERS += \
 	include/rma/hold.h \
 	include/rma/hold_job.h \
 	include/rma/hold_ops.h \
+	include/rma/hold_pipeline.h \
 	include/rma/webhook_ops.h
