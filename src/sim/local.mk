@@ -10,6 +10,7 @@ paypal_sim_SOURCES = \
 	src/sim/sim_orders.c \
 	src/sim/sim_outcomes.c \
 	src/sim/sim_payments.c \
+	src/sim/sim_reply.c \
 	src/sim/sim_search.c \
 	src/sim/sim_state.c \
 	src/sim/sim_state.h \
