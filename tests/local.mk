@@ -40,7 +40,8 @@ tests_e2e_test_customer_SOURCES = tests/e2e/test_customer.c tests/harness.c \
 tests_e2e_test_customer_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_customer_LDADD = $(TEST_LDADD)
 
-EXTRA_DIST += tests/run-suite tests/check-style tests/lsan.supp \
+EXTRA_DIST += tests/run-suite tests/check-style tests/check-structure \
+	tests/check-structure-test tests/lsan.supp \
 	tests/e2e/faults.sh tests/e2e/scale.sh tests/e2e/replica.sh \
 	tests/e2e/restore.sh tests/package.sh
 
