@@ -5,7 +5,7 @@ EXTRA_DIST += scripts/bootstrap scripts/demo scripts/stack.sh \
 	.clang-format README.md doc/paypal-sim.md \
 	contrib/rma-fcgi.socket contrib/rma-fcgi.service \
 	contrib/rma-jobs.service contrib/rma.conf \
-	contrib/rma-jobs.timer contrib/rma.cron
+	contrib/rma-jobs.timer contrib/rma.cron contrib/rma-mail-sender.service
 
 demo: all
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \

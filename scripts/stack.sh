@@ -1,6 +1,7 @@
 # stack.sh - start and stop the local stack (PostgreSQL, paypal-sim when
-# built, rma-fcgi, nginx) under one run directory.  Sourced by scripts/demo
-# and tests/run-suite; needs top_srcdir, top_builddir and PG_BINDIR.
+# built, the mail sender, rma-fcgi, nginx) under one run directory.
+# Sourced by scripts/demo and tests/run-suite; needs top_srcdir,
+# top_builddir and PG_BINDIR.
 #
 # Everything lives under $RUN: pg/ (cluster and socket), nginx/, log/,
 # uploads/, mail/, rma.conf, rma.sock, *.pid.  Nothing touches system
@@ -160,6 +161,28 @@ stack_fcgi_start() {
     stack_die "rma-fcgi did not open its socket"
 }
 
+# `rmactl mail-sender`: delivers the outbox into $RUN/mail as it fills.
+# Returns once it listens for the outbox's notifications.
+stack_sender_start() {
+    sender_log="$RUN/log/rma-mail-sender.log"
+    touch "$sender_log"
+    sender_before=$(grep -c '"mail_sender_listening"' "$sender_log")
+    "$top_builddir/rmactl" --config "$RUN/rma.conf" mail-sender \
+        >>"$sender_log" 2>&1 &
+    echo $! > "$RUN/rma-mail-sender.pid"
+    for _ in $(seq 1 300); do
+        [ "$(grep -c '"mail_sender_listening"' "$sender_log")" -gt "$sender_before" ] && return 0
+        kill -0 "$(cat "$RUN/rma-mail-sender.pid")" 2>/dev/null \
+            || stack_die "rmactl mail-sender exited: see $sender_log"
+        sleep 0.1
+    done
+    stack_die "rmactl mail-sender does not listen: see $sender_log"
+}
+
+stack_sender_stop() {
+    stack_stop_pidfile "$RUN/rma-mail-sender.pid"
+}
+
 stack_stop_pidfile() {
     f=$1
     [ -f "$f" ] || return 0
@@ -223,7 +246,8 @@ stack_sim_start() {
     stack_die "paypal-sim does not answer on port $SIM_PORT"
 }
 
-# Starts everything under $RUN with HTTP_PORT and SIM_PORT set.
+# Starts everything under $RUN with HTTP_PORT and SIM_PORT set; the mail
+# sender too unless STACK_MAIL_SENDER=false (stack_sender_start later).
 stack_start() {
     mkdir -p "$RUN/log" "$RUN/mail" "$RUN/uploads"
     stack_pg_start
@@ -231,6 +255,7 @@ stack_start() {
     "$top_builddir/rmactl" --config "$RUN/rma.conf" migrate >"$RUN/log/migrate.log" 2>&1 \
         || { cat "$RUN/log/migrate.log" >&2; stack_die "migrations failed"; }
     stack_sim_start
+    [ "${STACK_MAIL_SENDER:-true}" = false ] || stack_sender_start
     stack_fcgi_start
     stack_nginx_start
 }
@@ -238,6 +263,7 @@ stack_start() {
 stack_stop() {
     stack_nginx_stop
     stack_stop_pidfile "$RUN/rma-fcgi.pid"
+    stack_sender_stop
     stack_stop_pidfile "$RUN/paypal-sim.pid"
     stack_pg_stop
 }

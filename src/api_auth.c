@@ -81,9 +81,9 @@ api_auth_code(struct api_ctx *ctx)
     /* The same work whether the address has cases or not (SPEC §12: no
      * account enumeration, by the answer or by its time): the HMAC, the
      * message, one transaction that stores the code and queues the
-     * message.  The sender drops the message to an unknown address after
-     * the answer has gone (mail_deliver_due); a code stored for it is
-     * never accepted, as the session needs a customer first. */
+     * message.  The sender process drops the message to an unknown
+     * address (mail_deliver_pass); a code stored for it is never
+     * accepted, as the session needs a customer first. */
     int64_t customer_id;
     err = db_customer_by_email(&ctx->app->db, email, &customer_id);
     if (err != RMA_OK && err != RMA_ENOTFOUND) {
@@ -107,7 +107,6 @@ api_auth_code(struct api_ctx *ctx)
     mail_text_free(&text);
     if (err != RMA_OK)
         return err;
-    ctx->mail_queued = true;
     ctx->res->outcome = OUT_ACCEPTED;
     ctx->res->body = json_pack("{s:s}", "message", code_answer);
     return RMA_OK;

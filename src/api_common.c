@@ -96,7 +96,10 @@ api_refused(struct api_ctx *ctx, enum rma_err err,
             const struct case_refusal *no)
 {
     if (err != RMA_OK && no->code != NULL)
-        return http_fail(ctx->res, err, no->code, no->message, no->field);
+        /* The refusal lives on the caller's stack: the answer keeps a
+         * copy for the request's lifetime. */
+        return http_fail(ctx->res, err, no->code,
+                         arena_strdup(ctx->arena, no->message), no->field);
     if (err == RMA_ECONFLICT)
         return http_fail(ctx->res, err, "state_changed",
                          "the RMA changed meanwhile: reload it", NULL);

@@ -13,6 +13,7 @@
 #include "rma/case_ops.h"
 #include "rma/hold_ops.h"
 #include "rma/log.h"
+#include "rma/refund_ops.h"
 
 static enum rma_err
 conflict(struct api_ctx *ctx, const char *message)
@@ -175,35 +176,6 @@ tracking_ok(const char *s)
                      "0123456789-") == strlen(s);
 }
 
-/* A shipment of the case and its transition ev, in one transaction. */
-static enum rma_err
-ship(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
-     const struct rma_actor_info *who, const char *detail, const char *kind,
-     const char *carrier, const char *tracking)
-{
-    int to = rma_state_next(r->status, ev, r->kind, who->kind);
-    if (to < 0)
-        return conflict(ctx, arena_printf(ctx->arena,
-                                          "%s is not possible while the RMA "
-                                          "is %s",
-                                          rma_event_name(ev),
-                                          rma_status_name(r->status)));
-    enum rma_err err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_shipment_insert(&ctx->app->db, r->id, kind, carrier, tracking,
-                                 ctx->now, ctx->staff.name);
-    if (err == RMA_OK)
-        err = db_rma_transition(&ctx->app->db, r, (enum rma_status)to, ev, who,
-                                detail, ctx->now);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    else
-        api_rollback(ctx);
-    if (err == RMA_ECONFLICT)
-        return state_changed(ctx);
-    return err;
-}
-
 enum rma_err
 api_staff_rma_shipments(struct api_ctx *ctx)
 {
@@ -225,16 +197,13 @@ api_staff_rma_shipments(struct api_ctx *ctx)
         json_decref(body);
         return err;
     }
-    enum rma_event ev = r.kind == KIND_REPAIR ? EV_SHIP_REPAIRED : EV_SHIP;
-    if (kind == NULL)
-        kind = r.kind == KIND_REPAIR   ? "repaired"
-               : r.kind == KIND_RESEND ? "resend"
-                                       : "replacement";
-    struct rma_actor_info who = api_staff_actor(ctx);
+    struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
     char *detail = json_dumps(body, JSON_COMPACT);
-    err = ship(ctx, &r, ev, &who, detail, kind, carrier, tracking);
+    err = api_refused(
+        ctx, case_ship(&env, r.id, kind, carrier, tracking, detail, &no), &no);
     free(detail);
-    json_decref(body); /* after: kind, carrier, tracking borrow its strings */
+    json_decref(body); /* after: the operation borrowed its strings */
     return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }
 
@@ -306,6 +275,9 @@ api_staff_rma_receipt(struct api_ctx *ctx)
         herr = db_hold_latest(&ctx->app->db, r.id, &h);
     struct hold_env env = api_hold_env(ctx, who);
     int64_t void_id = 0;
+    /* A refund case: the refund is due now (SPEC §14). */
+    if (err == RMA_OK)
+        err = refund_open_in_tx(&env, &r);
     if (err == RMA_OK && herr == RMA_OK && !match &&
         (h.status == HOLD_AUTHORIZED || h.status == HOLD_CAPTURED)) {
         char key[64];
@@ -334,6 +306,8 @@ api_staff_rma_receipt(struct api_ctx *ctx)
         return state_changed(ctx);
     if (err != RMA_OK)
         return err;
+    if (r.kind == KIND_REFUND)
+        refund_pay_case(&env, r.id);
     if (herr == RMA_OK && match && h.status == HOLD_AUTHORIZED) {
         case_void_now(&env, void_id);
     } else if (herr == RMA_OK && match && h.status == HOLD_CAPTURED &&
@@ -436,4 +410,48 @@ enum rma_err
 api_staff_rma_capture_now(struct api_ctx *ctx)
 {
     return hold_decision(ctx, case_capture_now);
+}
+
+/* ---- finance ---- */
+
+static const struct field payout_spec[] = {
+    {.name = "amount", .type = FT_MONEY, .required = true, .min = 1},
+    {.name = "reference",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 200},
+};
+
+enum rma_err
+api_staff_rma_refund_payout(struct api_ctx *ctx)
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(payout_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    json_t *amount = json_object_get(body, "amount");
+    struct money m;
+    const char *cur =
+        json_string_value(json_object_get(amount, "currency_code"));
+    err = money_parse(json_string_value(json_object_get(amount, "value")), cur,
+                      &m);
+    char reference[201];
+    snprintf(reference, sizeof(reference), "%s",
+             json_string_value(json_object_get(body, "reference")));
+    json_decref(body);
+    if (err != RMA_OK)
+        return http_fail(ctx->res, RMA_EINVAL, "invalid_amount",
+                         "amount is not a valid amount of its currency",
+                         "amount");
+    struct rma_ref r;
+    err = api_staff_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
+    err = api_refused(
+        ctx, refund_payout(&env, r.id, m.minor, m.currency, reference, &no),
+        &no);
+    return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }

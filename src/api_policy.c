@@ -130,7 +130,6 @@ api_staff_rma_quote(struct api_ctx *ctx)
         err = api_commit(ctx);
     else
         api_rollback(ctx);
-    ctx->mail_queued = err == RMA_OK;
     free(detail);
     mail_text_free(&text);
     if (err != RMA_OK)

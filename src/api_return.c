@@ -325,7 +325,13 @@ api_staff_rma_inspection(struct api_ctx *ctx)
         return err;
     struct rma_ref r;
     err = api_staff_case(ctx, &r);
-    if (err == RMA_OK && r.status != ST_RECEIVED)
+    /* After the receipt: also once a refund is due or paid, or the unit
+     * has gone back (SPEC §14 keeps the case moving on receipt). */
+    bool after_receipt = r.status == ST_RECEIVED || r.status == ST_REFUND_DUE ||
+                         r.status == ST_REPLACEMENT_SHIPPED ||
+                         r.status == ST_REPAIR_SHIPPED ||
+                         r.status == ST_COMPLETED;
+    if (err == RMA_OK && !after_receipt)
         err = http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
                         arena_printf(ctx->arena,
                                      "an inspection is recorded after the "

@@ -9,6 +9,7 @@
 #include "rma/api.h"
 #include "rma/money.h"
 #include "rma/policy_db.h"
+#include "rma/refund.h"
 #include "rma/rma.h"
 
 static const char *const kinds[] = {"refund", "replacement", "resend", "repair",
@@ -28,6 +29,16 @@ static const struct field item_spec[] = {
      .min = 1,
      .max = 1000},
     {.name = "unit_price", .type = FT_MONEY, .required = true},
+};
+static const char *const payment_methods[] = {"paypal", "other", NULL};
+/* How the original order was paid (SPEC §14): a refund goes back there. */
+static const struct field payment_spec[] = {
+    {.name = "method",
+     .type = FT_ENUM,
+     .required = true,
+     .values = payment_methods},
+    {.name = "capture_id", .type = FT_STRING, .min = 1, .max = 64},
+    {.name = "reference", .type = FT_STRING, .min = 1, .max = 200},
 };
 static const struct field order_spec[] = {
     {.name = "order_number",
@@ -49,6 +60,7 @@ static const struct field order_spec[] = {
      .min = 1,
      .max = 50,
      .sub = FIELDS(item_spec)},
+    {.name = "payment", .type = FT_OBJECT, .sub = FIELDS(payment_spec)},
 };
 static const struct field device_spec[] = {
     {.name = "model", .type = FT_STRING, .required = true, .min = 1, .max = 64},
@@ -424,6 +436,29 @@ api_staff_rma_create(struct api_ctx *ctx)
         return http_fail(ctx->res, RMA_ERULE, "required",
                          "problem and devices are required", missing);
     }
+    /* The order's payment: a PayPal capture, or another method with a
+     * reference; copied before doc goes. */
+    json_t *pay = json_object_get(order, "payment");
+    const char *pm = json_string_value(json_object_get(pay, "method"));
+    const char *pc = json_string_value(json_object_get(pay, "capture_id"));
+    const char *pr = json_string_value(json_object_get(pay, "reference"));
+    bool pay_ok = pay == NULL ||
+                  (strcmp(pm, "paypal") == 0
+                       ? pc != NULL && pr == NULL &&
+                             strspn(pc, "ABCDEFGHIJKLMNOPQRSTUV"
+                                        "WXYZabcdefghijklmnopq"
+                                        "rstuvwxyz0123456789-") == strlen(pc)
+                       : pr != NULL && pc == NULL);
+    if (!pay_ok) {
+        json_decref(doc);
+        return http_fail(ctx->res, RMA_ERULE, "invalid_payment",
+                         "order.payment is {method: paypal, capture_id} or "
+                         "{method: other, reference}",
+                         "order.payment");
+    }
+    char *pay_method = pay ? arena_strdup(ctx->arena, pm) : NULL;
+    char *pay_capture = pc ? arena_strdup(ctx->arena, pc) : NULL;
+    char *pay_reference = pr ? arena_strdup(ctx->arena, pr) : NULL;
     int64_t total = 0;
     err = order_total(ctx, order, &total);
     /* The refund policy proposes refund_amount or asks for a reason. */
@@ -443,6 +478,12 @@ api_staff_rma_create(struct api_ctx *ctx)
         err = db_rma_create(&ctx->app->db, text, who.name, ctx->now, &id);
     if (err == RMA_OK)
         err = refund_record(ctx, id, &plan);
+    bool pay_differs = false;
+    if (err == RMA_OK && pay_method != NULL) {
+        err = db_order_set_payment(&ctx->app->db, id, pay_method, pay_capture,
+                                   pay_reference);
+        pay_differs = err == RMA_ECONFLICT;
+    }
     if (err == RMA_OK)
         err = db_rma_snapshot(&ctx->app->db, id, who.name, ctx->now);
     if (err == RMA_OK)
@@ -450,6 +491,12 @@ api_staff_rma_create(struct api_ctx *ctx)
     if (err == RMA_OK)
         err = api_commit(ctx);
     free(text);
+    if (err != RMA_OK)
+        api_rollback(ctx);
+    if (pay_differs)
+        return http_fail(ctx->res, RMA_ERULE, "order_payment_differs",
+                         "the order was recorded with another payment",
+                         "order.payment");
     if (err == RMA_ERULE)
         return http_fail(ctx->res, err, "rule_violated",
                          "unknown model, or the order belongs to another "

@@ -93,11 +93,9 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
     int64_t void_id = 0;
     if (err == RMA_OK && ev == EV_CANCEL)
         err = case_release_hold_in_tx(&env, r->id, "cancelled", &void_id);
-    if (err == RMA_OK && to == ST_PENDING_CONFIRM) {
+    if (err == RMA_OK && to == ST_PENDING_CONFIRM)
         err = mail_enqueue(&ctx->app->db, "action_required", r->id,
                            r->customer_email, text.subject, text.body);
-        ctx->mail_queued = err == RMA_OK;
-    }
     int next = rma_state_next(ST_CONFIRMED, EV_START_FULFILMENT, r->kind,
                               ACTOR_SYSTEM);
     if (err == RMA_OK && to == ST_CONFIRMED && next >= 0) {
@@ -116,10 +114,8 @@ staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
     if (err == RMA_ECONFLICT)
         return http_fail(ctx->res, err, "state_changed",
                          "the RMA changed meanwhile: reload it", NULL);
-    if (err != RMA_OK) {
-        ctx->mail_queued = false;
+    if (err != RMA_OK)
         return err;
-    }
     return api_staff_detail(ctx, r->id, false);
 }
 

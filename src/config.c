@@ -49,6 +49,7 @@ static const struct key keys[] = {
     {"smtp_password", S(smtp_password), NULL, true, 0, 0},
     {"mail_from", S(mail_from), NULL, false, 0, 0},
     {"mail_spool_dir", S(mail_spool_dir), NULL, false, 0, 0},
+    {"mail_lease_seconds", L(mail_lease_seconds), "300", false, 2, 3600},
     {"upload_dir", S(upload_dir), NULL, false, 0, 0},
     {"secret_pepper", S(secret_pepper), NULL, true, 0, 0},
     {"log_level", S(log_level), "info", false, 0, 0},
@@ -86,6 +87,8 @@ static const struct key keys[] = {
  * least two of them for the capture (SPEC §5.3.3). */
 #define AUTH_VALIDITY_DAYS 29
 #define DEADLINE_MARGIN_DAYS 2
+/* The shortest mail lease with SMTP: above its 60-second timeout. */
+#define MAIL_SMTP_LEASE_MIN 90
 
 static void problem(struct config_problems *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -474,6 +477,14 @@ validate(struct rma_config *cfg, struct config_problems *p)
     if (!empty(cfg->smtp_url) && strncmp(cfg->smtp_url, "smtp://", 7) != 0 &&
         strncmp(cfg->smtp_url, "smtps://", 8) != 0)
         problem(p, "smtp_url: must start with smtp:// or smtps://");
+    /* A lease must outlast one delivery, or a second sender could take
+     * the message while the first still sends it (mail_send.c: an SMTP
+     * delivery may take 60 s; a spool write, well under a second). */
+    if (!empty(cfg->smtp_url) && cfg->mail_lease_seconds < MAIL_SMTP_LEASE_MIN)
+        problem(p,
+                "mail_lease_seconds: at least %d with smtp_url (an SMTP "
+                "delivery may take 60 seconds)",
+                MAIL_SMTP_LEASE_MIN);
     if (!empty(cfg->upload_dir) && cfg->upload_dir[0] != '/')
         problem(p, "upload_dir: must be an absolute path");
     if (!empty(cfg->mail_spool_dir) && cfg->mail_spool_dir[0] != '/')
@@ -487,16 +498,17 @@ validate(struct rma_config *cfg, struct config_problems *p)
                 DEADLINE_MARGIN_DAYS, AUTH_VALIDITY_DAYS);
     /* The last capture retry must come a day before the authorization
      * expires: retries past it could only fail (SPEC §16). */
-    long last_retry_h = cfg->return_window_days * 24 +
-                        (cfg->capture_max_attempts - 1) *
-                            cfg->capture_retry_hours;
+    long last_retry_h =
+        cfg->return_window_days * 24 +
+        (cfg->capture_max_attempts - 1) * cfg->capture_retry_hours;
     if (last_retry_h > (AUTH_VALIDITY_DAYS - 1) * 24)
         problem(p,
                 "capture_max_attempts: the last retry (return_window_days "
                 "+ (capture_max_attempts - 1) x capture_retry_hours = %ld "
                 "hours) must come at least a day before the %d-day "
                 "authorization expiry (%d hours)",
-                last_retry_h, AUTH_VALIDITY_DAYS, (AUTH_VALIDITY_DAYS - 1) * 24);
+                last_retry_h, AUTH_VALIDITY_DAYS,
+                (AUTH_VALIDITY_DAYS - 1) * 24);
     check_test_switches(cfg, p);
     /* Followed by '-' and the installation's 16-character prefix, within
      * the 32 characters a request id's namespace may have. */

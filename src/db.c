@@ -27,6 +27,7 @@ static const struct db_stmt_table *const tables[] = {
     &db_returns_stmts,
     &db_makeup_stmts,
     &db_policy_stmts,
+    &db_refund_stmts,
 };
 // clang-format on
 
@@ -67,6 +68,16 @@ prepare_all(struct db *db)
     return RMA_OK;
 }
 
+/* The server's notices (and an error it sends while the connection is
+ * idle, such as its shutdown) as log lines, not libpq's bare stderr. */
+static void
+log_notice(void *arg, const char *message)
+{
+    (void)arg;
+    int n = (int)strcspn(message, "\n");
+    log_event(LOG_INFO, "db_notice", "{s:s%}", "message", message, (size_t)n);
+}
+
 static enum rma_err
 connect_now(struct db *db)
 {
@@ -85,6 +96,7 @@ connect_now(struct db *db)
     if (c == NULL)
         return RMA_EDB;
     db->conn = c;
+    PQsetNoticeProcessor(c, log_notice, NULL);
     if (PQstatus(c) != CONNECTION_OK) {
         metrics_count_db_error();
         log_event(LOG_WARN, "db_connect_failed", "{s:s}", "error",

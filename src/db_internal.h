@@ -31,6 +31,7 @@ extern const struct db_stmt_table db_ledger_stmts;
 extern const struct db_stmt_table db_export_stmts;
 extern const struct db_stmt_table db_returns_stmts;
 extern const struct db_stmt_table db_makeup_stmts;
+extern const struct db_stmt_table db_refund_stmts;
 extern const struct db_stmt_table db_policy_stmts;
 
 static inline PGconn *

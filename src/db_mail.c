@@ -1,17 +1,27 @@
-/* db_mail.c - SQL for the mail outbox (sql/migrations/0004_mail_outbox.sql).
+/* db_mail.c - SQL for the mail outbox (sql/migrations/0004_mail_outbox.sql)
+ * and the senders' wake-up (0015_mail_notify.sql).
  *
  * Claims are leases: one autocommitted UPDATE picks the next due message
  * with FOR UPDATE SKIP LOCKED and sets claimed_until, so concurrent senders
  * skip it (locked, or leased once committed) and a sender that dies only
- * delays it until the lease runs out. */
+ * delays it until the lease runs out.
+ *
+ * A sender LISTENs on MAIL_CHANNEL, which a trigger NOTIFYs when mail is
+ * queued, and waits for it with poll() on the connection's socket. */
 #include "rma/db_mail.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
 #include "rma/log.h"
+#include "rma/metrics.h"
+
+/* The channel of 0015_mail_notify.sql's trigger. */
+#define MAIL_CHANNEL "rma_mail_outbox"
 
 static const struct db_stmt stmts[] = {
     {"mail_insert",
@@ -58,6 +68,15 @@ static const struct db_stmt stmts[] = {
      " FROM m WHERE o.id = m.id AND o.sent_at IS NULL AND o.failed_at IS NULL"
      " RETURNING o.failed_at IS NOT NULL",
      2},
+    {"mail_listen", "LISTEN " MAIL_CHANNEL, 0},
+    /* When the next message falls due, in milliseconds from now: its next
+     * attempt, or the end of its lease when that is later (greatest skips
+     * a NULL claimed_until).  NULL when nothing waits. */
+    {"mail_next_due",
+     "SELECT floor(extract(epoch FROM"
+     " min(greatest(next_attempt_at, claimed_until)) - now()) * 1000)::bigint"
+     " FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+     0},
 };
 const struct db_stmt_table db_mail_stmts = {stmts,
                                             sizeof(stmts) / sizeof(stmts[0])};
@@ -156,5 +175,89 @@ db_mail_mark_retry(struct db *db, int64_t id, const char *error, bool *gave_up)
     }
     *gave_up = PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
+    return RMA_OK;
+}
+
+enum rma_err
+db_mail_listen(struct db *db)
+{
+    enum rma_err err;
+    PGresult *r = db_run(db, "mail_listen", 0, NULL, &err);
+    if (r == NULL)
+        return err;
+    PQclear(r);
+    return RMA_OK;
+}
+
+enum rma_err
+db_mail_next_due(struct db *db, int64_t *ms, bool *none)
+{
+    *ms = 0;
+    *none = true;
+    enum rma_err err;
+    PGresult *r = db_run(db, "mail_next_due", 0, NULL, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+        *ms = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        *none = false;
+    }
+    PQclear(r);
+    return RMA_OK;
+}
+
+/* Reads what the server sent and takes every notification it holds;
+ * *notified when there was one.  false when the connection is lost (the
+ * next db_ensure reconnects). */
+static bool
+take_notifications(struct db *db, bool *notified)
+{
+    PGconn *c = db_pg(db);
+    if (PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
+        metrics_count_db_error();
+        log_event(LOG_WARN, "db_connection_lost", "{s:s}", "error",
+                  PQerrorMessage(c));
+        db->prepared = false;
+        return false;
+    }
+    PGnotify *n;
+    while ((n = PQnotifies(c)) != NULL) {
+        *notified = true;
+        PQfreemem(n);
+    }
+    /* An error the server sent while idle (its shutdown) is parsed by
+     * PQnotifies; the end of the connection may come with it. */
+    if (PQstatus(c) != CONNECTION_OK) {
+        db->prepared = false;
+        return false;
+    }
+    return true;
+}
+
+enum rma_err
+db_mail_wait(struct db *db, int timeout_ms, int wake_fd, bool *notified)
+{
+    *notified = false;
+    if (db->conn == NULL || !db->prepared ||
+        PQstatus(db_pg(db)) != CONNECTION_OK)
+        return RMA_EDB;
+    /* A notification that came with the answer to an earlier statement
+     * is already in libpq's buffer: poll() would not see it. */
+    if (!take_notifications(db, notified))
+        return RMA_EDB;
+    if (*notified)
+        return RMA_OK;
+    int sock = PQsocket(db_pg(db));
+    if (sock < 0)
+        return RMA_EDB;
+    struct pollfd fds[2] = {
+        {.fd = sock, .events = POLLIN},
+        {.fd = wake_fd, .events = POLLIN},
+    };
+    int n = poll(fds, wake_fd >= 0 ? 2 : 1, timeout_ms);
+    if (n < 0)
+        return errno == EINTR ? RMA_OK : RMA_EINTERNAL;
+    if (n > 0 && fds[0].revents != 0 && !take_notifications(db, notified))
+        return RMA_EDB;
     return RMA_OK;
 }

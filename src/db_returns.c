@@ -52,9 +52,11 @@ static const struct db_stmt stmts[] = {
      "UPDATE attachment SET submitted_at = $2 WHERE rma_id = $1"
      " AND submission = 'return' AND submitted_at IS NULL",
      2},
+    /* Only a unit the warehouse received is inspected (0 rows else). */
     {"returns_inspect",
      "INSERT INTO inspection (rma_id, outcome, notes, inspected_by,"
-     " inspected_at) VALUES ($1, $2, $3, $4, $5)",
+     " inspected_at) SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1"
+     " FROM return_receipt WHERE rma_id = $1)",
      5},
 };
 const struct db_stmt_table db_returns_stmts = {stmts, sizeof(stmts) /
@@ -238,5 +240,7 @@ db_inspection_insert(struct db *db, int64_t rma_id, const char *outcome,
     char id[24];
     const char *params[] = {db_num(id, rma_id), outcome, notes, inspected_by,
                             now};
-    return db_command(db, "returns_inspect", 5, params, NULL);
+    long rows = 0;
+    enum rma_err err = db_command(db, "returns_inspect", 5, params, &rows);
+    return err == RMA_OK && rows == 0 ? RMA_ECONFLICT : err;
 }

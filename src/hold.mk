@@ -1,9 +1,11 @@
 ## src/hold.mk - PayPal holds of advanced replacements and the job that settles them (SPEC §5.3, §10), part of librma.
 dist_migrations_DATA += sql/migrations/0005_holds.sql \
-	sql/migrations/0014_case_ops.sql
+	sql/migrations/0014_case_ops.sql \
+	sql/migrations/0017_case_ends.sql
 librma_la_SOURCES += \
 	src/api_hold.c \
 	src/api_webhook.c \
+	src/case_ends.c \
 	src/case_ops.c \
 	src/case_paypal.c \
 	src/db_hold.c \
@@ -14,6 +16,8 @@ librma_la_SOURCES += \
 	src/hold_ops.c \
 	src/hold_outcomes.c \
 	src/hold_pipeline.c \
+	src/db_refund.c \
+	src/refund_ops.c \
 	src/webhook_ops.c
 noinst_HEADERS += \
 	include/rma/case_ops.h \
@@ -22,4 +26,6 @@ noinst_HEADERS += \
 	include/rma/hold_job.h \
 	include/rma/hold_ops.h \
 	include/rma/hold_pipeline.h \
+	include/rma/refund.h \
+	include/rma/refund_ops.h \
 	include/rma/webhook_ops.h

@@ -10,7 +10,6 @@
 #include "rma/api.h"
 #include "rma/crypto.h"
 #include "rma/log.h"
-#include "rma/mail.h"
 #include "rma/metrics.h"
 
 static const struct {
@@ -379,8 +378,8 @@ idempotency_finish(struct api_ctx *ctx, const char *key, enum rma_err err)
     free(text);
 }
 
-/* Serves one request; returns whether it queued mail. */
-static bool
+/* Serves one request. */
+static void
 handle(struct app *app, FCGX_Request *f, struct arena *a)
 {
     struct timespec t0;
@@ -459,7 +458,6 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
                   req.method_name ? req.method_name : "", "path",
                   req.path ? req.path : "", "status", status, "duration_ms",
                   secs * 1000.0);
-    return ctx.mail_queued;
 }
 
 int
@@ -480,13 +478,12 @@ http_serve(struct app *app, int listen_fd, volatile int *stop)
             log_event(LOG_ERROR, "accept_failed", "{s:i}", "rc", rc);
             break;
         }
-        bool mail = handle(app, &f, &arena);
+        /* Mail a request queued is delivered by the sender (`rmactl
+         * mail-sender`), woken when the request's transaction commits: a
+         * worker never waits on SMTP, and its work after the answer is
+         * the same whatever the request queued (SPEC §12). */
+        handle(app, &f, &arena);
         FCGX_Finish_r(&f);
-        /* The answer is complete (nginx has its end), so the client never
-         * waits for this: deliver now so that a sign-in code arrives at
-         * once.  Failures stay queued for the job's retries. */
-        if (mail)
-            (void)mail_deliver_due(&app->db, app->cfg, 5);
         arena_reset(&arena);
         log_set_request_id(NULL);
     }

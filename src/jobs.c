@@ -82,6 +82,32 @@ step_makeup(struct db *db, const struct rma_config *cfg,
     return err;
 }
 
+/* Refund cases whose PayPal refund is due or pending (refund_ops.c). */
+static enum rma_err
+step_refunds(struct db *db, const struct rma_config *cfg,
+             const struct jobs_options *opt, struct jobs_summary *s)
+{
+    if (opt->dry_run)
+        return RMA_OK;
+    progress(opt, "refunds...");
+    struct hold_env env = {
+        .db = db,
+        .cfg = cfg,
+        .who = {ACTOR_SYSTEM, "run-jobs", NULL, false},
+    };
+    hold_env_set_now(&env, opt->now);
+    env.pc = hold_paypal_client(cfg, false);
+    enum rma_err err = refund_job_run(&env, &s->refunds);
+    paypal_client_free(env.pc);
+    s->failures += s->refunds.errors;
+    if (err == RMA_OK && s->refunds.paid > 0) {
+        int sent = mail_deliver_due(db, cfg, MAIL_PER_RUN);
+        if (sent > 0)
+            s->mail_sent += sent;
+    }
+    return err;
+}
+
 enum rma_err
 jobs_run(struct db *db, const struct rma_config *cfg,
          const struct jobs_options *opt, struct jobs_summary *out)
@@ -121,6 +147,13 @@ jobs_run(struct db *db, const struct rma_config *cfg,
         int sent = mail_deliver_due(db, cfg, MAIL_PER_RUN);
         if (sent > 0)
             out->mail_sent += sent;
+    }
+    err = step_refunds(db, cfg, opt, out);
+    if (err != RMA_OK) {
+        log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step", "refunds",
+                  "error", rma_err_code(err));
+        if (first == RMA_OK)
+            first = err;
     }
     err = step_makeup(db, cfg, opt, out);
     if (err != RMA_OK) {
@@ -174,6 +207,7 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
                 "%d (%d refused), captured %d (%d declined), reminded %d; "
                 "make-up payments matched %d, underpaid %d, overpaid %d, "
                 "unmatched %d, duplicate %d, still pending %d; "
+                "refunds paid %d (%d pending, %d failed); "
                 "RMAs expired %d; mail %d sent; housekeeping %ld rows; %d "
                 "pending retry; "
                 "%.2f s\n",
@@ -183,6 +217,7 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
                 h->reminders, m->settled[MAKEUP_MATCHED],
                 m->settled[MAKEUP_UNDERPAID], m->settled[MAKEUP_OVERPAID],
                 m->settled[MAKEUP_UNMATCHED], m->settled[MAKEUP_DUPLICATE],
-                m->settled[MAKEUP_PENDING], s->rmas_expired, s->mail_sent,
+                m->settled[MAKEUP_PENDING], s->refunds.paid, s->refunds.pending,
+                s->refunds.failed, s->rmas_expired, s->mail_sent,
                 s->housekeeping_rows, s->failures, seconds);
 }

@@ -15,7 +15,8 @@ static const struct ledger_account accounts[] = {
     {LEDGER_HOLDS_AUTHORIZED, "memo"},    {LEDGER_HOLDS_CONTRA, "memo"},
     {LEDGER_PAYPAL_BALANCE, "asset"},     {LEDGER_REVENUE_UNRETURNED, "income"},
     {LEDGER_PAYPAL_FEES, "expense"},      {LEDGER_MAKEUP_INCOME, "income"},
-    {LEDGER_MAKEUP_SURPLUS, "liability"},
+    {LEDGER_MAKEUP_SURPLUS, "liability"}, {LEDGER_SALES_REFUNDS, "income"},
+    {LEDGER_REFUND_PAYOUTS, "asset"},
 };
 
 /* The kinds of entry and the cause each needs (the CHECKs of the table). */
@@ -35,6 +36,8 @@ static const struct entry_kind {
     {"refund", true, true, false},
     {"makeup_payment", false, true, true},
     {"adjustment", false, false, false},
+    {"sale_refund", false, true, false},
+    {"refund_payout", false, false, false},
 };
 
 /* The ways a hold is released, and the kind of entry each posts. */
@@ -285,5 +288,36 @@ ledger_build_makeup_payment(struct ledger_draft *d, int64_t rma_id,
     draft_line(d, LEDGER_PAYPAL_FEES, fee);
     draft_line(d, LEDGER_MAKEUP_INCOME, -(paid < due ? paid : due));
     draft_line(d, LEDGER_MAKEUP_SURPLUS, paid > due ? -(paid - due) : 0);
+    return ledger_check(&d->entry);
+}
+
+enum rma_err
+ledger_build_sale_refund(struct ledger_draft *d, int64_t rma_id,
+                         int64_t intent_id, const char *refund_id,
+                         const char *currency, int64_t amount,
+                         int64_t fee_returned)
+{
+    draft_init(d, "sale_refund", currency, rma_id, 0, refund_id);
+    d->entry.intent_id = intent_id;
+    if (refund_id == NULL || !amount_ok(amount) ||
+        !part_ok(fee_returned, amount) ||
+        draft_key(d, "sale_refund:%s", refund_id) != RMA_OK)
+        return RMA_EINVAL;
+    draft_line(d, LEDGER_SALES_REFUNDS, amount);
+    draft_line(d, LEDGER_PAYPAL_BALANCE, -(amount - fee_returned));
+    draft_line(d, LEDGER_PAYPAL_FEES, -fee_returned);
+    return ledger_check(&d->entry);
+}
+
+enum rma_err
+ledger_build_refund_payout(struct ledger_draft *d, int64_t rma_id,
+                           const char *currency, int64_t amount)
+{
+    draft_init(d, "refund_payout", currency, rma_id, 0, NULL);
+    if (rma_id <= 0 || !amount_ok(amount) ||
+        draft_key(d, "refund_payout:%lld", (long long)rma_id) != RMA_OK)
+        return RMA_EINVAL;
+    draft_line(d, LEDGER_SALES_REFUNDS, amount);
+    draft_line(d, LEDGER_REFUND_PAYOUTS, -amount);
     return ledger_check(&d->entry);
 }

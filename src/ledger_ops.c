@@ -102,3 +102,23 @@ ledger_makeup_payment(struct db *db, int64_t rma_id, int64_t makeup_id,
                                                   transaction_id, currency, due,
                                                   paid, fee));
 }
+
+enum rma_err
+ledger_sale_refund(struct db *db, int64_t rma_id, int64_t intent_id,
+                   const char *refund_id, const char *currency, int64_t amount,
+                   int64_t fee_returned)
+{
+    struct ledger_draft d;
+    return post_draft(db, &d,
+                      ledger_build_sale_refund(&d, rma_id, intent_id, refund_id,
+                                               currency, amount, fee_returned));
+}
+
+enum rma_err
+ledger_refund_payout(struct db *db, int64_t rma_id, const char *currency,
+                     int64_t amount)
+{
+    struct ledger_draft d;
+    return post_draft(db, &d,
+                      ledger_build_refund_payout(&d, rma_id, currency, amount));
+}

@@ -250,39 +250,50 @@ deliver(struct sender *s, const struct mail_outbox_row *row, char *error,
     return err;
 }
 
-int
-mail_deliver_due(struct db *db, const struct rma_config *cfg, int max)
+enum rma_err
+mail_deliver_pass(struct db *db, const struct rma_config *cfg, int max,
+                  const volatile sig_atomic_t *stop, struct mail_pass *out)
 {
     struct sender s = {cfg, NULL};
     const char *via = !empty(cfg->smtp_url) ? "smtp" : "spool";
-    int sent = 0;
-    for (int i = 0; i < max; i++) {
+    int lease = cfg->mail_lease_seconds > 0 ? (int)cfg->mail_lease_seconds
+                                            : LEASE_SECONDS;
+    enum rma_err result = RMA_OK;
+    memset(out, 0, sizeof(*out));
+    while (stop == NULL || !*stop) {
+        if (out->claimed == max) {
+            out->more = true;
+            break;
+        }
         struct mail_outbox_row row;
-        enum rma_err err = db_mail_claim(db, LEASE_SECONDS, &row);
+        enum rma_err err = db_mail_claim(db, lease, &row);
         if (err == RMA_ENOTFOUND)
             break;
         if (err != RMA_OK) {
-            sent = -1;
+            result = err;
             break;
         }
+        out->claimed++;
         char error[ERROR_MAX + 1] = "";
         if (strcmp(row.kind, MAIL_KIND_LOGIN_CODE_UNKNOWN) == 0) {
             /* Queued only so that a code request for an address without
              * cases costs what one for a customer does: dropped. */
             err = db_mail_mark_sent(db, row.id);
+            if (err == RMA_OK)
+                out->dropped++;
             log_event(LOG_DEBUG, "mail_dropped", "{s:I, s:s}", "id",
                       (json_int_t)row.id, "kind", row.kind);
         } else if (deliver(&s, &row, error, sizeof(error)) == RMA_OK) {
             err = db_mail_mark_sent(db, row.id);
             if (err == RMA_OK) {
-                sent++;
+                out->sent++;
                 log_event(LOG_INFO, "mail_sent", "{s:I, s:s, s:s, s:i}", "id",
                           (json_int_t)row.id, "kind", row.kind, "via", via,
                           "attempts", row.attempts);
             } else {
                 /* Delivered but not marked: sent again once the lease runs
                  * out, with the same Message-ID (and, in the spool, the same
-                 * file name). */
+                 * file name, which replaces this one). */
                 log_event(LOG_ERROR, "mail_mark_sent_failed", "{s:I, s:s, s:s}",
                           "id", (json_int_t)row.id, "kind", row.kind, "error",
                           rma_err_code(err));
@@ -291,18 +302,33 @@ mail_deliver_due(struct db *db, const struct rma_config *cfg, int max)
             clean_error(error, cfg);
             bool gave_up = false;
             err = db_mail_mark_retry(db, row.id, error, &gave_up);
+            if (err == RMA_OK && gave_up)
+                out->failed++;
+            else if (err == RMA_OK)
+                out->retried++;
             log_event(gave_up ? LOG_ERROR : LOG_WARN,
                       gave_up ? "mail_failed" : "mail_retry",
                       "{s:I, s:s, s:i, s:s}", "id", (json_int_t)row.id, "kind",
                       row.kind, "attempts", row.attempts, "error", error);
         }
         mail_outbox_row_free(&row);
+        /* RMA_ENOTFOUND: another sender finished it after our lease ran
+         * out; nothing to undo. */
         if (err != RMA_OK && err != RMA_ENOTFOUND) {
-            sent = -1;
+            result = err;
             break;
         }
     }
     if (s.curl != NULL)
         curl_easy_cleanup(s.curl);
-    return sent;
+    return result;
+}
+
+int
+mail_deliver_due(struct db *db, const struct rma_config *cfg, int max)
+{
+    struct mail_pass pass;
+    if (mail_deliver_pass(db, cfg, max, NULL, &pass) != RMA_OK)
+        return -1;
+    return pass.sent;
 }

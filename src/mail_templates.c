@@ -150,6 +150,63 @@ mail_text_hold_released(const char *base_url, const char *name,
 }
 
 enum rma_err
+mail_text_shipped(const char *base_url, const char *name,
+                  const char *rma_number, const char *carrier,
+                  const char *tracking, struct mail_text *out)
+{
+    out->subject = out->body = NULL;
+    if (!args_ok(base_url, name, rma_number) ||
+        !mail_header_value_ok(carrier, 40) ||
+        !mail_header_value_ok(tracking, 40))
+        return RMA_EINVAL;
+    struct buf s, b;
+    buf_init(&s, MAIL_SUBJECT_MAX);
+    buf_init(&b, TEXT_MAX);
+    enum rma_err err =
+        buf_printf(&s, "Your unit for %s is on its way", rma_number);
+    if (err == RMA_OK)
+        err = greeting(&b, name);
+    if (err == RMA_OK)
+        err = buf_printf(&b,
+                         "We have shipped your unit for %s.\n\n"
+                         "Carrier: %s\nTracking number: %s\n\n"
+                         "Details and the tracking link: %s/#/rmas/%s\n",
+                         rma_number, carrier, tracking, base_url, rma_number);
+    return finish(err, &s, &b, out);
+}
+
+enum rma_err
+mail_text_refund_paid(const char *base_url, const char *name,
+                      const char *rma_number, const char *amount,
+                      bool by_paypal, struct mail_text *out)
+{
+    out->subject = out->body = NULL;
+    if (!args_ok(base_url, name, rma_number) ||
+        !mail_header_value_ok(amount, 40) || amount[0] == '\0')
+        return RMA_EINVAL;
+    struct buf s, b;
+    buf_init(&s, MAIL_SUBJECT_MAX);
+    buf_init(&b, TEXT_MAX);
+    enum rma_err err =
+        buf_printf(&s, "Your refund for %s has been paid", rma_number);
+    if (err == RMA_OK)
+        err = greeting(&b, name);
+    if (err == RMA_OK)
+        err = buf_printf(
+            &b,
+            "We have received the device you returned for %s and refunded\n"
+            "%s%s.\n%s\n"
+            "Details: %s/#/rmas/%s\n",
+            rma_number, amount,
+            by_paypal ? " to the PayPal account you paid with" : "",
+            by_paypal ? "PayPal usually shows it within a few days.\n"
+                      : "Depending on your bank it may take a few days to "
+                        "arrive.\n",
+            base_url, rma_number);
+    return finish(err, &s, &b, out);
+}
+
+enum rma_err
 mail_text_preauth_denied(const char *base_url, const char *name,
                          const char *rma_number, struct mail_text *out)
 {

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "rma/buf.h"
+#include "rma/case_ops.h"
 #include "rma/ledger_ops.h"
 #include "rma/log.h"
 #include "rma/mail.h"
@@ -346,6 +347,21 @@ mail(struct makeup_env *env, const struct makeup_claim_row *c,
 /* Settles d on c in the caller's transaction with c's row locked and still
  * pending; a payment found is checked again under the transaction's lock
  * and becomes a duplicate when it is taken meanwhile. */
+/* SPEC §14: the case's completion rule, under the case lock. */
+static enum rma_err
+complete_case(struct makeup_env *env, int64_t rma_id)
+{
+    struct hold_env he = {
+        .db = env->db,
+        .cfg = env->cfg,
+        .who = {ACTOR_SYSTEM, "rma", NULL, false},
+    };
+    hold_env_set_now(&he, env->now_t);
+    struct rma_ref r;
+    enum rma_err err = db_rma_lock_id(env->db, rma_id, &r);
+    return err == RMA_OK ? case_complete_if_settled(&he, &r) : err;
+}
+
 static enum rma_err
 settle(struct makeup_env *env, const struct makeup_claim_row *c,
        struct makeup_decision *d, int attempts)
@@ -376,6 +392,9 @@ settle(struct makeup_env *env, const struct makeup_claim_row *c,
         err = audit(env, c, d);
     if (err == RMA_OK)
         err = mail(env, c, d);
+    /* The fee was what the case still owed: it may complete now. */
+    if (err == RMA_OK && makeup_status_paid(d->status))
+        err = complete_case(env, c->rma_id);
     if (err == RMA_OK)
         log_event(LOG_INFO, "makeup_settled", "{s:I, s:s, s:s}", "claim_id",
                   (json_int_t)c->id, "outcome", makeup_status_name(d->status),

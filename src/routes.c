@@ -88,6 +88,8 @@ const struct route routes[] = {
      true},
     {HTTP_GET, STAFF_RMA "/attachments/{id}", api_staff_attachment_get,
      STAFF(READERS), BODY_NONE, false},
+    {HTTP_POST, STAFF_RMA "/refund-payout", api_staff_rma_refund_payout,
+     STAFF(ROLE_FINANCE | ROLE_ADMIN), BODY_JSON, false},
     {HTTP_POST, STAFF_RMA "/inspection", api_staff_rma_inspection,
      STAFF(ROLE_WAREHOUSE), BODY_JSON, false},
 

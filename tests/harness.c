@@ -239,8 +239,9 @@ harness_mailed_code(const char *email)
              "2>/dev/null | xargs -r ls -t | xargs -r sed -n "
              "'s/^Code: \\([0-9]\\{6\\}\\).*/\\1/p' | head -n 1",
              harness_env("RMA_TEST_RUN"), email);
-    /* The worker delivers once the answer has gone: until the outbox has
-     * no code left for the address, the newest file may be an older one. */
+    /* The mail sender delivers once the request has committed: until the
+     * outbox has no code left for the address, the newest file may be an
+     * older one. */
     snprintf(pending, sizeof(pending),
              "'%s' '%s' -XAtq -c \"SELECT count(*) FROM mail_outbox"
              " WHERE to_addr = lower('%s') AND kind = 'login_code'"

@@ -18,3 +18,8 @@ tests_e2e_test_money_safety_SOURCES = tests/e2e/test_money_safety.c \
 	tests/harness.c tests/harness.h
 tests_e2e_test_money_safety_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_money_safety_LDADD = $(TEST_LDADD)
+check_PROGRAMS += tests/e2e/test_case_ends
+tests_e2e_test_case_ends_SOURCES = tests/e2e/test_case_ends.c \
+	tests/harness.c tests/harness.h
+tests_e2e_test_case_ends_CFLAGS = $(TEST_CFLAGS)
+tests_e2e_test_case_ends_LDADD = $(TEST_LDADD)

@@ -13,13 +13,14 @@
 #     `rmactl migrate`, starts the installed rma-fcgi the way its units do
 #     (the socket of rma-fcgi.socket passed by systemd-socket-activate, the
 #     ExecStart, user and environment of rma-fcgi.service: no systemd runs
-#     in CI), nginx with the installed example adapted (no TLS, a free
-#     loopback port, its workers as www-data) and the installed paypal-sim;
+#     in CI), the mail sender as rma-mail-sender.service runs it, nginx
+#     with the installed example adapted (no TLS, a free loopback port, its
+#     workers as www-data) and the installed paypal-sim;
 #  4. a smoke journey through nginx: healthz, staff tokens, a case created,
 #     submitted and approved, a customer's sign-in code from the mail
-#     spool, lists of cases, a picture uploaded and read back, the PayPal
-#     hold approved at the simulator, `run-jobs` as the timer runs it,
-#     `ledger verify`;
+#     spool (written by the sender, as rma), lists of cases, a picture
+#     uploaded and read back, the PayPal hold approved at the simulator,
+#     `run-jobs` as the timer runs it, `ledger verify`;
 #  5. purges both packages (and again after a reinstall with no uploads)
 #     and checks that what policy says goes is gone.
 #
@@ -147,7 +148,8 @@ check "the system user rma exists" getent passwd rma >/dev/null
 [ "$(mode_of /etc/rma/rma.conf)" = "root:rma 640" ] || fail "/etc/rma/rma.conf: $(mode_of /etc/rma/rma.conf)"
 [ "$(mode_of /var/lib/rma/uploads)" = "rma:www-data 2750" ] || fail "uploads: $(mode_of /var/lib/rma/uploads)"
 [ "$(mode_of /var/spool/rma)" = "rma:rma 750" ] || fail "spool: $(mode_of /var/spool/rma)"
-for u in rma-fcgi.socket rma-fcgi.service rma-jobs.service rma-jobs.timer; do
+for u in rma-fcgi.socket rma-fcgi.service rma-jobs.service rma-jobs.timer \
+    rma-mail-sender.service; do
     check "unit $u installed" test -f "/lib/systemd/system/$u"
 done
 if ls /etc/systemd/system/*.wants/rma-* >/dev/null 2>&1; then
@@ -230,6 +232,22 @@ for _ in $(seq 1 100); do [ -S "$listen" ] && break; sleep 0.1; done
 [ -S "$listen" ] || fail "no socket at $listen"
 chown "$(unit_value rma-fcgi.socket SocketUser):$(unit_value rma-fcgi.socket SocketGroup)" "$listen"
 chmod "$(unit_value rma-fcgi.socket SocketMode)" "$listen"
+
+# The mail sender as rma-mail-sender.service runs it (ExecStart, User,
+# Group, Environment): the workers only queue mail.
+sender_exec=$(unit_value rma-mail-sender.service ExecStart)
+# shellcheck disable=SC2086
+env "$(unit_value rma-mail-sender.service Environment)" \
+    setpriv --reuid "$(unit_value rma-mail-sender.service User)" \
+    --regid "$(unit_value rma-mail-sender.service Group)" --init-groups $sender_exec \
+    >"$T/log/rma-mail-sender.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+    grep -q '"mail_sender_listening"' "$T/log/rma-mail-sender.log" && break
+    sleep 0.1
+done
+grep -q '"mail_sender_listening"' "$T/log/rma-mail-sender.log" \
+    || fail "the mail sender does not listen"
 
 # nginx: the installed example without TLS (its redirecting server, its
 # ssl_ lines), on a free loopback port, logs here.
@@ -388,7 +406,8 @@ purge() {
     for f in /usr/bin/rma-fcgi /usr/bin/rmactl /usr/bin/paypal-sim /usr/share/rma \
         /usr/share/doc/rma /usr/share/doc/rma-paypal-sim /etc/rma /var/spool/rma \
         /lib/systemd/system/rma-fcgi.socket /lib/systemd/system/rma-fcgi.service \
-        /lib/systemd/system/rma-jobs.service /lib/systemd/system/rma-jobs.timer; do
+        /lib/systemd/system/rma-jobs.service /lib/systemd/system/rma-jobs.timer \
+        /lib/systemd/system/rma-mail-sender.service; do
         [ ! -e "$f" ] || fail "$f is left after purge"
     done
     ! dpkg-statoverride --list | grep -q ' /etc/rma/' || fail "a statoverride is left"

@@ -43,7 +43,6 @@ struct api_ctx {
     struct customer_session customer; /* valid on customer routes */
     time_t now_t;                     /* the request's clock (see clock) */
     char now[32];                     /* the same, ISO 8601 UTC, for SQL */
-    bool mail_queued;                 /* deliver the outbox after answering */
     /* The Idempotency-Key of a customer's mutating request (borrowed from
      * req), or NULL; idem_begun once it is recorded for this request (its
      * answer is then stored after the handler). */
@@ -119,6 +118,7 @@ enum rma_err api_staff_rma_shipments(struct api_ctx *ctx);
 enum rma_err api_staff_rma_receipt(struct api_ctx *ctx);
 enum rma_err api_staff_rma_deadline_extension(struct api_ctx *ctx);
 enum rma_err api_staff_rma_waive_hold(struct api_ctx *ctx);
+enum rma_err api_staff_rma_refund_payout(struct api_ctx *ctx);
 enum rma_err api_staff_rma_capture_now(struct api_ctx *ctx);
 enum rma_err api_export_get(struct api_ctx *ctx);
 /* Policies (api_policy.c; policy.h): the repair quote and its decision,

@@ -115,4 +115,19 @@ enum rma_err case_settle_authorization(struct hold_env *env, int64_t hold_id,
                                        const struct paypal_authorization *a,
                                        enum case_redirect *out);
 
+/* ---- every case ends (case_ends.c, SPEC §14) ---- */
+
+/* Inside the case's transaction, r as it is now: completes it when its
+ * unit has shipped and nothing is owed either way (the one rule). */
+enum rma_err case_complete_if_settled(struct hold_env *env,
+                                      const struct rma_ref *r);
+
+/* The warehouse ships the replacement, repaired unit or resend (kind NULL:
+ * the case's); a repaired unit only once its fee is paid or resolved; the
+ * customer is mailed the tracking; the case completes when nothing is
+ * owed. */
+enum rma_err case_ship(struct hold_env *env, int64_t rma_id, const char *kind,
+                       const char *carrier, const char *tracking,
+                       const char *detail_json, struct case_refusal *no);
+
 #endif

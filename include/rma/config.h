@@ -32,6 +32,7 @@ struct rma_config {
     char *smtp_password;
     char *mail_from;
     char *mail_spool_dir;
+    long mail_lease_seconds; /* a claimed message is another's after this */
     char *upload_dir;
     char *secret_pepper;
     char *log_level;

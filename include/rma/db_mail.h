@@ -24,5 +24,19 @@ enum rma_err db_mail_mark_sent(struct db *db, int64_t id);
  * when it is too old to retry (*gave_up). */
 enum rma_err db_mail_mark_retry(struct db *db, int64_t id, const char *error,
                                 bool *gave_up);
+/* LISTENs on the channel the outbox's trigger NOTIFYs (a new connection
+ * listens to nothing: call it again after each reconnection). */
+enum rma_err db_mail_listen(struct db *db);
+/* Milliseconds until the next message falls due (a retry's time, or the
+ * end of a lease), 0 or less when one is due now; *none when no message
+ * waits at all. */
+enum rma_err db_mail_next_due(struct db *db, int64_t *ms, bool *none);
+/* Waits up to timeout_ms for a notification on a listening connection or
+ * for wake_fd (-1: none) to be readable; *notified when a notification
+ * came (all those pending are taken).  RMA_OK also on a timeout, a signal
+ * or wake_fd; RMA_EDB when the connection is lost (reconnect and LISTEN
+ * again). */
+enum rma_err db_mail_wait(struct db *db, int timeout_ms, int wake_fd,
+                          bool *notified);
 
 #endif

@@ -14,6 +14,7 @@
 #include "rma/err.h"
 #include "rma/hold_job.h"
 #include "rma/makeup_job.h"
+#include "rma/refund_ops.h"
 
 struct jobs_options {
     time_t now;      /* the job's clock (--now), or the real time */
@@ -30,6 +31,7 @@ struct jobs_summary {
     int failures;     /* steps or items that failed and will be retried */
     struct hold_job_summary holds;
     struct makeup_job_summary makeup;
+    struct refund_job_summary refunds;
 };
 
 /* Runs every step once.  RMA_OK when everything due was done (or, in a dry

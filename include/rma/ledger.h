@@ -36,6 +36,8 @@
 #define LEDGER_PAYPAL_FEES "expense:paypal_fees"
 #define LEDGER_MAKEUP_INCOME "income:makeup_payments"
 #define LEDGER_MAKEUP_SURPLUS "liability:makeup_surplus"
+#define LEDGER_SALES_REFUNDS "revenue:sales_refunds"
+#define LEDGER_REFUND_PAYOUTS "bank:refund_payouts"
 
 struct ledger_line {
     const char *account;  /* a code of the chart, e.g. "paypal:balance" */
@@ -136,5 +138,15 @@ enum rma_err ledger_build_makeup_payment(struct ledger_draft *d, int64_t rma_id,
                                          const char *transaction_id,
                                          const char *currency, int64_t due,
                                          int64_t paid, int64_t fee);
+
+/* key sale_refund:<refund id>: a refund case paid back through PayPal
+ * (refund_id, the fee PayPal returned).  key refund_payout:<case id>: one
+ * paid out by other means (one per case). */
+enum rma_err ledger_build_sale_refund(struct ledger_draft *d, int64_t rma_id,
+                                      int64_t intent_id, const char *refund_id,
+                                      const char *currency, int64_t amount,
+                                      int64_t fee_returned);
+enum rma_err ledger_build_refund_payout(struct ledger_draft *d, int64_t rma_id,
+                                        const char *currency, int64_t amount);
 
 #endif

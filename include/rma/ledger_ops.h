@@ -48,6 +48,13 @@ enum rma_err ledger_refund(struct db *db, int64_t rma_id, int64_t hold_id,
                            int64_t intent_id, const char *refund_id,
                            const char *currency, int64_t amount,
                            int64_t fee_returned);
+/* A refund case paid back through PayPal, or paid out by other means. */
+enum rma_err ledger_sale_refund(struct db *db, int64_t rma_id,
+                                int64_t intent_id, const char *refund_id,
+                                const char *currency, int64_t amount,
+                                int64_t fee_returned);
+enum rma_err ledger_refund_payout(struct db *db, int64_t rma_id,
+                                  const char *currency, int64_t amount);
 enum rma_err ledger_makeup_payment(struct db *db, int64_t rma_id,
                                    int64_t makeup_id,
                                    const char *transaction_id,

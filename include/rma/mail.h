@@ -1,15 +1,18 @@
-/* mail.h - outgoing mail: the outbox, message rendering, delivery and the
- * texts of the messages the service sends.
+/* mail.h - outgoing mail: the outbox, message rendering, delivery, the
+ * sender process and the texts of the messages the service sends.
  *
  * A message is enqueued in the same transaction as its cause (mail_enqueue
  * runs one INSERT on the caller's connection and never sends), and delivered
- * later by mail_deliver_due: by SMTP through libcurl when smtp_url is set,
- * otherwise as one .eml file a message in mail_spool_dir.  A failed delivery
- * is retried with exponential backoff and never lost.  The outbox's row
- * is rma/mail_row.h and its SQL rma/db_mail.h, below this module. */
+ * by the sender (`rmactl mail-sender`, woken by the INSERT's notification)
+ * and by every `rmactl run-jobs`, both through mail_deliver_due's claims:
+ * by SMTP through libcurl when smtp_url is set, otherwise as one .eml file
+ * a message in mail_spool_dir.  A failed delivery is retried with
+ * exponential backoff and never lost.  The outbox's row is
+ * rma/mail_row.h and its SQL rma/db_mail.h, below this module. */
 #ifndef RMA_MAIL_H
 #define RMA_MAIL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,8 +51,10 @@ enum rma_err mail_enqueue(struct db *db, const char *kind, int64_t rma_id,
 #define MAIL_KIND_LOGIN_CODE "login_code"
 #define MAIL_KIND_LOGIN_CODE_UNKNOWN "login_code_unknown"
 
-/* Delivers up to max due messages, one claim at a time, each leased with
- * FOR UPDATE SKIP LOCKED so that concurrent senders never deliver one twice.
+/* Delivers up to max due messages, one claim at a time, each leased for
+ * cfg->mail_lease_seconds (0: 300) with FOR UPDATE SKIP LOCKED so that
+ * concurrent senders never deliver one twice; a sender that dies holding a
+ * lease delays that message until the lease runs out.
  * A delivered message is marked sent; a failure is recorded (last_error,
  * never a secret) and retried 1, 2, 4 ... up to 60 minutes later, until the
  * message is 24 hours old (15 minutes for a login code, useless after
@@ -58,6 +63,54 @@ enum rma_err mail_enqueue(struct db *db, const char *kind, int64_t rma_id,
  * not counted.  Call it outside a transaction.  Returns the number sent, or -1
  * when the database is unavailable (what was sent until then stays sent). */
 int mail_deliver_due(struct db *db, const struct rma_config *cfg, int max);
+
+/* What one mail_deliver_pass did. */
+struct mail_pass {
+    int claimed; /* messages taken, whatever became of them */
+    int sent;    /* delivered and marked sent */
+    int dropped; /* MAIL_KIND_LOGIN_CODE_UNKNOWN: marked sent, not delivered */
+    int retried; /* failed, due again later */
+    int failed;  /* failed for the last time: marked failed */
+    bool more;   /* stopped at max: more may be due */
+};
+
+/* mail_deliver_due's work, for a caller that runs long: delivers until
+ * nothing is due, max messages were claimed (out->more), or *stop is
+ * non-zero (NULL: never), which is looked at between messages so that the
+ * one in hand is finished.  RMA_OK in those cases; RMA_EDB (or another
+ * database error) when the database failed, out then counting what was
+ * done until then, which stays done. */
+enum rma_err mail_deliver_pass(struct db *db, const struct rma_config *cfg,
+                               int max, const volatile sig_atomic_t *stop,
+                               struct mail_pass *out);
+
+/* ------------------------------------------------------------------ */
+/* The sender (mail_sender.c): `rmactl mail-sender` */
+
+struct mail_sender_options {
+    int interval_seconds; /* a sweep at least this often, woken or not */
+};
+
+/* What a sender did, added up over its runs. */
+struct mail_sender_totals {
+    long sent, dropped, retried, failed;
+};
+
+/* Delivers the outbox as it fills, until *quit is non-zero: LISTENs for
+ * the notification of 0015_mail_notify.sql on its own connection to
+ * cfg->database_url, and on each one (also on start, after every
+ * reconnection, when a retry or a lease falls due, and every
+ * interval_seconds anyway) delivers what is due with mail_deliver_pass.
+ * Waits in poll() on the connection's socket and wake_fd (-1: none),
+ * which the caller's signal handler writes to after setting *quit; wake_fd
+ * is read until empty (it must be non-blocking).  A lost database is
+ * reconnected to, 0.5 s apart at first, at most 5 s apart later.  Adds
+ * what it did to *totals.  Returns once *quit is set, after the message
+ * in hand: RMA_OK. */
+enum rma_err mail_sender_run(const struct rma_config *cfg,
+                             const struct mail_sender_options *opt,
+                             const volatile sig_atomic_t *quit, int wake_fd,
+                             struct mail_sender_totals *totals);
 
 /* ------------------------------------------------------------------ */
 /* Rendering (no I/O) */
@@ -128,6 +181,16 @@ enum rma_err mail_text_hold_released(const char *base_url, const char *name,
 enum rma_err mail_text_return_reminder(const char *base_url, const char *name,
                                        const char *rma_number, int days_left,
                                        time_t deadline, struct mail_text *out);
+/* The refund (amount, e.g. "129.99 USD") was paid: back to the PayPal
+ * account the order was paid from (by_paypal), or by the means the team
+ * arranged. */
+enum rma_err mail_text_refund_paid(const char *base_url, const char *name,
+                                   const char *rma_number, const char *amount,
+                                   bool by_paypal, struct mail_text *out);
+/* The replacement, repaired unit or resend left: carrier and tracking. */
+enum rma_err mail_text_shipped(const char *base_url, const char *name,
+                               const char *rma_number, const char *carrier,
+                               const char *tracking, struct mail_text *out);
 /* PayPal refused the pre-authorization: try again or choose standard. */
 enum rma_err mail_text_preauth_denied(const char *base_url, const char *name,
                                       const char *rma_number,

@@ -1,18 +1,22 @@
 /* test_mail_outbox.c - the mail outbox against the suite's PostgreSQL:
  * transactional enqueue, spool delivery, SMTP delivery (to a fake server)
- * and failures, concurrent senders, retries, leases, giving up, rights.
+ * and failures, concurrent senders, `rmactl mail-sender` processes killed
+ * at random, retries, leases, giving up, rights.
  *
  * mail_deliver_due takes whatever is due, so the tests that deliver hold a
- * lock file for their whole process and start from an empty queue. */
+ * lock file for their whole process and start from an empty queue; the
+ * suite starts its own mail sender only after this tier (tests/run-suite). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -317,6 +321,241 @@ Test(mail_outbox, two_concurrent_senders_deliver_each_message_exactly_once)
              mark);
     cr_assert_str_eq(query(sql, v, sizeof(v)), "40",
                      "each claimed once and sent");
+}
+
+Test(mail_outbox, a_delivery_repeated_after_a_crash_replaces_its_spool_file)
+{
+    lock_outbox();
+    char mark[24], subject[64], sql[512], v[64], dir[1024];
+    new_mark(mark);
+    snprintf(subject, sizeof(subject), "repeated %s", mark);
+    struct db db;
+    db_init(&db, harness_env("RMA_TEST_APP_URL"), "test_mail_outbox");
+    drain(&db);
+    cr_assert_eq(mail_enqueue(&db, "reminder", 0, "ada@example.com", subject,
+                              "Hello again.\n"),
+                 RMA_OK);
+    struct rma_config cfg;
+    new_spool(dir, sizeof(dir));
+    spool_config(&cfg, dir);
+    cr_assert_eq(mail_deliver_due(&db, &cfg, 10), 1);
+    char names[4][256], path[1400];
+    cr_assert_eq(list_dir(dir, names, 4), 1);
+    snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+    char *first = read_file(path);
+
+    /* A sender killed after the file's rename, before marking it sent:
+     * the message is due again once the lease runs out. */
+    snprintf(sql, sizeof(sql),
+             "UPDATE mail_outbox SET sent_at = NULL, claimed_until = NULL"
+             " WHERE subject = '%s'",
+             subject);
+    query(sql, v, sizeof(v));
+    cr_assert_eq(mail_deliver_due(&db, &cfg, 10), 1, "delivered again");
+    cr_assert_eq(list_dir(dir, names, 4), 1, "still one file, no temporary");
+    char *second = read_file(path);
+    cr_assert_str_eq(first, second, "the same message, Message-ID and Date");
+    free(first);
+    free(second);
+    db_close(&db);
+}
+
+#define KILLED_MESSAGES 200
+#define KILLED_LEASE "2" /* seconds: a killed sender's claim frees soon */
+#define KILLS_MAX 40
+
+static uint32_t
+random_below(uint32_t n)
+{
+    uint32_t r;
+    cr_assert_eq(crypto_random_below(n, &r), RMA_OK);
+    return r;
+}
+
+/* `rmactl mail-sender` on the suite's configuration (RMA_CONFIG), spooling
+ * into dir with a short lease, its log appended to log. */
+static pid_t
+start_sender(const char *dir, const char *log)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+            _exit(127);
+        setenv("RMA_MAIL_SPOOL_DIR", dir, 1);
+        setenv("RMA_MAIL_LEASE_SECONDS", KILLED_LEASE, 1);
+        setenv("RMA_LOG_LEVEL", "info", 1);
+        execlp("rmactl", "rmactl", "mail-sender", "--interval", "1",
+               (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static long
+count_sent(const char *mark)
+{
+    char sql[256], v[32];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM mail_outbox WHERE subject LIKE "
+             "'killed %s #%%' AND sent_at IS NOT NULL",
+             mark);
+    return strtol(query(sql, v, sizeof(v)), NULL, 10);
+}
+
+static int
+by_number(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Two senders and a run-jobs-like loop over 200 messages queued while one
+ * of the senders is killed with SIGKILL at random moments (and started
+ * again): each message is delivered exactly once, one spool file each. */
+Test(mail_outbox, two_senders_killed_at_random_deliver_each_message_once,
+     .timeout = 240)
+{
+    lock_outbox();
+    char mark[24], subject[64], sql[512], dir[1024], log[1100];
+    new_mark(mark);
+    struct db db;
+    db_init(&db, harness_env("RMA_TEST_APP_URL"), "test_mail_outbox");
+    drain(&db);
+    new_spool(dir, sizeof(dir));
+    snprintf(log, sizeof(log), "%s.log", dir);
+
+    pid_t senders[2] = {start_sender(dir, log), start_sender(dir, log)};
+
+    /* As run-jobs' mail step does, on its own connection, until told. */
+    /* Close-on-exec: a sender started later must not hold stop open. */
+    int stop[2], result[2];
+    cr_assert_eq(pipe2(stop, O_CLOEXEC), 0);
+    cr_assert_eq(pipe2(result, O_CLOEXEC), 0);
+    pid_t jobs = fork();
+    cr_assert_geq(jobs, 0);
+    if (jobs == 0) {
+        close(stop[1]);
+        fcntl(stop[0], F_SETFL, O_NONBLOCK);
+        struct rma_config cfg;
+        spool_config(&cfg, dir);
+        cfg.mail_lease_seconds = 2;
+        struct db mine;
+        db_init(&mine, harness_env("RMA_TEST_APP_URL"), "test_mail_jobs");
+        int total = 0;
+        char c;
+        while (read(stop[0], &c, 1) < 0) { /* EOF: stop */
+            int n = mail_deliver_due(&mine, &cfg, 10);
+            if (n > 0)
+                total += n;
+            usleep(random_below(50) * 1000);
+        }
+        ssize_t w = write(result[1], &total, sizeof(total));
+        (void)w;
+        db_close(&mine);
+        _exit(0);
+    }
+    close(stop[0]);
+
+    int kills = 0;
+    for (int i = 0; i < KILLED_MESSAGES; i++) {
+        snprintf(subject, sizeof(subject), "killed %s #%d", mark, i);
+        cr_assert_eq(mail_enqueue(&db, "reminder", i + 1, "ada@example.com",
+                                  subject, "body\n"),
+                     RMA_OK);
+        if (random_below(8) == 0 && kills < KILLS_MAX) {
+            int k = (int)random_below(2);
+            cr_assert_eq(kill(senders[k], SIGKILL), 0);
+            cr_assert_eq(waitpid(senders[k], NULL, 0), senders[k]);
+            senders[k] = start_sender(dir, log);
+            kills++;
+        }
+        usleep(random_below(5000));
+    }
+    /* More kills while the queue drains. */
+    while (kills < KILLS_MAX && count_sent(mark) < KILLED_MESSAGES) {
+        usleep(random_below(250) * 1000);
+        int k = (int)random_below(2);
+        cr_assert_eq(kill(senders[k], SIGKILL), 0);
+        cr_assert_eq(waitpid(senders[k], NULL, 0), senders[k]);
+        senders[k] = start_sender(dir, log);
+        kills++;
+    }
+    /* Messages a killed sender held go out once their lease runs out. */
+    long sent = 0;
+    for (int i = 0; i < 600 && sent < KILLED_MESSAGES; i++) {
+        sent = count_sent(mark);
+        if (sent < KILLED_MESSAGES)
+            usleep(100 * 1000);
+    }
+    close(stop[1]);
+    int by_jobs = -1;
+    cr_assert_eq(read(result[0], &by_jobs, sizeof(by_jobs)),
+                 (ssize_t)sizeof(by_jobs));
+    cr_assert_eq(waitpid(jobs, NULL, 0), jobs);
+    for (int k = 0; k < 2; k++) {
+        int status;
+        cr_assert_eq(kill(senders[k], SIGTERM), 0);
+        cr_assert_eq(waitpid(senders[k], &status, 0), senders[k]);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "SIGTERM stops a sender cleanly (status %d)", status);
+    }
+    cr_assert_eq(sent, KILLED_MESSAGES, "sent %ld of %d", sent,
+                 KILLED_MESSAGES);
+    cr_assert_geq(kills, 10, "only %d kills", kills);
+
+    /* One file per message: the files' ids are exactly the messages'. */
+    static char names[KILLED_MESSAGES * 2][256];
+    int n = list_dir(dir, names, KILLED_MESSAGES * 2);
+    long long files[KILLED_MESSAGES * 2];
+    int eml = 0, temporary = 0;
+    for (int i = 0; i < n && i < KILLED_MESSAGES * 2; i++) {
+        if (names[i][0] == '.') { /* a write cut short by SIGKILL */
+            temporary++;
+            continue;
+        }
+        const char *dash = strrchr(names[i], '-');
+        cr_assert_not_null(dash, "%s", names[i]);
+        files[eml++] = strtoll(dash + 1, NULL, 10);
+    }
+    cr_assert_eq(eml, KILLED_MESSAGES, "%d files for %d messages", eml,
+                 KILLED_MESSAGES);
+    qsort(files, (size_t)eml, sizeof(files[0]), by_number);
+    snprintf(sql, sizeof(sql),
+             "SELECT string_agg(id::text, ',' ORDER BY id) FROM mail_outbox"
+             " WHERE subject LIKE 'killed %s #%%'",
+             mark);
+    char *ids;
+    cr_assert_eq(psql(sql, &ids), 0, "%s", ids);
+    char *p = ids;
+    for (int i = 0; i < eml; i++) {
+        char *end;
+        long long id = strtoll(p, &end, 10);
+        cr_assert_eq(files[i], id, "file %d is of message %lld, not %lld", i,
+                     files[i], id);
+        p = *end == ',' ? end + 1 : end;
+    }
+    free(ids);
+
+    /* Marked sent at most once each (the UPDATE's own guard): the
+     * senders' mail_sent lines and the loop's count add up to at most the
+     * number of messages, and to at least that less one per kill (a
+     * sender killed between marking and logging). */
+    char cmd[1400], *out;
+    snprintf(cmd, sizeof(cmd), "grep -c '\"event\":\"mail_sent\"' '%s'", log);
+    harness_run(cmd, &out);
+    long by_senders = strtol(out, NULL, 10);
+    free(out);
+    cr_assert_leq(by_senders + by_jobs, KILLED_MESSAGES,
+                  "senders %ld + jobs %d", by_senders, by_jobs);
+    cr_assert_geq(by_senders + by_jobs, KILLED_MESSAGES - kills,
+                  "senders %ld + jobs %d", by_senders, by_jobs);
+    cr_log_info("%d kills; %ld by the senders, %d by the jobs loop; %d "
+                "temporary files left by kills",
+                kills, by_senders, by_jobs, temporary);
+    db_close(&db);
 }
 
 /* A one-connection SMTP server on 127.0.0.1 that accepts one message and

@@ -2,11 +2,13 @@
 # faults.sh - the stack under faults (SPEC §12), run by tests/run-suite
 # against its stack:
 #   1. PostgreSQL stopped: /healthz is 503 within a second; restarted: 200
-#      again, served by the same workers (none restarted);
+#      again, served by the same workers (none restarted); the mail sender
+#      too reconnects by itself (the same process) and delivers mail queued
+#      after the restart within seconds;
 #   2. a worker killed with SIGKILL under wrk load: the supervisor replaces
 #      it and apart from requests in flight nothing fails.
 set -u
-: "${RUN:?}" "${HTTP_PORT:?}" "${top_srcdir:?}"
+: "${RUN:?}" "${HTTP_PORT:?}" "${top_srcdir:?}" "${RMA_TEST_PSQL:?}" "${RMA_TEST_ADMIN_URL:?}"
 . "$top_srcdir/scripts/stack.sh"
 base="http://127.0.0.1:$HTTP_PORT"
 fail=0
@@ -46,6 +48,28 @@ for _ in $(seq 1 40); do [ "$(status)" = 200 ] || bad=$((bad + 1)); done
 [ "$bad" = 0 ]; check "40 requests after the restart all answered 200 ($bad failed)" $?
 after=$(workers)
 [ "$before" = "$after" ]; check "no worker was restarted ($before / $after)" $?
+
+# The mail sender lost its connection (and its LISTEN) with the restart:
+# the same process reconnects, listens again and delivers.
+sender=$(cat "$RUN/rma-mail-sender.pid")
+kill -0 "$sender" 2>/dev/null; check "the mail sender $sender outlived the restart" $?
+tag="faults-restart-$$-$RANDOM"
+t0=$(now_ms)
+"$RMA_TEST_PSQL" "$RMA_TEST_ADMIN_URL" -Xq -c "INSERT INTO mail_outbox
+    (kind, to_addr, subject, body, message_id)
+    VALUES ('notice', 'faults@example.com', 'After the restart', 'Hello.', '$tag')"
+found=
+while [ -z "$found" ] && [ $(( $(now_ms) - t0 )) -lt 15000 ]; do
+    found=$(grep -l -F "Message-ID: <$tag@" "$RUN"/mail/*.eml 2>/dev/null | head -n 1)
+    [ -n "$found" ] || sleep 0.1
+done
+elapsed=$(( $(now_ms) - t0 ))
+# At most 5 s between reconnection attempts, then a sweep at once.
+[ -n "$found" ] && [ "$elapsed" -lt 8000 ]
+check "mail queued after the restart reached the spool in ${elapsed} ms" $?
+listening=$(grep -c "\"pid\":$sender,.*\"event\":\"mail_sender_listening\"" \
+    "$RUN/log/rma-mail-sender.log")
+[ "$listening" -ge 2 ]; check "the sender listened again after reconnecting ($listening times)" $?
 
 if command -v wrk >/dev/null 2>&1; then
     out=$(mktemp)

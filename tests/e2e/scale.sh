@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # scale.sh - scale-out (SPEC §13): a second rma-fcgi pool, as if on another
 # host, joins the nginx upstream; a customer's session made on one pool is
-# served by both, and two `rmactl run-jobs` at once against the one database
-# do each piece of work once (the mail outbox here; tests/e2e/test_hold.c
-# proves the same for 200 PayPal captures).  Run by tests/run-suite with the
-# suite's stack; restores nginx's configuration when done.
+# served by both, and two `rmactl run-jobs` and two `rmactl mail-sender`
+# (the suite's and one more, as if on another host) at once against the one
+# database do each piece of work once (the mail outbox here;
+# tests/e2e/test_hold.c proves the same for 200 PayPal captures,
+# tests/db/test_mail_outbox.c for senders killed at random).  Run by
+# tests/run-suite with the suite's stack; restores nginx's configuration
+# when done.
 set -u
 : "${RUN:?}" "${RMA_TEST_BASE_URL:?}" "${RMA_TEST_PSQL:?}" "${RMA_TEST_ADMIN_URL:?}"
 fails=0
@@ -14,13 +17,14 @@ base=$RMA_TEST_BASE_URL
 conf="$RUN/nginx/nginx.conf"
 cp "$conf" "$RUN/nginx/nginx.conf.scale-backup"
 pool2=
+sender2=
 cleanup() {
     cp "$RUN/nginx/nginx.conf.scale-backup" "$conf"
     nginx -p "$RUN/nginx" -c "$conf" -s reload 2>/dev/null
-    if [ -n "$pool2" ]; then
-        kill -TERM "$pool2" 2>/dev/null
-        wait "$pool2" 2>/dev/null
-    fi
+    for p in $pool2 $sender2; do
+        kill -TERM "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
 }
 trap cleanup EXIT
 
@@ -70,16 +74,31 @@ else
     bad "pool B served $served_b of 60 (expected some, not all)"
 fi
 
-# Two job runners at once over 60 queued messages: each delivered once.
+# A second mail sender, then two job runners at once over 60 queued
+# messages: each delivered once by one of the four.
+rmactl mail-sender 2>"$RUN/log/rma-mail-sender-2.log" &
+sender2=$!
+for _ in $(seq 1 50); do
+    grep -q '"mail_sender_listening"' "$RUN/log/rma-mail-sender-2.log" && break
+    sleep 0.1
+done
+grep -q '"mail_sender_listening"' "$RUN/log/rma-mail-sender-2.log" \
+    && ok "a second mail sender listens" || bad "the second mail sender does not listen"
 tag="scale$$x$RANDOM"
 "$RMA_TEST_PSQL" "$RMA_TEST_ADMIN_URL" -Xq -c "INSERT INTO mail_outbox
     (kind, to_addr, subject, body, message_id)
     SELECT 'notice', 'scale-' || g || '@example.com', 'Scale ' || g, 'Hello.',
            '$tag' || lpad(g::text, 8, '0') FROM generate_series(1, 60) g"
 (rmactl run-jobs >/dev/null 2>&1 & rmactl run-jobs >/dev/null 2>&1 & wait)
-left=$("$RMA_TEST_PSQL" "$RMA_TEST_ADMIN_URL" -XAtc "SELECT count(*) FROM mail_outbox
-    WHERE message_id LIKE '$tag%' AND sent_at IS NULL")
-[ "$left" = 0 ] && ok "two runners delivered all 60 messages" || bad "$left messages left"
+# The runners are done; a sender may still be finishing its last message.
+for _ in $(seq 1 50); do
+    left=$("$RMA_TEST_PSQL" "$RMA_TEST_ADMIN_URL" -XAtc "SELECT count(*) FROM mail_outbox
+        WHERE message_id LIKE '$tag%' AND sent_at IS NULL")
+    [ "$left" = 0 ] && break
+    sleep 0.1
+done
+[ "$left" = 0 ] && ok "two runners and two senders delivered all 60 messages" \
+    || bad "$left messages left"
 files=$(grep -l "Message-ID: <$tag" "$RUN"/mail/*.eml 2>/dev/null | wc -l)
 [ "$files" = 60 ] && ok "each delivered exactly once (60 files)" \
     || bad "$files files for 60 messages"

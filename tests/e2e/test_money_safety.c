@@ -502,10 +502,18 @@ Test(money_safety, hold_cannot_be_created_on_a_case_off_the_path)
     cr_assert_eq(post_status(w.cookie, number, "replacement-method",
                              "{\"method\":\"standard\"}"),
                  200);
-    cr_assert_eq(post_status(w.cookie, number, "preauthorization",
-                             "{\"accept_terms\":true,"
-                             "\"terms_version\":\"2026-11\"}"),
-                 409);
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/preauthorization", number);
+    struct http_result r =
+        customer(w.cookie, "POST", path,
+                 "{\"accept_terms\":true,\"terms_version\":\"2026-11\"}");
+    cr_assert_eq(r.status, 409, "%s", r.body);
+    /* The refusal's words reach the customer (they outlive the case
+     * operation that wrote them). */
+    cr_assert(strstr(r.body, "a hold is not possible while the RMA is "
+                             "awaiting_return") != NULL,
+              "%s", r.body);
+    harness_http_free(&r);
     /* The database refuses it too, whoever asks. */
     char *out;
     char cmd[1024];
