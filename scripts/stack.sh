@@ -5,7 +5,10 @@
 #
 # Everything lives under $RUN: pg/ (cluster and socket), nginx/, log/,
 # uploads/, mail/, rma.conf, rma.sock, *.pid.  Nothing touches system
-# services.  As root, PostgreSQL runs as the postgres user.
+# services.  As root, PostgreSQL runs as the postgres user, and the
+# programs that face the network (rma-fcgi, paypal-sim, nginx's workers)
+# as an unprivileged one: STACK_USER, rma-demo by default (a system user
+# without a home or a shell, created on first use).
 
 stack_log() { printf '%s\n' "$*" >&2; }
 stack_die() { stack_log "error: $*"; exit 1; }
@@ -27,10 +30,100 @@ stack_pg_bindir() {
 # Runs a command as the cluster's owner.
 stack_as_pg() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
+}
+
+# Who the services run as: nothing when we are not root (ourselves).
+stack_user() {
+    [ "$(id -u)" = 0 ] && printf '%s\n' "${STACK_USER:-rma-demo}"
+    return 0
+}
+
+# Runs a command as the services' user.
+stack_as_user() {
+    u=$(stack_user)
+    if [ -n "$u" ]; then
+        setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$@"
+    else
+        "$@"
+    fi
+}
+
+stack_user_ensure() {
+    u=$(stack_user)
+    [ -n "$u" ] || return 0
+    id -u "$u" >/dev/null 2>&1 && return 0
+    if useradd --system --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin --comment "rma demo and test services" "$u"; then
+        stack_log "created the system user $u for the services (userdel $u removes it)"
+    elif ! id -u "$u" >/dev/null 2>&1; then # not created meanwhile by another run
+        stack_die "cannot create the user $u (STACK_USER names another, unprivileged one)"
+    fi
+}
+
+# What the services' user runs and reads from the trees: the programs,
+# the portal, the sanitizers' suppressions.  When it cannot reach them (a
+# clone under /root), copies in $RUN/share, taken at each start; restart
+# to see a change.
+stack_share() {
+    rm -rf "$RUN/share"
+    [ -n "$(stack_user)" ] || return 0
+    if stack_as_user test -x "$top_builddir/rma-fcgi" &&
+        stack_as_user test -r "$top_srcdir/web/index.html" &&
+        stack_as_user test -r "$top_srcdir/tests/lsan.supp"; then
+        return 0
+    fi
+    mkdir -p "$RUN/share/bin"
+    cp "$top_builddir/rma-fcgi" "$RUN/share/bin/"
+    [ -x "$top_builddir/paypal-sim" ] && cp "$top_builddir/paypal-sim" "$RUN/share/bin/"
+    cp -R "$top_srcdir/web" "$RUN/share/web"
+    cp "$top_srcdir/tests/lsan.supp" "$RUN/share/"
+    chmod -R a+rX "$RUN/share"
+    stack_log "note: $(stack_user) cannot read $top_srcdir: it runs copies in $RUN/share"
+}
+
+# Runs one of the services (rma-fcgi, paypal-sim) as the services' user,
+# from $RUN/share when stack_share made copies.  It replaces the shell it
+# runs in: start it with & so that $! is the service's pid.
+stack_service() {
+    prog=$1
+    shift
+    bin="$top_builddir/$prog"
+    if [ -d "$RUN/share/bin" ]; then
+        bin="$RUN/share/bin/$prog"
+        lsan=${LSAN_OPTIONS:-}
+        export LSAN_OPTIONS=${lsan//"$top_srcdir/tests/lsan.supp"/"$RUN/share/lsan.supp"}
+    fi
+    u=$(stack_user)
+    if [ -n "$u" ]; then
+        exec setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$bin" "$@"
+    fi
+    exec "$bin" "$@"
+}
+
+# Where nginx finds the portal.
+stack_web_root() {
+    if [ -d "$RUN/share/web" ]; then
+        printf '%s\n' "$RUN/share/web"
+    else
+        printf '%s\n' "$top_srcdir/web"
+    fi
+}
+
+# As root: the services' user owns what they write (the run directory for
+# the socket, uploads/, mail/) and reads the configuration and secrets.
+stack_user_files() {
+    u=$(stack_user)
+    [ -n "$u" ] || return 0
+    stack_as_user test -x "$RUN" \
+        || stack_die "$u cannot reach $RUN: use a run directory others may enter (RUN=...)"
+    chown "$u:" "$RUN" "$RUN/rma.conf" "$RUN/secret_pepper" "$RUN/paypal_client_secret"
+    chown -R "$u:" "$RUN/uploads" "$RUN/mail"
+    [ -e "$RUN/paypal-sim-ca.pem" ] && chown "$u:" "$RUN/paypal-sim-ca.pem"
+    return 0
 }
 
 stack_free_port() {
@@ -148,7 +241,7 @@ CONF
 }
 
 stack_fcgi_start() {
-    "$top_builddir/rma-fcgi" --config "$RUN/rma.conf" --socket "$RUN/rma.sock" \
+    stack_service rma-fcgi --config "$RUN/rma.conf" --socket "$RUN/rma.sock" \
         --workers "${STACK_WORKERS:-4}" --socket-mode 0660 \
         >>"$RUN/log/rma-fcgi.log" 2>&1 &
     echo $! > "$RUN/rma-fcgi.pid"
@@ -198,13 +291,20 @@ stack_stop_pidfile() {
     rm -f "$f"
 }
 
+# The user line of an nginx configuration: who its workers run as.
+stack_nginx_user_line() {
+    u=$(stack_user)
+    if [ -n "$u" ]; then echo "user $u $(id -gn "$u");"; fi
+}
+
 stack_nginx_start() {
     mkdir -p "$RUN/nginx/tmp"
-    if [ "$(id -u)" = 0 ]; then user_line='user root;'; else user_line=''; fi
-    cp "$top_srcdir/nginx/fastcgi_params" "$RUN/nginx/fastcgi_params"
+    user_line=$(stack_nginx_user_line)
+    cp "$top_srcdir/nginx/fastcgi_params" "$top_srcdir/nginx/security_headers" \
+        "$RUN/nginx/"
     sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUN@|$RUN|g" \
         -e "s|@PORT@|$HTTP_PORT|g" -e "s|@SOCKET@|$RUN/rma.sock|g" \
-        -e "s|@WEB@|$top_srcdir/web|g" -e "s|@UPLOAD_DIR@|$RUN/uploads|g" \
+        -e "s|@WEB@|$(stack_web_root)|g" -e "s|@UPLOAD_DIR@|$RUN/uploads|g" \
         "$top_srcdir/nginx/rma-local.conf.in" > "$RUN/nginx/nginx.conf"
     nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
     "$nginx_bin" -e "$RUN/nginx/error.log" -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" \
@@ -231,7 +331,7 @@ stack_nginx_stop() {
 stack_sim_start() {
     [ -x "$top_builddir/paypal-sim" ] || return 0
     # shellcheck disable=SC2086
-    "$top_builddir/paypal-sim" --listen "127.0.0.1:$SIM_PORT" \
+    stack_service paypal-sim --listen "127.0.0.1:$SIM_PORT" \
         --client-id rma-demo-client --client-secret sim-secret \
         --webhook-id WHRMADEMO \
         --webhook-url "http://127.0.0.1:$HTTP_PORT/api/v1/paypal/webhooks" \
@@ -250,10 +350,13 @@ stack_sim_start() {
 # sender too unless STACK_MAIL_SENDER=false (stack_sender_start later).
 stack_start() {
     mkdir -p "$RUN/log" "$RUN/mail" "$RUN/uploads"
+    stack_user_ensure
     stack_pg_start
     stack_write_config
+    stack_user_files
     "$top_builddir/rmactl" --config "$RUN/rma.conf" migrate >"$RUN/log/migrate.log" 2>&1 \
         || { cat "$RUN/log/migrate.log" >&2; stack_die "migrations failed"; }
+    stack_share
     stack_sim_start
     [ "${STACK_MAIL_SENDER:-true}" = false ] || stack_sender_start
     stack_fcgi_start

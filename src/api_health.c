@@ -1,5 +1,6 @@
 /* api_health.c - GET /healthz and GET /metrics. */
 #include "rma/api.h"
+#include "rma/db_metrics.h"
 #include "rma/metrics.h"
 
 #define METRICS_MAX_BYTES (4 * 1024 * 1024)
@@ -31,9 +32,14 @@ api_metrics_get(struct api_ctx *ctx)
         case HTTP_DELETE: meths[i] = "DELETE"; break;
         }
     }
+    /* What other processes did (the job, other pools) is in the database:
+     * one cheap read; without it the pool's own counters still answer. */
+    struct metrics_db d;
+    if (db_metrics_read(&ctx->app->db, &d) != RMA_OK)
+        d.ok = false;
     struct buf b;
     buf_init(&b, METRICS_MAX_BYTES);
-    enum rma_err err = metrics_render(&b, names, meths);
+    enum rma_err err = metrics_render(&b, names, meths, &d);
     if (err != RMA_OK) {
         buf_free(&b);
         return RMA_EINTERNAL;

@@ -28,6 +28,8 @@ static const struct db_stmt_table *const tables[] = {
     &db_makeup_stmts,
     &db_policy_stmts,
     &db_refund_stmts,
+    &db_exception_stmts,
+    &db_metrics_stmts,
 };
 // clang-format on
 

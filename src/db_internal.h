@@ -32,7 +32,9 @@ extern const struct db_stmt_table db_export_stmts;
 extern const struct db_stmt_table db_returns_stmts;
 extern const struct db_stmt_table db_makeup_stmts;
 extern const struct db_stmt_table db_refund_stmts;
+extern const struct db_stmt_table db_exception_stmts;
 extern const struct db_stmt_table db_policy_stmts;
+extern const struct db_stmt_table db_metrics_stmts;
 
 static inline PGconn *
 db_pg(struct db *db)

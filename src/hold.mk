@@ -4,7 +4,10 @@ dist_migrations_DATA += sql/migrations/0005_holds.sql \
 	sql/migrations/0017_case_ends.sql
 librma_la_SOURCES += \
 	src/api_hold.c \
+	src/api_exception.c \
 	src/api_webhook.c \
+	src/db_exception.c \
+	src/exception_ops.c \
 	src/case_ends.c \
 	src/case_ops.c \
 	src/case_paypal.c \
@@ -21,7 +24,9 @@ librma_la_SOURCES += \
 	src/webhook_ops.c
 noinst_HEADERS += \
 	include/rma/case_ops.h \
+	include/rma/db_exception.h \
 	include/rma/db_hold.h \
+	include/rma/exception.h \
 	include/rma/hold.h \
 	include/rma/hold_job.h \
 	include/rma/hold_ops.h \

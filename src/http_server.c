@@ -114,19 +114,35 @@ parse_request(FCGX_Request *f, struct arena *a, struct http_request *req,
     return RMA_OK;
 }
 
+/* The credentials of an Authorization header in the Bearer scheme, or
+ * NULL.  The scheme's name is case-insensitive and one or more spaces
+ * follow it (RFC 7235 §2.1, RFC 6750 §2.1).  Borrowed from h. */
+static const char *
+bearer_token(const char *h)
+{
+    static const char scheme[] = "Bearer";
+    size_t n = sizeof(scheme) - 1;
+    if (h == NULL || strncasecmp(h, scheme, n) != 0 || h[n] != ' ')
+        return NULL;
+    h += n;
+    while (*h == ' ')
+        h++;
+    return *h != '\0' ? h : NULL;
+}
+
 /* Bearer token of a staff route: 401 when missing, unknown or revoked;
  * 403 when the token's role is not among the route's. */
 static enum rma_err
 authenticate_staff(struct api_ctx *ctx, const struct route *r)
 {
-    const char *h = http_header(ctx->req, "HTTP_AUTHORIZATION");
-    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
+    const char *token =
+        bearer_token(http_header(ctx->req, "HTTP_AUTHORIZATION"));
+    if (token == NULL) {
         http_add_header(ctx->res, ctx->arena, "WWW-Authenticate",
                         "Bearer realm=\"rma-staff\"");
         return http_fail(ctx->res, RMA_EUNAUTH, NULL,
                          "a staff bearer token is required", NULL);
     }
-    const char *token = h + 7;
     unsigned char hash[SHA256_LEN];
     crypto_sha256(token, strlen(token), hash);
     enum rma_err err = db_staff_token_find(&ctx->app->db, hash, &ctx->staff);
@@ -254,16 +270,58 @@ is_json(const char *content_type)
             content_type[n] == ' ');
 }
 
+static bool
+mutating(enum http_method m)
+{
+    return m != HTTP_GET && m != HTTP_HEAD;
+}
+
+static const char *
+skip_json_space(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+/* True when body[0..len) is the empty JSON object, spaces allowed. */
+static bool
+is_empty_object(const char *body, size_t len)
+{
+    const char *end = body + len;
+    const char *p = skip_json_space(body, end);
+    if (p == end || *p++ != '{')
+        return false;
+    p = skip_json_space(p, end);
+    if (p == end || *p++ != '}')
+        return false;
+    return skip_json_space(p, end) == end;
+}
+
 static enum rma_err
 read_body(struct api_ctx *ctx, const struct route *r)
 {
     struct http_request *req = ctx->req;
     bool has_body = req->content_length > 0;
     if (r->body == BODY_NONE) {
-        if (has_body)
-            return http_fail(ctx->res, RMA_EINVAL, "unexpected_body",
-                             "this endpoint takes no request body", NULL);
-        return RMA_OK;
+        if (!has_body)
+            return RMA_OK;
+        /* An action without input (agree, submit, approve, ...) also takes
+         * {}, what many clients send with every POST; anything else is
+         * refused.  The body is then forgotten, so that an Idempotency-Key
+         * sees {} and no body as the same request. */
+        if (mutating(req->method) &&
+            http_read_body(req, (size_t)ctx->app->cfg->max_body_bytes) ==
+                RMA_OK &&
+            is_empty_object(req->body, req->body_len)) {
+            req->body = NULL;
+            req->body_len = 0;
+            return RMA_OK;
+        }
+        req->body = NULL;
+        req->body_len = 0;
+        return http_fail(ctx->res, RMA_EINVAL, "unexpected_body",
+                         "this endpoint takes no request body (or {})", NULL);
     }
     if (r->body == BODY_STREAM)
         return RMA_OK;
@@ -284,12 +342,6 @@ elapsed(const struct timespec *t0)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) +
            (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static bool
-mutating(enum http_method m)
-{
-    return m != HTTP_GET && m != HTTP_HEAD;
 }
 
 /* An Idempotency-Key on a customer's mutating request: a repeated key
@@ -393,8 +445,11 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
 
     enum rma_err err = parse_request(f, a, &req, &res);
     log_set_request_id(req.request_id);
-    if (err == RMA_OK) {
-        set_clock(&ctx);
+    /* A method we do not know at all (OPTIONS, BREW) is routed too, so
+     * that its 405 names the path's methods in Allow like any other. */
+    if (err == RMA_OK || (err == RMA_EMETHOD && req.path != NULL)) {
+        if (err == RMA_OK)
+            set_clock(&ctx);
         unsigned allowed;
         route = router_match(req.path, req.method, &req, &allowed);
         if (route < 0 && allowed == 0)

@@ -16,7 +16,8 @@ static const struct ledger_account accounts[] = {
     {LEDGER_PAYPAL_BALANCE, "asset"},     {LEDGER_REVENUE_UNRETURNED, "income"},
     {LEDGER_PAYPAL_FEES, "expense"},      {LEDGER_MAKEUP_INCOME, "income"},
     {LEDGER_MAKEUP_SURPLUS, "liability"}, {LEDGER_SALES_REFUNDS, "income"},
-    {LEDGER_REFUND_PAYOUTS, "asset"},
+    {LEDGER_REFUND_PAYOUTS, "asset"},     {LEDGER_BANK_OTHER, "asset"},
+    {LEDGER_ADJUSTMENTS, "expense"},
 };
 
 /* The kinds of entry and the cause each needs (the CHECKs of the table). */
@@ -319,5 +320,21 @@ ledger_build_refund_payout(struct ledger_draft *d, int64_t rma_id,
         return RMA_EINVAL;
     draft_line(d, LEDGER_SALES_REFUNDS, amount);
     draft_line(d, LEDGER_REFUND_PAYOUTS, -amount);
+    return ledger_check(&d->entry);
+}
+
+enum rma_err
+ledger_build_exception_resolution(struct ledger_draft *d, int64_t exception_id,
+                                  int64_t rma_id, const char *currency,
+                                  int64_t amount, bool collected,
+                                  const char *counter_account)
+{
+    draft_init(d, "adjustment", currency, rma_id, 0, NULL);
+    if (exception_id <= 0 || !amount_ok(amount) ||
+        ledger_account_find(counter_account) == NULL ||
+        draft_key(d, "exception:%lld", (long long)exception_id) != RMA_OK)
+        return RMA_EINVAL;
+    draft_line(d, LEDGER_BANK_OTHER, collected ? amount : -amount);
+    draft_line(d, counter_account, collected ? -amount : amount);
     return ledger_check(&d->entry);
 }

@@ -122,3 +122,15 @@ ledger_refund_payout(struct db *db, int64_t rma_id, const char *currency,
     return post_draft(db, &d,
                       ledger_build_refund_payout(&d, rma_id, currency, amount));
 }
+
+enum rma_err
+ledger_exception_resolution(struct db *db, int64_t exception_id, int64_t rma_id,
+                            const char *currency, int64_t amount,
+                            bool collected, const char *counter_account)
+{
+    struct ledger_draft d;
+    return post_draft(
+        db, &d,
+        ledger_build_exception_resolution(&d, exception_id, rma_id, currency,
+                                          amount, collected, counter_account));
+}

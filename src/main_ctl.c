@@ -17,6 +17,7 @@
 #include "rma/crypto.h"
 #include "rma/db.h"
 #include "rma/demo.h"
+#include "rma/exception.h"
 #include "rma/jobs.h"
 #include "rma/ledger_verify.h"
 #include "rma/log.h"
@@ -41,9 +42,12 @@ static const char usage_text[] =
     "                                     every SECONDS anyway (default 30); "
     "SIGHUP\n"
     "                                     rereads the configuration\n"
-    "  ledger verify [--offline]          check the ledger's invariants "
+    "  ledger verify [--offline] [--record]\n"
+    "                                     check the ledger's invariants "
     "(--offline:\n"
-    "                                     without asking PayPal)\n"
+    "                                     without asking PayPal; --record: "
+    "each\n"
+    "                                     finding as a finance exception)\n"
     "  export KIND --from T --to T [--output FILE]\n"
     "                                     a finance export as CSV (kinds: "
     "ledger,\n"
@@ -257,10 +261,17 @@ cmd_run_jobs(const struct rma_config *cfg, int argc, char **argv)
     struct jobs_summary s;
     enum rma_err err = jobs_run(&db, cfg, &opt, &s);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) +
+                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    /* For monitoring: the pass's end, whatever its outcome (a database
+     * that is down records nothing, which the alerts notice). */
+    if (!opt.dry_run && err != RMA_EDB &&
+        db_jobs_record_run(&db, seconds,
+                           err == RMA_OK && s.holds.pending == 0) != RMA_OK)
+        fprintf(stderr, "run-jobs: the pass could not be recorded for "
+                        "monitoring\n");
     db_close(&db);
-    jobs_print_summary(stdout, &opt, &s,
-                       (double)(t1.tv_sec - t0.tv_sec) +
-                           (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    jobs_print_summary(stdout, &opt, &s, seconds);
     if (err != RMA_OK) {
         fprintf(stderr, "run-jobs: %s\n",
                 err == RMA_EDB ? "the database is unavailable"
@@ -381,13 +392,16 @@ cmd_mail_sender(const char *path, struct rma_config *cfg, int argc, char **argv)
 static int
 cmd_ledger(const struct rma_config *cfg, int argc, char **argv)
 {
-    bool offline = false;
+    bool offline = false, record = false;
     if (argc < 2 || strcmp(argv[1], "verify") != 0)
         return ctl_usage();
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--offline") != 0)
+        if (strcmp(argv[i], "--offline") == 0)
+            offline = true;
+        else if (strcmp(argv[i], "--record") == 0)
+            record = true;
+        else
             return ctl_usage();
-        offline = true;
     }
     struct paypal_client *pc = NULL;
     if (!offline && cfg->paypal_base_url && cfg->paypal_base_url[0]) {
@@ -411,6 +425,18 @@ cmd_ledger(const struct rma_config *cfg, int argc, char **argv)
     db_init(&db, cfg->database_url, "rmactl-ledger");
     struct ledger_findings f = {0};
     enum rma_err err = ledger_verify(&db, pc, &f);
+    /* --record: each finding becomes a finance exception (once per text),
+     * in the exceptions list and export. */
+    if (err == RMA_OK && record && f.n > 0) {
+        char now[32];
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        for (size_t i = 0; err == RMA_OK && i < f.n; i++)
+            err = db_exception_finding(&db, f.item[i].text, f.item[i].hold_id,
+                                       now);
+    }
     db_close(&db);
     paypal_client_free(pc);
     for (size_t i = 0; i < f.n; i++)

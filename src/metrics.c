@@ -1,10 +1,13 @@
-/* metrics.c - request counts and latency histograms in shared memory. */
+/* metrics.c - request counts and latency histograms in shared memory, and
+ * the Prometheus text of them and of the database's gauges. */
 #include "rma/metrics.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#include "rma/db_metrics.h"
 
 static const int statuses[] = {200, 201, 202, 204, 303, 400, 401, 403, 404,
                                405, 409, 413, 415, 422, 429, 500, 502, 503};
@@ -38,10 +41,15 @@ struct series {
     uint64_t sum_us;
 };
 
+/* Responses by status class: 1xx to 5xx. */
+#define NCLASS 5
+
 struct shared {
     size_t nroutes;
     uint64_t db_errors;
     uint64_t worker_restarts;
+    uint64_t webhooks_rejected;
+    uint64_t by_class[NCLASS];
     uint64_t paypal[NOPS][NOUTCOMES];
     struct series s[]; /* (nroutes + 1) * NSTATUS */
 };
@@ -83,6 +91,9 @@ metrics_observe(int route, int status, double seconds)
         b++;
     __atomic_fetch_add(&s->bucket[b], 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&s->sum_us, (uint64_t)(seconds * 1e6), __ATOMIC_RELAXED);
+    if (status >= 100 && status < 600)
+        __atomic_fetch_add(&shm->by_class[status / 100 - 1], 1,
+                           __ATOMIC_RELAXED);
 }
 
 void
@@ -90,6 +101,13 @@ metrics_count_db_error(void)
 {
     if (shm != NULL)
         __atomic_fetch_add(&shm->db_errors, 1, __ATOMIC_RELAXED);
+}
+
+void
+metrics_count_webhook_rejected(void)
+{
+    if (shm != NULL)
+        __atomic_fetch_add(&shm->webhooks_rejected, 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -119,9 +137,124 @@ load(const uint64_t *p)
     return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/* A label value we write as it is: lower-case words (exception kinds). */
+static bool
+plain_label(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+            return false;
+    return true;
+}
+
+/* One metric family's HELP and TYPE lines. */
+static enum rma_err
+family(struct buf *out, const char *name, const char *type, const char *help)
+{
+    return buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                      type);
+}
+
+/* A family of one sample, left out when !ok (then only its HELP and TYPE
+ * are written). */
+static enum rma_err
+count(struct buf *out, const char *name, const char *type, const char *help,
+      bool ok, int64_t v)
+{
+    enum rma_err e = family(out, name, type, help);
+    if (e == RMA_OK && ok)
+        e = buf_printf(out, "%s %lld\n", name, (long long)v);
+    return e;
+}
+
+static enum rma_err
+seconds(struct buf *out, const char *name, const char *help, bool ok, double v)
+{
+    enum rma_err e = family(out, name, "gauge", help);
+    if (e == RMA_OK && ok)
+        e = buf_printf(out, "%s %.3f\n", name, v);
+    return e;
+}
+
+/* The database's part (metrics.h).  Every family is written, also when the
+ * database cannot be read: only the samples are left out then, and
+ * rma_metrics_database_up says why. */
+static enum rma_err
+render_db(struct buf *out, const struct metrics_db *d)
+{
+    static const struct metrics_db none;
+    bool ok = d != NULL && d->ok;
+    if (d == NULL)
+        d = &none;
+    enum rma_err e = count(
+        out, "rma_metrics_database_up", "gauge",
+        "Whether this scrape could read the database's gauges.", true, ok);
+    e = e
+            ?: seconds(out, "rma_job_last_run_timestamp_seconds",
+                       "When the last pass of rmactl run-jobs ended (Unix "
+                       "time; 0: never).",
+                       ok, d->job_last_run);
+    e = e
+            ?: seconds(out, "rma_job_last_success_timestamp_seconds",
+                       "When the last pass of rmactl run-jobs that did all its "
+                       "due work ended (Unix time; 0: never).",
+                       ok, d->job_last_success);
+    e = e
+            ?: family(out, "rma_job_runs_total", "counter",
+                      "Passes of rmactl run-jobs by outcome (failed: some work "
+                      "stays due).");
+    if (ok)
+        e = e
+                ?: buf_printf(out,
+                              "rma_job_runs_total{outcome=\"ok\"} %lld\n"
+                              "rma_job_runs_total{outcome=\"failed\"} %lld\n",
+                              (long long)(d->job_runs - d->job_failed_runs),
+                              (long long)d->job_failed_runs);
+    e = e
+            ?: count(out, "rma_mail_outbox_pending", "gauge",
+                     "Messages in the outbox neither sent nor given up on.", ok,
+                     d->mail_pending);
+    e = e
+            ?: seconds(out, "rma_mail_outbox_oldest_pending_seconds",
+                       "Age of the oldest of those (0 when there is none).", ok,
+                       d->mail_oldest_s);
+    e = e
+            ?: count(out, "rma_mail_outbox_failed", "gauge",
+                     "Messages given up on after their retries.", ok,
+                     d->mail_failed);
+    e = e
+            ?: count(out, "rma_paypal_capture_failures_total", "counter",
+                     "Captures PayPal refused (declined, or the authorization "
+                     "expired).",
+                     ok, d->captures_failed);
+    e = e
+            ?: count(
+                   out, "rma_paypal_intents_open", "gauge",
+                   "PayPal operations recorded without a definite answer yet.",
+                   ok, d->intents_open);
+    e = e
+            ?: seconds(out, "rma_paypal_intents_oldest_open_seconds",
+                       "Age of the oldest of those (0 when there is none).", ok,
+                       d->intents_oldest_s);
+    e = e
+            ?: family(out, "rma_exceptions_open", "gauge",
+                      "Open finance exceptions by kind.");
+    for (size_t k = 0; ok && k < d->nkinds && e == RMA_OK; k++)
+        if (plain_label(d->kind[k]))
+            e = buf_printf(out, "rma_exceptions_open{kind=\"%s\"} %lld\n",
+                           d->kind[k], (long long)d->kind_open[k]);
+    e = e
+            ?: count(out, "rma_exceptions_open_past_day", "gauge",
+                     "Finance exceptions open for more than a day.", ok,
+                     d->exceptions_past_day);
+    return e;
+}
+
 enum rma_err
 metrics_render(struct buf *out, const char *const *route_names,
-               const char *const *route_methods)
+               const char *const *route_methods, const struct metrics_db *db)
 {
     if (shm == NULL)
         return RMA_EINTERNAL;
@@ -218,5 +351,18 @@ metrics_render(struct buf *out, const char *const *route_names,
                            "outcome=\"%s\"} %llu\n",
                            paypal_ops[o], paypal_outcomes[k],
                            (unsigned long long)load(&shm->paypal[o][k]));
-    return e;
+    e = e
+            ?: family(out, "rma_http_responses_total", "counter",
+                      "Responses by status class (1xx to 5xx).");
+    for (int c = 0; c < NCLASS && e == RMA_OK; c++)
+        e = buf_printf(out, "rma_http_responses_total{class=\"%dxx\"} %llu\n",
+                       c + 1, (unsigned long long)load(&shm->by_class[c]));
+    e = e
+            ?: family(out, "rma_webhook_verification_failures_total", "counter",
+                      "PayPal webhooks refused because their signature could "
+                      "not be verified.");
+    e = e
+            ?: buf_printf(out, "rma_webhook_verification_failures_total %llu\n",
+                          (unsigned long long)load(&shm->webhooks_rejected));
+    return e ?: render_db(out, db);
 }

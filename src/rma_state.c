@@ -115,6 +115,9 @@ static const struct transition table[] = {
     {ST_CHARGED, EV_RECEIVE, ST_RECEIVED, KIND_REPLACEMENT, ACTOR_WAREHOUSE},
     {ST_CAPTURE_FAILED, EV_RECEIVE, ST_RECEIVED, KIND_REPLACEMENT,
      ACTOR_WAREHOUSE},
+    /* Finance resolved the failed capture (collected or written off). */
+    {ST_CAPTURE_FAILED, EV_COMPLETE, ST_COMPLETED, KIND_REPLACEMENT,
+     ACTOR_SYSTEM},
 
     /* Returns. */
     {ST_AWAITING_RETURN, EV_SUBMIT_RETURN, ST_RETURN_SUBMITTED, STANDARD,

@@ -110,6 +110,12 @@ const struct route routes[] = {
     {HTTP_POST, "/api/v1/staff/makeup-payments/{id}/resolve",
      api_staff_makeup_resolve, STAFF(ROLE_FINANCE), BODY_JSON, false},
 
+    /* Finance's exceptions, one list (SPEC §14) */
+    {HTTP_GET, "/api/v1/staff/exceptions", api_staff_exception_list,
+     STAFF(ROLE_FINANCE | ROLE_ADMIN), BODY_NONE, false},
+    {HTTP_POST, "/api/v1/staff/exceptions/{id}/resolve",
+     api_staff_exception_resolve, STAFF(ROLE_FINANCE), BODY_JSON, false},
+
     /* Finance exports (SPEC §8) */
     {HTTP_GET, "/api/v1/staff/exports/{kind}.csv", api_export_get,
      STAFF(ROLE_FINANCE | ROLE_ADMIN), BODY_NONE, false},

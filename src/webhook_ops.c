@@ -9,6 +9,7 @@
 #include "rma/case_ops.h"
 #include "rma/log.h"
 #include "rma/makeup_ops.h"
+#include "rma/metrics.h"
 
 /* ---- the delivery ---- */
 
@@ -63,6 +64,7 @@ webhook_receive(struct hold_env *env, struct paypal_webhook_verifier *v,
         v == NULL ? RMA_EUPSTREAM
                   : paypal_webhook_verify(v, &ph, body, len, time(NULL));
     if (err != RMA_OK) {
+        metrics_count_webhook_rejected();
         log_event(LOG_WARN, "webhook_rejected", "{s:s, s:s}", "error",
                   rma_err_code(err), "transmission_id",
                   h->transmission_id ? h->transmission_id : "");

@@ -40,10 +40,21 @@ tests_e2e_test_customer_SOURCES = tests/e2e/test_customer.c tests/harness.c \
 tests_e2e_test_customer_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_customer_LDADD = $(TEST_LDADD)
 
+# What nginx answers itself (headers, its 405s, the web root), against the
+# demo's configuration and, from nginx_example.sh, the production example.
+check_PROGRAMS += tests/e2e/test_web
+tests_e2e_test_web_SOURCES = tests/e2e/test_web.c tests/harness.c \
+	tests/harness.h
+tests_e2e_test_web_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DIMAGE_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/images"'
+tests_e2e_test_web_CFLAGS = $(TEST_CFLAGS)
+tests_e2e_test_web_LDADD = $(TEST_LDADD)
+
 EXTRA_DIST += tests/run-suite tests/check-style tests/check-structure \
 	tests/check-structure-test tests/lsan.supp \
 	tests/e2e/faults.sh tests/e2e/scale.sh tests/e2e/replica.sh \
-	tests/e2e/restore.sh tests/package.sh
+	tests/e2e/restore.sh tests/package.sh tests/e2e/nginx_example.sh \
+	tests/e2e/privileges.sh tests/e2e/alert_rules.sh
 
 check-local: $(check_PROGRAMS) $(bin_PROGRAMS)
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \

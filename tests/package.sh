@@ -255,6 +255,7 @@ ex=/usr/share/doc/rma/examples
 mkdir -p "$T/nginx/tmp"
 chown www-data "$T/nginx/tmp"
 cp "$ex/fastcgi_params" "$T/nginx/rma_fastcgi_params"
+cp "$ex/security_headers" "$T/nginx/rma_security_headers"
 awk '
     /^server \{/ { block = $0 "\n"; inside = 1; next }
     inside { block = block $0 "\n"; if ($0 ~ /^\}/) { inside = 0;
@@ -264,6 +265,7 @@ awk '
         -e '/listen \[::\]:443/d' -e '/^ *ssl_/d' \
         -e "s|/var/log/nginx/|$T/nginx/|g" \
         -e "s|/etc/nginx/rma_fastcgi_params|$T/nginx/rma_fastcgi_params|g" \
+        -e "s|/etc/nginx/rma_security_headers|$T/nginx/rma_security_headers|g" \
         >"$T/nginx/site.conf"
 cat >"$T/nginx/nginx.conf" <<CONF
 user www-data;

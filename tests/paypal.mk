@@ -16,7 +16,7 @@ tests_e2e_test_paypal_client_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_paypal_client_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/fixtures/paypal tests/e2e/conformance.sh \
 	tests/conformance/validate.mjs tests/conformance/package.json \
-	tests/conformance/package-lock.json
+	tests/conformance/package-lock.json third_party/paypal-openapi
 
 # paypal-sim against its contract (doc/paypal-sim.md), end-to-end tier.
 check_PROGRAMS += tests/e2e/test_sim

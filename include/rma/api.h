@@ -118,6 +118,8 @@ enum rma_err api_staff_rma_shipments(struct api_ctx *ctx);
 enum rma_err api_staff_rma_receipt(struct api_ctx *ctx);
 enum rma_err api_staff_rma_deadline_extension(struct api_ctx *ctx);
 enum rma_err api_staff_rma_waive_hold(struct api_ctx *ctx);
+enum rma_err api_staff_exception_list(struct api_ctx *ctx);
+enum rma_err api_staff_exception_resolve(struct api_ctx *ctx);
 enum rma_err api_staff_rma_refund_payout(struct api_ctx *ctx);
 enum rma_err api_staff_rma_capture_now(struct api_ctx *ctx);
 enum rma_err api_export_get(struct api_ctx *ctx);

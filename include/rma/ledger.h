@@ -38,6 +38,8 @@
 #define LEDGER_MAKEUP_SURPLUS "liability:makeup_surplus"
 #define LEDGER_SALES_REFUNDS "revenue:sales_refunds"
 #define LEDGER_REFUND_PAYOUTS "bank:refund_payouts"
+#define LEDGER_BANK_OTHER "bank:other"
+#define LEDGER_ADJUSTMENTS "expense:adjustments"
 
 struct ledger_line {
     const char *account;  /* a code of the chart, e.g. "paypal:balance" */
@@ -148,5 +150,14 @@ enum rma_err ledger_build_sale_refund(struct ledger_draft *d, int64_t rma_id,
                                       int64_t fee_returned);
 enum rma_err ledger_build_refund_payout(struct ledger_draft *d, int64_t rma_id,
                                         const char *currency, int64_t amount);
+/* Money that moved outside PayPal when finance resolved exception_id:
+ * collected from the customer (bank:other up) or paid out to them, against
+ * counter_account (what the exception was about).  key exception:<id>. */
+enum rma_err ledger_build_exception_resolution(struct ledger_draft *d,
+                                               int64_t exception_id,
+                                               int64_t rma_id,
+                                               const char *currency,
+                                               int64_t amount, bool collected,
+                                               const char *counter_account);
 
 #endif

@@ -55,6 +55,11 @@ enum rma_err ledger_sale_refund(struct db *db, int64_t rma_id,
                                 int64_t fee_returned);
 enum rma_err ledger_refund_payout(struct db *db, int64_t rma_id,
                                   const char *currency, int64_t amount);
+/* Money moved outside PayPal when finance resolved an exception. */
+enum rma_err ledger_exception_resolution(struct db *db, int64_t exception_id,
+                                         int64_t rma_id, const char *currency,
+                                         int64_t amount, bool collected,
+                                         const char *counter_account);
 enum rma_err ledger_makeup_payment(struct db *db, int64_t rma_id,
                                    int64_t makeup_id,
                                    const char *transaction_id,

@@ -145,3 +145,23 @@ $$;
 GRANT EXECUTE ON FUNCTION tracking_url(text, text),
     rma_shipments_json(bigint), rma_refund_json(bigint, boolean),
     order_payment_json(bigint) TO rma_app;
+
+-- 5. Exceptions are one list, each resolvable by finance (SPEC §14): its
+--    outcome, and the money that moved outside PayPal booked against
+--    bank:other (collected from or paid to the customer by other means).
+ALTER TABLE finance_exception
+    ADD COLUMN outcome text CHECK (outcome IN ('closed', 'collected', 'paid_out')),
+    ADD COLUMN outcome_amount_minor bigint
+        CHECK (outcome_amount_minor > 0 AND outcome_amount_minor <= 1000000000000),
+    ADD CONSTRAINT finance_exception_outcome_resolved
+        CHECK (outcome IS NULL OR resolved_at IS NOT NULL),
+    ADD CONSTRAINT finance_exception_outcome_amount_check
+        CHECK ((outcome_amount_minor IS NOT NULL)
+               = (outcome IS NOT NULL AND outcome IN ('collected', 'paid_out')));
+GRANT UPDATE (outcome, outcome_amount_minor) ON finance_exception TO rma_app;
+
+INSERT INTO ledger_account (code, kind, description) VALUES
+    ('bank:other', 'asset',
+     'money collected from or paid to customers outside PayPal'),
+    ('expense:adjustments', 'expense',
+     'corrections finance books when resolving a ledger finding');

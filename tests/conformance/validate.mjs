@@ -17,7 +17,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const [recordFile, specDir = join(here, '../../../shared/paypal/openapi')] =
+const [recordFile, specDir = join(here, '../../third_party/paypal-openapi')] =
   process.argv.slice(2);
 if (!recordFile) {
   console.error('usage: node validate.mjs RECORD.jsonl [OPENAPI_DIR]');

@@ -62,10 +62,11 @@ fi
 [ -s "$record" ] || die "nothing was recorded"
 
 echo "== conformance: $(wc -l <"$record") exchanges against the OpenAPI documents"
-# PayPal's documents sit beside the repository (../shared); a build from a
-# tarball (make distcheck) names them with PAYPAL_OPENAPI_DIR.
-openapi=${PAYPAL_OPENAPI_DIR:-$top_srcdir/../shared/paypal/openapi}
-[ -d "$openapi" ] || die "PayPal's OpenAPI documents are not at $openapi (set PAYPAL_OPENAPI_DIR)"
+# PayPal's documents are part of the repository (third_party/, with their
+# licence and provenance); PAYPAL_OPENAPI_DIR names other ones, e.g. a newer
+# upstream checkout to try before updating the copy.
+openapi=${PAYPAL_OPENAPI_DIR:-$top_srcdir/third_party/paypal-openapi}
+[ -f "$openapi/checkout_orders_v2.json" ] || die "PayPal's OpenAPI documents are not in $openapi"
 node "$conf/validate.mjs" "$record" "$openapi"
 rc=$?
 [ "$rc" = 0 ] || keep=1

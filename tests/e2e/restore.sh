@@ -49,6 +49,7 @@ drill_start() {
         HTTP_PORT=$2
         mkdir -p "$RUN/log" "$RUN/mail" "$RUN/uploads"
         cp "$(dirname "$RMA_CONFIG")/paypal-sim-ca.pem" "$RUN/"
+        stack_user_ensure
         stack_pg_start
         if [ -n "${3:-}" ]; then
             "$bindir/pg_restore" --exit-on-error -h "$PGDIR" -U rma_admin -d rma "$3" \
@@ -60,8 +61,11 @@ drill_start() {
                 || stack_die "sql/after-restore.sql: see $RUN/log/after-restore.log"
         fi
         stack_write_config
+        stack_user_files
         "$top_builddir/rmactl" --config "$RUN/rma.conf" migrate >"$RUN/log/migrate.log" 2>&1 \
             || stack_die "migrate: see $RUN/log/migrate.log"
+        stack_share
+        stack_sender_start # workers queue mail, the sender delivers it
         stack_fcgi_start
         stack_nginx_start
     )

@@ -10,6 +10,8 @@
 # when done.
 set -u
 : "${RUN:?}" "${RMA_TEST_BASE_URL:?}" "${RMA_TEST_PSQL:?}" "${RMA_TEST_ADMIN_URL:?}"
+: "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/scripts/stack.sh"
 fails=0
 ok() { echo "ok: $*"; }
 bad() { echo "not ok: $*"; fails=$((fails + 1)); }
@@ -28,9 +30,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Pool B: its own supervisor, socket and log, the same configuration.
-RMA_LOG_LEVEL=debug rma-fcgi --config "$RMA_CONFIG" --socket "$RUN/rma2.sock" --workers 2 \
-    2>"$RUN/log/rma-fcgi-pool2.log" &
+# Pool B: its own supervisor, socket and log, the same configuration, the
+# same user as pool A (nginx's workers must reach its socket).
+RMA_LOG_LEVEL=debug stack_service rma-fcgi --config "$RMA_CONFIG" \
+    --socket "$RUN/rma2.sock" --workers 2 2>"$RUN/log/rma-fcgi-pool2.log" &
 pool2=$!
 for _ in $(seq 1 50); do [ -S "$RUN/rma2.sock" ] && break; sleep 0.1; done
 [ -S "$RUN/rma2.sock" ] || { bad "pool B did not start"; exit 1; }

@@ -486,3 +486,131 @@ Test(case_ends, a_repaired_unit_with_its_fee_unpaid_does_not_ship)
     free(number);
     world_free(&w);
 }
+
+/* ---- finance's exceptions, one list ---- */
+
+static struct http_result
+staff_get(const char *tok, const char *path)
+{
+    char auth[256];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+    const char *h[] = {auth, NULL};
+    return harness_http("GET", path, h, NULL, 0);
+}
+
+Test(case_ends, every_exception_is_listed_and_resolved_with_its_money)
+{
+    struct world w;
+    world_init(&w);
+    /* A replacement whose capture failed for good, as the job leaves it. */
+    char *number = harness_create_case(w.agent, w.email, "replacement", true);
+    free(sql("UPDATE rma SET status = 'capture_failed', replacement_method ="
+             " 'advanced' WHERE number = '%s'",
+             number));
+    char *ex = sql("INSERT INTO finance_exception (kind, rma_id, currency,"
+                   " amount_minor, detail, dedupe_key, created_at) SELECT"
+                   " 'capture_failed', id, 'USD', 12999, 'declined 3 times',"
+                   " 'test:' || number, now() FROM rma WHERE number = '%s'"
+                   " RETURNING id",
+                   number);
+    char *other = sql("INSERT INTO finance_exception (kind, rma_id, detail,"
+                      " dedupe_key, created_at) SELECT 'serial_mismatch', id,"
+                      " 'another unit', 'test2:' || number, now() FROM rma"
+                      " WHERE number = '%s' RETURNING id",
+                      number);
+    /* The list: finance's, not the warehouse's. */
+    struct http_result r = staff_get(w.warehouse, "/api/v1/staff/exceptions");
+    cr_assert_eq(r.status, 403);
+    harness_http_free(&r);
+    r = staff_get(w.finance, "/api/v1/staff/exceptions?kind=capture_failed");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strstr(r.body, number) != NULL, "%s", r.body);
+    harness_http_free(&r);
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/staff/exceptions/%s/resolve", ex);
+    /* Money moved needs its amount. */
+    r = staff(w.finance, path,
+              "{\"outcome\":\"collected\",\"note\":\"paid by card\"}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "amount_required");
+    harness_http_free(&r);
+    r = staff(w.finance, path,
+              "{\"outcome\":\"collected\",\"note\":\"paid by card\","
+              "\"amount\":{\"currency_code\":\"USD\",\"value\":\"129.99\"}}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    /* Once. */
+    r = staff(w.finance, path, "{\"outcome\":\"closed\",\"note\":\"again\"}");
+    cr_assert_eq(r.status, 409, "%s", r.body);
+    harness_http_free(&r);
+    /* The money collected outside PayPal is in the ledger, the case ends. */
+    cr_assert_eq(sql_long("SELECT count(*) FROM journal_entry WHERE"
+                          " idempotency_key = 'exception:%s'",
+                          ex),
+                 1);
+    char *st = case_status(number);
+    cr_assert_str_eq(st, "completed");
+    free(st);
+    snprintf(path, sizeof(path), "/api/v1/staff/exceptions/%s/resolve", other);
+    r = staff(w.finance, path,
+              "{\"outcome\":\"closed\",\"note\":\"the right unit after "
+              "all\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    r = staff_get(w.finance, "/api/v1/staff/exceptions?status=resolved"
+                             "&kind=serial_mismatch&limit=500");
+    cr_assert(strstr(r.body, "the right unit after all") != NULL, "%s", r.body);
+    harness_http_free(&r);
+    ledger_verify_clean();
+    free(other);
+    free(ex);
+    free(number);
+    world_free(&w);
+}
+
+Test(case_ends, ledger_findings_are_recorded_as_exceptions)
+{
+    struct world w;
+    world_init(&w);
+    char *number = harness_create_case(w.agent, w.email, "replacement", true);
+    /* A hold with no memo entry: the books are wrong. */
+    char *hold = sql(
+        "UPDATE rma SET status = 'awaiting_shipment', replacement_method ="
+        " 'advanced' WHERE number = '%s'; WITH a AS (INSERT INTO"
+        " preauth_acceptance (rma_id, customer_id, terms_version, terms_text,"
+        " amount_minor, currency, accepted_at) SELECT id, customer_id, 'v',"
+        " 't', 100, 'USD', now() FROM rma WHERE number = '%s' RETURNING id,"
+        " rma_id) INSERT INTO hold (rma_id, acceptance_id, status, currency,"
+        " amount_minor, authorization_id, authorized_at, expires_at,"
+        " deadline, created_at, updated_at) SELECT rma_id, id, 'authorized',"
+        " 'USD', 100, 'FINDING-' || id, now(), now() + interval '29 days',"
+        " now() + interval '25 days', now(), now() FROM a RETURNING id",
+        number, number);
+    char *out;
+    cr_assert_neq(
+        harness_run("rmactl ledger verify --offline --record 2>&1", &out), 0);
+    free(out);
+    cr_assert_geq(sql_long("SELECT count(*) FROM finance_exception WHERE"
+                           " kind = 'ledger_verify' AND hold_id = %s",
+                           hold),
+                  1);
+    /* Recorded once, however often verify runs. */
+    long n = sql_long("SELECT count(*) FROM finance_exception WHERE kind ="
+                      " 'ledger_verify' AND hold_id = %s",
+                      hold);
+    harness_run("rmactl ledger verify --offline --record 2>&1", &out);
+    free(out);
+    cr_assert_eq(sql_long("SELECT count(*) FROM finance_exception WHERE kind"
+                          " = 'ledger_verify' AND hold_id = %s",
+                          hold),
+                 n);
+    /* Put the books right again for the rest of the suite. */
+    free(sql("UPDATE hold SET status = 'voided', voided_at = now(),"
+             " void_reason = 'waived', void_requested_at = now() WHERE id ="
+             " %s",
+             hold));
+    ledger_verify_clean();
+    free(hold);
+    free(number);
+    world_free(&w);
+}

@@ -813,3 +813,97 @@ Test(money_safety, ledger_verify_names_a_capture_whose_case_is_not_charged)
     free(number);
     world_free(&w);
 }
+
+Test(money_safety,
+     an_order_paypal_dropped_is_replaced_when_the_customer_continues)
+{
+    struct world w;
+    world_init(&w);
+    char *number = awaiting_preauth(&w);
+    char *first = preauthorize(&w, number);
+    /* Within PayPal's 3 hours a second click answers the same order. */
+    char *again = preauthorize(&w, number);
+    cr_assert_str_eq(again, first);
+    /* Past them, the order is gone at PayPal: a new one replaces it. */
+    free(sql("UPDATE hold SET order_created_at = order_created_at - interval"
+             " '3 hours' WHERE order_id = '%s'",
+             first));
+    char *second = preauthorize(&w, number);
+    cr_assert_str_neq(second, first);
+    char *hs = sql("SELECT status FROM hold WHERE order_id = '%s'", first);
+    cr_assert_str_eq(hs, "abandoned");
+    free(hs);
+    /* And the new one leads to the hold. */
+    approve_at_paypal(second);
+    char *outcome = paypal_redirect(w.cookie, "return", second);
+    cr_assert_str_eq(outcome, "approved");
+    free(outcome);
+    free(second);
+    free(again);
+    free(first);
+    free(number);
+    world_free(&w);
+}
+
+/* Authorizes order at the simulator as our client would, with another
+ * request id: an authorization whose answer never reached us.  Its id. */
+static char *
+authorize_behind_our_back(const char *order)
+{
+    char *tok =
+        harness_runf(false,
+                     "curl -sS -u rma-demo-client:sim-secret -d "
+                     "grant_type=client_credentials '%s/v1/oauth2/token'",
+                     harness_env("RMA_TEST_SIM_URL"));
+    json_t *t = json_loads(tok, 0, NULL);
+    free(tok);
+    char *out = harness_runf(
+        false,
+        "curl -sS -X POST -H 'Authorization: Bearer %s' -H 'Content-Type: "
+        "application/json' -H 'Prefer: return=representation' -H "
+        "'PayPal-Request-Id: lost-%s' --data '{}' "
+        "'%s/v2/checkout/orders/%s/authorize'",
+        json_string_value(json_object_get(t, "access_token")), order,
+        harness_env("RMA_TEST_SIM_URL"), order);
+    json_decref(t);
+    json_t *o = json_loads(out, 0, NULL);
+    json_t *a = json_array_get(
+        json_object_get(
+            json_object_get(
+                json_array_get(json_object_get(o, "purchase_units"), 0),
+                "payments"),
+            "authorizations"),
+        0);
+    cr_assert_not_null(a, "%s", out);
+    char *id = strdup(json_string_value(json_object_get(a, "id")));
+    json_decref(o);
+    free(out);
+    return id;
+}
+
+Test(money_safety, the_catch_up_adopts_an_authorization_paypal_already_made)
+{
+    struct world w;
+    world_init(&w);
+    char *number = awaiting_preauth(&w);
+    char *order = preauthorize(&w, number);
+    approve_at_paypal(order);
+    /* The order was authorized, but the answer was lost and the buyer
+     * never came back. */
+    char *auth = authorize_behind_our_back(order);
+    run_jobs_at(time(NULL) + 600);
+    char *st = case_status(number);
+    cr_assert_str_eq(st, "awaiting_shipment",
+                     "the authorization PayPal holds is the hold");
+    char *hs = hold_of(number, "h.status || ' ' || h.authorization_id");
+    char want[128];
+    snprintf(want, sizeof(want), "authorized %s", auth);
+    cr_assert_str_eq(hs, want);
+    ledger_verify_clean();
+    free(hs);
+    free(st);
+    free(auth);
+    free(order);
+    free(number);
+    world_free(&w);
+}

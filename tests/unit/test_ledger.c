@@ -60,7 +60,7 @@ Test(ledger, the_chart_names_every_account_of_the_rules)
 {
     size_t n;
     const struct ledger_account *a = ledger_accounts(&n);
-    cr_assert_eq(n, 9);
+    cr_assert_eq(n, 11);
     cr_assert_str_eq(ledger_account_find("revenue:sales_refunds")->kind,
                      "income");
     cr_assert_str_eq(ledger_account_find("bank:refund_payouts")->kind, "asset");

@@ -36,6 +36,8 @@ static const char *const allowed[] = {
     "return_submitted waive replacement supervisor,system completed",
     "charged receive replacement warehouse received",
     "capture_failed receive replacement warehouse received",
+    /* finance resolved the failed capture's exception (SPEC §14) */
+    "capture_failed complete replacement system completed",
     "awaiting_return submit_return refund,replacement,repair customer "
     "return_submitted",
     "awaiting_return receive refund,replacement,repair warehouse received",

@@ -1,7 +1,8 @@
-## web/local.mk - the customer portal (SPEC §9), installed under
+## web.mk - the customer portal (SPEC §9), installed under
 ## $(pkgdatadir)/web for nginx (nginx/rma.conf.example), and its browser
 ## tests (tests/e2e/browser.sh, run by tests/run-suite).  Included by
-## Makefile.am.
+## Makefile.am.  It lives beside web/, not in it: nginx serves web/ as it
+## is in the demo and the tests, so nothing but the portal goes there.
 
 webdir = $(pkgdatadir)/web
 dist_web_DATA = web/index.html
@@ -13,7 +14,7 @@ webjsdir = $(webdir)/js
 dist_webjs_DATA = web/js/api.js web/js/app.js web/js/detail.js \
 	web/js/dom.js web/js/images.js web/js/words.js
 
-EXTRA_DIST += web/local.mk tests/e2e/browser.sh \
+EXTRA_DIST += web.mk tests/e2e/browser.sh \
 	tests/browser/package.json tests/browser/package-lock.json \
 	tests/browser/run.mjs tests/browser/lib.mjs tests/browser/journeys.mjs \
 	doc/screenshots
