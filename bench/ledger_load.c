@@ -17,6 +17,7 @@
 
 #include "rma/db.h"
 #include "rma/ledger.h"
+#include "rma/ledger_ops.h"
 #include "rma/log.h"
 
 #define CLIENTS_MAX 256

@@ -1,8 +1,12 @@
-/* api_common.c - small helpers every handler uses. */
+/* api_common.c - small helpers every handler uses, below every
+ * api_<resource>.c (and api_detail.c): the body, JSON answers,
+ * transactions, and the environment of a case operation for this request
+ * (its PayPal client made at first use, process-lifetime). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "rma/api.h"
+#include "rma/case_ops.h"
 
 enum rma_err
 api_body(struct api_ctx *ctx, const struct field *spec, size_t n, json_t **out)
@@ -61,4 +65,43 @@ void
 api_rollback(struct api_ctx *ctx)
 {
     db_rollback(&ctx->app->db);
+}
+
+/* ---- the case operations' environment ---- */
+
+struct paypal_client *
+api_paypal_client(struct api_ctx *ctx)
+{
+    struct app *app = ctx->app;
+    if (app->paypal == NULL)
+        app->paypal = hold_paypal_client(app->cfg, true);
+    return app->paypal;
+}
+
+struct hold_env
+api_hold_env(struct api_ctx *ctx, struct rma_actor_info who)
+{
+    struct hold_env env = {
+        .db = &ctx->app->db,
+        .pc = api_paypal_client(ctx),
+        .cfg = ctx->app->cfg,
+        .who = who,
+    };
+    hold_env_set_now(&env, ctx->now_t);
+    return env;
+}
+
+enum rma_err
+api_refused(struct api_ctx *ctx, enum rma_err err,
+            const struct case_refusal *no)
+{
+    if (err != RMA_OK && no->code != NULL)
+        /* The refusal lives on the caller's stack: the answer keeps a
+         * copy for the request's lifetime. */
+        return http_fail(ctx->res, err, no->code,
+                         arena_strdup(ctx->arena, no->message), no->field);
+    if (err == RMA_ECONFLICT)
+        return http_fail(ctx->res, err, "state_changed",
+                         "the RMA changed meanwhile: reload it", NULL);
+    return err;
 }

@@ -1,5 +1,6 @@
 /* api_health.c - GET /healthz and GET /metrics. */
 #include "rma/api.h"
+#include "rma/db_metrics.h"
 #include "rma/metrics.h"
 
 #define METRICS_MAX_BYTES (4 * 1024 * 1024)

@@ -3,9 +3,9 @@
  * shipments and receipts, the supervisor's extension, waiver and manual
  * capture, PayPal's webhooks.
  *
- * The PayPal calls of the request path are short (see hold_paypal_client):
- * what they cannot finish is written on the hold first and finished by
- * `rmactl run-jobs`. */
+ * The PayPal calls of the request path are short (see hold_paypal_client,
+ * made by api_common.c): what they cannot finish is written on the hold
+ * first and finished by `rmactl run-jobs`. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,52 +13,7 @@
 #include "rma/case_ops.h"
 #include "rma/hold_ops.h"
 #include "rma/log.h"
-#include "rma/paypal.h"
 #include "rma/refund_ops.h"
-
-/* ---- shared ---- */
-
-static struct paypal_client *
-paypal_of(struct app *app)
-{
-    if (app->paypal == NULL)
-        app->paypal = hold_paypal_client(app->cfg, true);
-    return app->paypal;
-}
-
-struct hold_env
-api_hold_env(struct api_ctx *ctx, struct rma_actor_info who)
-{
-    struct hold_env env = {
-        .db = &ctx->app->db,
-        .pc = paypal_of(ctx->app),
-        .cfg = ctx->app->cfg,
-        .who = who,
-    };
-    hold_env_set_now(&env, ctx->now_t);
-    return env;
-}
-
-static struct hold_env
-env_of(struct api_ctx *ctx, struct rma_actor_info who)
-{
-    return api_hold_env(ctx, who);
-}
-
-enum rma_err
-api_refused(struct api_ctx *ctx, enum rma_err err,
-            const struct case_refusal *no)
-{
-    if (err != RMA_OK && no->code != NULL)
-        /* The refusal lives on the caller's stack: the answer keeps a
-         * copy for the request's lifetime. */
-        return http_fail(ctx->res, err, no->code,
-                         arena_strdup(ctx->arena, no->message), no->field);
-    if (err == RMA_ECONFLICT)
-        return http_fail(ctx->res, err, "state_changed",
-                         "the RMA changed meanwhile: reload it", NULL);
-    return err;
-}
 
 static enum rma_err
 conflict(struct api_ctx *ctx, const char *message)
@@ -73,16 +28,6 @@ state_changed(struct api_ctx *ctx)
                      "the RMA changed meanwhile: reload it", NULL);
 }
 
-void
-api_hold_terms(struct api_ctx *ctx, const struct rma_ref *r)
-{
-    if (r->status == ST_AWAITING_PREAUTH)
-        json_object_set_new(ctx->res->body, "preauthorization",
-                            json_pack("{s:s, s:s}", "terms_version",
-                                      HOLD_TERMS_VERSION, "terms_text",
-                                      hold_terms_text()));
-}
-
 /* ---- the customer's pre-authorization ---- */
 
 static const struct field preauth_spec[] = {
@@ -93,18 +38,6 @@ static const struct field preauth_spec[] = {
      .min = 1,
      .max = 32},
 };
-
-/* The customer's visible case named by the path; 404 otherwise. */
-static enum rma_err
-own_case(struct api_ctx *ctx, struct rma_ref *r)
-{
-    enum rma_err err = db_rma_find(&ctx->app->db, ctx->req->params[0], r);
-    if (err == RMA_ENOTFOUND ||
-        (err == RMA_OK && (r->customer_id != ctx->customer.customer_id ||
-                           !rma_status_customer_visible(r->status))))
-        return http_fail(ctx->res, RMA_ENOTFOUND, NULL, "no such RMA", NULL);
-    return err;
-}
 
 static const char *
 url(struct api_ctx *ctx, const char *path)
@@ -138,12 +71,12 @@ api_rma_preauthorize(struct api_ctx *ctx)
                          "current version",
                          "terms_version");
     struct rma_ref r;
-    err = own_case(ctx, &r);
+    err = api_customer_case(ctx, &r);
     if (err != RMA_OK)
         return err;
     struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
                                  false};
-    struct hold_env env = env_of(ctx, who);
+    struct hold_env env = api_hold_env(ctx, who);
     struct case_refusal no = {0};
     char approve_url[HOLD_URL_MAX], order_id[HOLD_ID_MAX];
     err = case_preauthorize(&env, r.id, ctx->req->remote_addr, approve_url,
@@ -191,7 +124,7 @@ api_paypal_return(struct api_ctx *ctx)
     const char *token = order_token(ctx);
     if (token == NULL)
         return back_to_portal(ctx, "", REDIRECT_UNKNOWN);
-    struct hold_env env = env_of(ctx, system_actor);
+    struct hold_env env = api_hold_env(ctx, system_actor);
     char number[RMA_NUMBER_MAX + 1];
     enum case_redirect outcome;
     enum rma_err err = case_paypal_return(&env, token, number, &outcome);
@@ -208,7 +141,7 @@ api_paypal_cancel(struct api_ctx *ctx)
         return back_to_portal(ctx, "", REDIRECT_UNKNOWN);
     struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
                                  false};
-    struct hold_env env = env_of(ctx, who);
+    struct hold_env env = api_hold_env(ctx, who);
     char number[RMA_NUMBER_MAX + 1];
     enum case_redirect outcome;
     enum rma_err err = case_paypal_cancel(
@@ -264,7 +197,7 @@ api_staff_rma_shipments(struct api_ctx *ctx)
         json_decref(body);
         return err;
     }
-    struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+    struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
     struct case_refusal no = {0};
     char *detail = json_dumps(body, JSON_COMPACT);
     err = api_refused(
@@ -314,20 +247,19 @@ api_staff_rma_receipt(struct api_ctx *ctx)
                                           "the RMA is %s",
                                           rma_status_name(r.status)));
     }
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)r.id);
-    const char *params[] = {
-        id,
-        json_string_value(json_object_get(body, "condition")),
-        sn,
-        uid,
-        json_string_value(json_object_get(body, "notes")),
-        ctx->now,
-        ctx->staff.name};
+    struct receipt_row rc = {
+        .rma_id = r.id,
+        .condition = json_string_value(json_object_get(body, "condition")),
+        .serial_number = sn,
+        .uid = uid,
+        .notes = json_string_value(json_object_get(body, "notes")),
+        .received_at = ctx->now,
+        .created_by = ctx->staff.name,
+    };
     bool match = false;
     err = api_begin(ctx);
     if (err == RMA_OK)
-        err = db_receipt_insert(&ctx->app->db, params, &match);
+        err = db_receipt_insert(&ctx->app->db, &rc, &match);
     json_object_set_new(body, "serial_match", json_boolean(match));
     char *detail = json_dumps(body, JSON_COMPACT);
     json_decref(body);
@@ -341,7 +273,7 @@ api_staff_rma_receipt(struct api_ctx *ctx)
     enum rma_err herr = RMA_ENOTFOUND;
     if (err == RMA_OK)
         herr = db_hold_latest(&ctx->app->db, r.id, &h);
-    struct hold_env env = env_of(ctx, who);
+    struct hold_env env = api_hold_env(ctx, who);
     int64_t void_id = 0;
     /* A refund case: the refund is due now (SPEC §14). */
     if (err == RMA_OK)
@@ -360,12 +292,9 @@ api_staff_rma_receipt(struct api_ctx *ctx)
         err = case_release_hold_in_tx(&env, r.id, "received", &void_id);
     } else if (err == RMA_OK && herr == RMA_OK && h.status == HOLD_CAPTURED &&
                h.refund_requested_minor == 0) {
-        char hid[24], amount[24];
-        snprintf(hid, sizeof(hid), "%lld", (long long)h.id);
-        snprintf(amount, sizeof(amount), "%lld", (long long)h.capture_minor);
-        const char *rp[] = {hid, amount, "the return arrived after the capture",
-                            ctx->now};
-        err = db_hold_exec_any(&ctx->app->db, "hold_request_refund", 4, rp);
+        err = db_hold_request_refund(&ctx->app->db, h.id, h.capture_minor,
+                                     "the return arrived after the capture",
+                                     ctx->now);
     } else if (err == RMA_OK && herr != RMA_OK && herr != RMA_ENOTFOUND) {
         err = herr;
     }
@@ -439,7 +368,7 @@ api_staff_rma_deadline_extension(struct api_ctx *ctx)
     json_decref(body);
     struct case_refusal no = {0};
     if (err == RMA_OK) {
-        struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+        struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
         err = api_refused(
             ctx, case_extend_deadline(&env, r.id, deadline, when, detail, &no),
             &no);
@@ -464,7 +393,7 @@ hold_decision(struct api_ctx *ctx,
     json_decref(body);
     struct case_refusal no = {0};
     if (err == RMA_OK) {
-        struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+        struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
         err = api_refused(ctx, op(&env, r.id, detail, &no), &no);
     }
     free(detail);
@@ -519,7 +448,7 @@ api_staff_rma_refund_payout(struct api_ctx *ctx)
     err = api_staff_case(ctx, &r);
     if (err != RMA_OK)
         return err;
-    struct hold_env env = env_of(ctx, api_staff_actor(ctx));
+    struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
     struct case_refusal no = {0};
     err = api_refused(
         ctx, refund_payout(&env, r.id, m.minor, m.currency, reference, &no),

@@ -19,30 +19,6 @@
 #define LIST_LIMIT_DEFAULT 100
 #define LIST_LIMIT_MAX 500
 
-/* The request path's PayPal client, shared with api_hold.c's. */
-static struct paypal_client *
-paypal_of(struct app *app)
-{
-    if (app->paypal == NULL)
-        app->paypal = hold_paypal_client(app->cfg, true);
-    return app->paypal;
-}
-
-/* ---- the detail ---- */
-
-void
-api_makeup_action(struct api_ctx *ctx, const struct rma_detail *d)
-{
-    int latest = makeup_status_parse(d->makeup_latest_status);
-    json_t *actions = json_object_get(ctx->res->body, "actions");
-    if (json_is_array(actions) &&
-        makeup_can_submit(
-            d->ref.status, d->makeup_due, d->makeup_latest_id != 0,
-            latest < 0 ? MAKEUP_PENDING : (enum makeup_status)latest) ==
-            MAKEUP_SUBMIT_OK)
-        json_array_append_new(actions, json_string("submit_makeup_payment"));
-}
-
 /* ---- the customer's claim ---- */
 
 static const struct field claim_spec[] = {
@@ -199,7 +175,7 @@ api_rma_makeup_payment(struct api_ctx *ctx)
 
     /* One quick look while the customer waits; the job does the rest. */
     struct makeup_env env;
-    makeup_env_init(&env, &ctx->app->db, paypal_of(ctx->app), ctx->app->cfg,
+    makeup_env_init(&env, &ctx->app->db, api_paypal_client(ctx), ctx->app->cfg,
                     ctx->now_t, "rma");
     env.max_pages = INTERACTIVE_PAGES;
     enum makeup_status status = MAKEUP_PENDING;

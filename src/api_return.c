@@ -11,17 +11,6 @@
 #include "rma/returns.h"
 #include "rma/tracking.h"
 
-void
-api_return_limits(struct api_ctx *ctx)
-{
-    json_object_set_new(ctx->res->body, "upload_limits",
-                        json_pack("{s:I, s:i, s:[s, s, s]}", "max_bytes",
-                                  (json_int_t)ATTACHMENT_MAX_BYTES,
-                                  "max_per_submission",
-                                  ATTACHMENT_MAX_PER_SUBMISSION, "media_types",
-                                  "image/jpeg", "image/png", "image/webp"));
-}
-
 /* ------------------------------------------------------------------ */
 /* Return shipment */
 

@@ -20,112 +20,12 @@ not_found(struct api_ctx *ctx)
     return http_fail(ctx->res, RMA_ENOTFOUND, NULL, "no such RMA", NULL);
 }
 
-/* The caller's visible case named by the path.  RMA_ENOTFOUND otherwise. */
-static enum rma_err
-own_case(struct api_ctx *ctx, struct rma_ref *r)
-{
-    enum rma_err err = db_rma_find(&ctx->app->db, ctx->req->params[0], r);
-    if (err == RMA_ENOTFOUND ||
-        (err == RMA_OK && (r->customer_id != ctx->customer.customer_id ||
-                           !rma_status_customer_visible(r->status))))
-        return not_found(ctx);
-    return err;
-}
-
 static struct rma_actor_info
 customer_actor(const struct api_ctx *ctx)
 {
     struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
                                  false};
     return who;
-}
-
-/* Whether the customer may set the address the replacement ships to now. */
-static bool
-address_editable(const struct rma_ref *r)
-{
-    if (r->kind == KIND_REFUND)
-        return false;
-    bool advanced = strcmp(r->replacement_method, "advanced") == 0;
-    switch (r->status) {
-    case ST_CONFIRMED:
-    case ST_AWAITING_PREAUTH:
-    case ST_AWAITING_SHIPMENT: return true;
-    case ST_AWAITING_RETURN:
-    case ST_RETURN_SUBMITTED:
-    case ST_RECEIVED:
-    case ST_QUOTE_PENDING: return !advanced; /* ships after the return */
-    default: return false;
-    }
-}
-
-/* What the customer may do now, from the state machine. */
-static json_t *
-actions(const struct rma_ref *r)
-{
-    static const struct {
-        enum rma_event ev;
-        const char *name;
-    } customer_events[] = {
-        {EV_AGREE, "agree"},
-        {EV_DISAGREE, "disagree"},
-        {EV_CHOOSE_STANDARD, "choose_standard"},
-        {EV_CHOOSE_ADVANCED, "choose_advanced"},
-        {EV_SUBMIT_RETURN, "submit_return"},
-        {EV_QUOTE_DECIDED, "decide_quote"},
-    };
-    json_t *a = json_array();
-    for (size_t i = 0; i < sizeof(customer_events) / sizeof(customer_events[0]);
-         i++)
-        if (rma_state_next(r->status, customer_events[i].ev, r->kind,
-                           ACTOR_CUSTOMER) >= 0)
-            json_array_append_new(a, json_string(customer_events[i].name));
-    if (address_editable(r))
-        json_array_append_new(a, json_string("edit_shipping_address"));
-    if (r->status == ST_AWAITING_PREAUTH)
-        json_array_append_new(a, json_string("preauthorize"));
-    return a;
-}
-
-enum rma_err
-api_detail_answer(struct api_ctx *ctx, const struct rma_detail *d, bool staff)
-{
-    if (d->json == NULL)
-        return RMA_ENOTFOUND;
-    if (ctx->res->body == NULL)
-        ctx->res->body = json_object();
-    api_hold_terms(ctx, &d->ref);
-    api_return_limits(ctx);
-    if (!staff) {
-        json_object_set_new(ctx->res->body, "actions", actions(&d->ref));
-        api_makeup_action(ctx, d);
-    }
-    /* The document is sent as PostgreSQL wrote it (SPEC §11: the API read
-     * is not parsed and printed again). */
-    return api_json_merge_text(ctx, d->json);
-}
-
-/* The customer's detail answer for case id, read after a change. */
-static enum rma_err
-detail(struct api_ctx *ctx, int64_t id)
-{
-    struct rma_detail d;
-    enum rma_err err =
-        db_rma_detail(&ctx->app->db, NULL, id, ctx->customer.customer_id, false,
-                      ctx->arena, &d);
-    return err == RMA_OK ? api_detail_answer(ctx, &d, false) : err;
-}
-
-enum rma_err
-api_customer_case(struct api_ctx *ctx, struct rma_ref *r)
-{
-    return own_case(ctx, r);
-}
-
-enum rma_err
-api_customer_detail(struct api_ctx *ctx, int64_t id)
-{
-    return detail(ctx, id);
 }
 
 enum rma_err
@@ -162,7 +62,7 @@ enum rma_err
 api_rma_events(struct api_ctx *ctx)
 {
     struct rma_ref r;
-    enum rma_err err = own_case(ctx, &r);
+    enum rma_err err = api_customer_case(ctx, &r);
     if (err != RMA_OK)
         return err;
     char *json;
@@ -193,7 +93,7 @@ enum rma_err
 api_rma_agree(struct api_ctx *ctx)
 {
     struct rma_ref r;
-    enum rma_err err = own_case(ctx, &r);
+    enum rma_err err = api_customer_case(ctx, &r);
     if (err != RMA_OK)
         return err;
     int to = rma_state_next(r.status, EV_AGREE, r.kind, ACTOR_CUSTOMER);
@@ -219,7 +119,7 @@ api_rma_agree(struct api_ctx *ctx)
                          "the RMA changed meanwhile: reload it", NULL);
     if (err != RMA_OK)
         return err;
-    return detail(ctx, r.id);
+    return api_customer_detail(ctx, r.id);
 }
 
 static const struct field disagree_spec[] = {
@@ -239,7 +139,7 @@ api_rma_disagree(struct api_ctx *ctx)
     if (err != RMA_OK)
         return err;
     struct rma_ref r;
-    err = own_case(ctx, &r);
+    err = api_customer_case(ctx, &r);
     if (err != RMA_OK) {
         json_decref(body);
         return err;
@@ -273,7 +173,7 @@ api_rma_disagree(struct api_ctx *ctx)
                          "the RMA changed meanwhile: reload it", NULL);
     if (err != RMA_OK)
         return err;
-    return detail(ctx, r.id);
+    return api_customer_detail(ctx, r.id);
 }
 
 static const char *const methods[] = {"standard", "advanced", NULL};
@@ -292,13 +192,13 @@ api_rma_method(struct api_ctx *ctx)
                            "advanced") == 0;
     json_decref(body);
     struct rma_ref r;
-    err = own_case(ctx, &r);
+    err = api_customer_case(ctx, &r);
     if (err != RMA_OK)
         return err;
     struct hold_env env = api_hold_env(ctx, customer_actor(ctx));
     struct case_refusal no = {0};
     err = api_refused(ctx, case_choose_method(&env, r.id, advanced, &no), &no);
-    return err == RMA_OK ? detail(ctx, r.id) : err;
+    return err == RMA_OK ? api_customer_detail(ctx, r.id) : err;
 }
 
 static const struct field address_spec[] = {
@@ -347,12 +247,12 @@ api_rma_address(struct api_ctx *ctx)
     if (err != RMA_OK)
         return err;
     struct rma_ref r;
-    err = own_case(ctx, &r);
+    err = api_customer_case(ctx, &r);
     const char *country = json_string_value(json_object_get(body, "country"));
     const char *phone = json_string_value(json_object_get(body, "phone"));
     const char *postal =
         json_string_value(json_object_get(body, "postal_code"));
-    if (err == RMA_OK && !address_editable(&r))
+    if (err == RMA_OK && !api_address_editable(&r))
         err = refuse_transition(ctx, &r, "changing the shipping address");
     else if (err == RMA_OK && strcmp(country, r.order_country) != 0)
         err = http_fail(ctx->res, RMA_ERULE, "country_locked",
@@ -387,5 +287,5 @@ api_rma_address(struct api_ctx *ctx)
     free(address);
     if (err != RMA_OK)
         return err;
-    return detail(ctx, r.id);
+    return api_customer_detail(ctx, r.id);
 }

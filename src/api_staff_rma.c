@@ -1,13 +1,12 @@
 /* api_staff_rma.c - agents and supervisors work on RMA solutions (SPEC §7):
- * create, edit, list and search, submit, approve, send back, confirm on the
- * customer's behalf, cancel.  Who may call what is in routes.c. */
+ * create (with the refund policy's proposal), edit, list and search, read.
+ * Who may call what is in routes.c; the case's way through review, to
+ * confirmation or cancellation, is api_staff_workflow.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rma/api.h"
-#include "rma/case_ops.h"
-#include "rma/mail.h"
 #include "rma/money.h"
 #include "rma/policy_db.h"
 #include "rma/refund.h"
@@ -119,17 +118,6 @@ static const struct field create_spec[] = {
     CASE_FIELDS,
 };
 static const struct field edit_spec[] = {CASE_FIELDS};
-
-struct rma_actor_info
-api_staff_actor(const struct api_ctx *ctx)
-{
-    struct rma_actor_info who = {
-        ctx->staff.role == ROLE_SUPERVISOR ? ACTOR_SUPERVISOR : ACTOR_AGENT,
-        ctx->staff.name, staff_role_name(ctx->staff.role), false};
-    if (ctx->staff.role == ROLE_WAREHOUSE)
-        who.kind = ACTOR_WAREHOUSE;
-    return who;
-}
 
 static bool
 identifier_ok(const char *s)
@@ -271,37 +259,161 @@ check_case(struct api_ctx *ctx, json_t *doc, const char *currency,
     return RMA_OK;
 }
 
-enum rma_err
-api_staff_detail(struct api_ctx *ctx, int64_t id, bool created)
+/* ---- the refund of a new case (policy.h) ---- */
+
+struct refund_plan {
+    bool applies;                /* a refund case with a known line */
+    int64_t price, fee;          /* minor units */
+    const char *note;            /* why, for the customer; arena */
+    const char *override_reason; /* the agent's, or NULL; arena */
+};
+
+static char *
+money_text(struct api_ctx *ctx, int64_t minor, const char *currency)
 {
-    struct rma_detail d;
-    char *events;
-    enum rma_err err =
-        db_rma_detail(&ctx->app->db, NULL, id, 0, true, ctx->arena, &d);
-    if (err == RMA_OK)
-        err = db_rma_events_json(&ctx->app->db, id, true, ctx->arena, &events);
-    json_t *ev = err == RMA_OK ? json_loads(events, 0, NULL) : NULL;
-    if (err == RMA_OK && ev == NULL)
-        err = RMA_EINTERNAL;
+    char out[MONEY_TEXT_MAX];
+    money_format_minor(minor, money_exponent(currency), out);
+    return arena_printf(ctx->arena, "%s %s", out, currency);
+}
+
+/* For a new refund case (doc validated against the create spec): proposes
+ * refund_amount (price less the restocking fee) when it is absent, and
+ * refuses a refund past the window or another amount without
+ * refund_override_reason (422 answered). */
+static enum rma_err
+refund_plan(struct api_ctx *ctx, json_t *doc, const char *currency,
+            struct refund_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    json_t *order = json_object_get(doc, "order");
+    json_t *devices = json_object_get(doc, "devices");
+    const char *model =
+        json_string_value(json_object_get(json_array_get(devices, 0), "model"));
+    time_t bought;
+    if (model == NULL || policy_parse_date(json_string_value(json_object_get(
+                                               order, "purchase_date")),
+                                           &bought) != RMA_OK)
+        return RMA_OK; /* refused by the case's own checks */
+    struct policy_line line;
+    enum rma_err err = db_policy_line_for_model(&ctx->app->db, model, &line);
+    if (err == RMA_ENOTFOUND)
+        return RMA_OK; /* unknown model: refused when the case is created */
     if (err != RMA_OK)
         return err;
-    json_decref(ctx->res->body);
-    ctx->res->body = json_pack("{s:o}", "events", ev);
-    err = api_detail_answer(ctx, &d, true);
-    if (err != RMA_OK)
-        return err;
-    if (created)
-        ctx->res->outcome = OUT_CREATED;
+
+    int64_t price = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(order, "items"), i, it)
+    {
+        struct money p;
+        json_t *up = json_object_get(it, "unit_price");
+        if (money_parse(json_string_value(json_object_get(up, "value")),
+                        json_string_value(json_object_get(up, "currency_code")),
+                        &p) != RMA_OK ||
+            strcmp(p.currency, currency) != 0)
+            return RMA_OK; /* currency_mismatch, answered by check_case */
+        int64_t item_total;
+        if (!money_mul(p.minor,
+                       json_integer_value(json_object_get(it, "quantity")),
+                       &item_total) ||
+            !money_add(price, item_total, &price))
+            return RMA_OK; /* amount_out_of_range, answered by the caller */
+    }
+    struct policy_refund pr;
+    policy_refund(&line, price, bought, ctx->now_t, &pr);
+
+    char pct[16];
+    policy_percent_text(line.restocking_fee_bp, pct);
+    const char *reason =
+        json_string_value(json_object_get(doc, "refund_override_reason"));
+    json_t *given_j = json_object_get(doc, "refund_amount");
+    int64_t given = -1;
+    if (given_j != NULL) {
+        struct money g;
+        if (money_parse(
+                json_string_value(json_object_get(given_j, "value")),
+                json_string_value(json_object_get(given_j, "currency_code")),
+                &g) != RMA_OK ||
+            strcmp(g.currency, currency) != 0)
+            return RMA_OK; /* currency_mismatch, answered by check_case */
+        given = g.minor;
+    }
+
+    if (given < 0 && !pr.allowed)
+        return http_fail(
+            ctx->res, RMA_ERULE, "refund_window_passed",
+            arena_printf(ctx->arena,
+                         "the purchase was %ld days ago, past the %d-day "
+                         "refund window: choose another kind, or set "
+                         "refund_amount with refund_override_reason",
+                         pr.days, line.refund_window_days),
+            "kind");
+    if (given < 0 || (pr.allowed && given == pr.amount)) {
+        /* The policy's refund, as proposed. */
+        if (given < 0) {
+            char v[MONEY_TEXT_MAX];
+            money_format_minor(pr.amount, money_exponent(currency), v);
+            json_object_set_new(
+                doc, "refund_amount",
+                json_pack("{s:s, s:s}", "currency_code", currency, "value", v));
+        }
+        plan->applies = true;
+        plan->price = price;
+        plan->fee = pr.fee;
+        plan->note = arena_printf(
+            ctx->arena,
+            "Returned within %d days of purchase: a %s%% restocking fee of "
+            "%s is kept from the price of %s.",
+            line.refund_window_days, pct, money_text(ctx, pr.fee, currency),
+            money_text(ctx, price, currency));
+        return RMA_OK;
+    }
+    /* An override: another amount, or a refund past the window. */
+    if (reason == NULL)
+        return http_fail(
+            ctx->res, RMA_ERULE, "override_reason_required",
+            pr.allowed
+                ? arena_printf(ctx->arena,
+                               "the refund policy proposes %s (price less a "
+                               "%s%% restocking fee); another amount needs "
+                               "refund_override_reason",
+                               money_text(ctx, pr.amount, currency), pct)
+                : arena_printf(ctx->arena,
+                               "the purchase was %ld days ago, past the "
+                               "%d-day refund window: a refund needs "
+                               "refund_override_reason",
+                               pr.days, line.refund_window_days),
+            "refund_override_reason");
+    plan->applies = true;
+    plan->price = price;
+    plan->fee = given < price ? price - given : 0;
+    plan->override_reason = arena_strdup(ctx->arena, reason);
+    plan->note =
+        pr.allowed
+            ? arena_printf(ctx->arena,
+                           "The RMA team set this refund amount instead of "
+                           "the policy's (the price less a %s%% restocking "
+                           "fee).",
+                           pct)
+            : arena_printf(ctx->arena,
+                           "Returned %ld days after purchase, past the %d-day "
+                           "refund window: the RMA team granted this refund "
+                           "as an exception.",
+                           pr.days, line.refund_window_days);
     return RMA_OK;
 }
 
-enum rma_err
-api_staff_case(struct api_ctx *ctx, struct rma_ref *r)
+/* Inside the creating transaction: stores what the plan decided. */
+static enum rma_err
+refund_record(struct api_ctx *ctx, int64_t rma_id,
+              const struct refund_plan *plan)
 {
-    enum rma_err err = db_rma_find(&ctx->app->db, ctx->req->params[0], r);
-    if (err == RMA_ENOTFOUND)
-        return http_fail(ctx->res, err, NULL, "no such RMA", NULL);
-    return err;
+    if (!plan->applies)
+        return RMA_OK;
+    return db_policy_record_refund(&ctx->app->db, rma_id, plan->price,
+                                   plan->fee, plan->note,
+                                   plan->override_reason);
 }
 
 enum rma_err
@@ -350,9 +462,9 @@ api_staff_rma_create(struct api_ctx *ctx)
     int64_t total = 0;
     err = order_total(ctx, order, &total);
     /* The refund policy proposes refund_amount or asks for a reason. */
-    struct policy_refund_plan plan = {0};
+    struct refund_plan plan = {0};
     if (err == RMA_OK && kind == KIND_REFUND)
-        err = api_policy_refund_plan(ctx, doc, currency, &plan);
+        err = refund_plan(ctx, doc, currency, &plan);
     if (err == RMA_OK)
         err = check_case(ctx, doc, currency, kind, order, total);
     char *text = err == RMA_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
@@ -365,7 +477,7 @@ api_staff_rma_create(struct api_ctx *ctx)
     if (err == RMA_OK)
         err = db_rma_create(&ctx->app->db, text, who.name, ctx->now, &id);
     if (err == RMA_OK)
-        err = api_policy_refund_record(ctx, id, &plan);
+        err = refund_record(ctx, id, &plan);
     bool pay_differs = false;
     if (err == RMA_OK && pay_method != NULL) {
         err = db_order_set_payment(&ctx->app->db, id, pay_method, pay_capture,
@@ -493,182 +605,4 @@ api_staff_rma_get(struct api_ctx *ctx)
     if (err != RMA_OK)
         return err;
     return api_staff_detail(ctx, r.id, false);
-}
-
-/* Whether policy asks a supervisor to review this case before the customer
- * sees it (config supervisor_review). */
-static bool
-needs_review(const struct rma_config *cfg, const struct rma_ref *r)
-{
-    if (cfg->review_policy == REVIEW_ALWAYS)
-        return true;
-    if (cfg->review_policy == REVIEW_NEVER)
-        return false;
-    /* The threshold is in major units with two decimals; scale it to the
-     * case's currency exponent. */
-    int exp = money_exponent(r->currency);
-    int64_t threshold = cfg->review_threshold_minor;
-    for (int e = exp; e < 2; e++)
-        threshold /= 10;
-    for (int e = 2; e < exp; e++)
-        threshold *= 10;
-    int64_t amount = r->refund_minor > r->replacement_minor
-                         ? r->refund_minor
-                         : r->replacement_minor;
-    return amount > threshold;
-}
-
-/* Four eyes (SPEC §15): where policy asks for a supervisor's review, nobody
- * approves a case they created or edited (as the same staff name).  Inside
- * the approval's transaction, under the case's row lock, so that no edit
- * slips between the check and the approval.  403 four_eyes (answered). */
-static enum rma_err
-four_eyes(struct api_ctx *ctx, const struct rma_ref *r,
-          const struct rma_actor_info *who)
-{
-    if (ctx->app->cfg->review_policy == REVIEW_NEVER)
-        return RMA_OK;
-    bool touched = true;
-    enum rma_err err =
-        db_rma_lock_staff_touched(&ctx->app->db, r->id, who->name, &touched);
-    if (err == RMA_ENOTFOUND)
-        return RMA_ECONFLICT;
-    if (err == RMA_OK && touched)
-        err = http_fail(ctx->res, RMA_EFORBIDDEN, "four_eyes",
-                        "you created or edited this RMA: another supervisor "
-                        "must approve it",
-                        NULL);
-    return err;
-}
-
-/* Moves r by ev (as the staff member), with everything that follows:
- * mail when it becomes visible to the customer, fulfilment when it is
- * confirmed.  One transaction. */
-static enum rma_err
-staff_transition(struct api_ctx *ctx, struct rma_ref *r, enum rma_event ev,
-                 struct rma_actor_info *who, const char *detail_json,
-                 const char *what, const char *cancel_reason)
-{
-    int to = rma_state_next(r->status, ev, r->kind, who->kind);
-    if (to < 0)
-        return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
-                         conflict_message(ctx, r, what), NULL);
-    struct mail_text text = {0};
-    enum rma_err err = RMA_OK;
-    if (to == ST_PENDING_CONFIRM)
-        err = mail_text_action_required(ctx->app->cfg->public_base_url,
-                                        r->customer_name, r->number, &text);
-    if (err == RMA_OK)
-        err = api_begin(ctx);
-    if (err == RMA_OK && ev == EV_APPROVE)
-        err = four_eyes(ctx, r, who);
-    if (err == RMA_OK && cancel_reason != NULL) /* a CHECK needs it first */
-        err = db_rma_set_cancel_reason(&ctx->app->db, r->id, cancel_reason);
-    if (err == RMA_OK)
-        err = db_rma_transition(&ctx->app->db, r, (enum rma_status)to, ev, who,
-                                detail_json, ctx->now);
-    struct hold_env env = api_hold_env(ctx, *who);
-    int64_t void_id = 0;
-    if (err == RMA_OK && ev == EV_CANCEL)
-        err = case_release_hold_in_tx(&env, r->id, "cancelled", &void_id);
-    if (err == RMA_OK && to == ST_PENDING_CONFIRM)
-        err = mail_enqueue(&ctx->app->db, "action_required", r->id,
-                           r->customer_email, text.subject, text.body);
-    int next = rma_state_next(ST_CONFIRMED, EV_START_FULFILMENT, r->kind,
-                              ACTOR_SYSTEM);
-    if (err == RMA_OK && to == ST_CONFIRMED && next >= 0) {
-        struct rma_ref confirmed = *r;
-        confirmed.status = ST_CONFIRMED;
-        struct rma_actor_info sys = {ACTOR_SYSTEM, "rma", NULL, false};
-        err =
-            db_rma_transition(&ctx->app->db, &confirmed, (enum rma_status)next,
-                              EV_START_FULFILMENT, &sys, NULL, ctx->now);
-    }
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    if (err == RMA_OK && ev == EV_CANCEL)
-        case_void_now(&env, void_id);
-    mail_text_free(&text);
-    if (err == RMA_ECONFLICT)
-        return http_fail(ctx->res, err, "state_changed",
-                         "the RMA changed meanwhile: reload it", NULL);
-    if (err != RMA_OK)
-        return err;
-    return api_staff_detail(ctx, r->id, false);
-}
-
-enum rma_err
-api_staff_rma_submit(struct api_ctx *ctx)
-{
-    struct rma_ref r;
-    enum rma_err err = api_staff_case(ctx, &r);
-    if (err != RMA_OK)
-        return err;
-    struct rma_actor_info who = api_staff_actor(ctx);
-    enum rma_event ev =
-        needs_review(ctx->app->cfg, &r) ? EV_SUBMIT_REVIEWED : EV_SUBMIT;
-    return staff_transition(ctx, &r, ev, &who, NULL, "submitting", NULL);
-}
-
-enum rma_err
-api_staff_rma_approve(struct api_ctx *ctx)
-{
-    struct rma_ref r;
-    enum rma_err err = api_staff_case(ctx, &r);
-    if (err != RMA_OK)
-        return err;
-    struct rma_actor_info who = api_staff_actor(ctx);
-    return staff_transition(ctx, &r, EV_APPROVE, &who, NULL, "approving", NULL);
-}
-
-static const struct field reason_spec[] = {
-    {.name = "reason",
-     .type = FT_STRING,
-     .required = true,
-     .min = 1,
-     .max = 500,
-     .flags = F_MULTILINE},
-};
-
-static enum rma_err
-with_reason(struct api_ctx *ctx, enum rma_event ev, const char *what,
-            bool on_behalf)
-{
-    json_t *body;
-    enum rma_err err = api_body(ctx, FIELDS(reason_spec), &body);
-    if (err != RMA_OK)
-        return err;
-    struct rma_ref r;
-    err = api_staff_case(ctx, &r);
-    if (err != RMA_OK) {
-        json_decref(body);
-        return err;
-    }
-    const char *reason = json_string_value(json_object_get(body, "reason"));
-    char *detail = json_dumps(body, JSON_COMPACT);
-    struct rma_actor_info who = api_staff_actor(ctx);
-    who.on_behalf = on_behalf;
-    err = staff_transition(ctx, &r, ev, &who, detail, what,
-                           ev == EV_CANCEL ? reason : NULL);
-    free(detail);
-    json_decref(body);
-    return err;
-}
-
-enum rma_err
-api_staff_rma_send_back(struct api_ctx *ctx)
-{
-    return with_reason(ctx, EV_SEND_BACK, "sending back", false);
-}
-
-enum rma_err
-api_staff_rma_confirm(struct api_ctx *ctx)
-{
-    return with_reason(ctx, EV_CONFIRM_ON_BEHALF, "confirming", true);
-}
-
-enum rma_err
-api_staff_rma_cancel(struct api_ctx *ctx)
-{
-    return with_reason(ctx, EV_CANCEL, "cancelling", false);
 }

@@ -71,12 +71,9 @@ case_ship(struct hold_env *env, int64_t rma_id, const char *kind,
         kind = r.kind == KIND_REPAIR   ? "repaired"
                : r.kind == KIND_RESEND ? "resend"
                                        : "replacement";
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)r.id);
-    const char *params[] = {id,       kind,     carrier,
-                            tracking, env->now, env->who.name};
     if (err == RMA_OK)
-        err = db_hold_exec(env->db, "shipment_insert", 6, params);
+        err = db_shipment_insert(env->db, r.id, kind, carrier, tracking,
+                                 env->now, env->who.name);
     if (err == RMA_OK)
         err = db_rma_transition(env->db, &r, (enum rma_status)to, ev, &env->who,
                                 detail_json, env->now);

@@ -1,7 +1,8 @@
 /* case_ops.c - the operations that change a case on the advanced
  * replacement's path, one function each (case_ops.h): lock the case row,
  * re-check, apply every consequence, commit; PayPal calls in between with
- * their durable intents committed first. */
+ * their durable intents committed first.  PayPal's redirects and the
+ * settling of an authorization are case_paypal.c. */
 #include "rma/case_ops.h"
 
 #include <jansson.h>
@@ -10,25 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rma/ledger.h"
+#include "rma/ledger_ops.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 
 /* PayPal drops an order that was not approved within 3 hours. */
 #define ORDER_LIFETIME_S (3 * 3600)
-
-static const char *const redirect_names[] = {
-    [REDIRECT_APPROVED] = "approved",   [REDIRECT_PENDING] = "pending",
-    [REDIRECT_DECLINED] = "declined",   [REDIRECT_EXPIRED] = "expired",
-    [REDIRECT_CANCELLED] = "cancelled", [REDIRECT_UNAVAILABLE] = "unavailable",
-    [REDIRECT_UNKNOWN] = "unknown",
-};
-
-const char *
-case_redirect_name(enum case_redirect o)
-{
-    return redirect_names[o];
-}
 
 static enum rma_err
 refuse(struct case_refusal *no, enum rma_err err, const char *code,
@@ -41,12 +29,6 @@ refuse(struct case_refusal *no, enum rma_err err, const char *code,
     vsnprintf(no->message, sizeof(no->message), fmt, ap);
     va_end(ap);
     return err;
-}
-
-static void
-id_text(int64_t id, char out[24])
-{
-    snprintf(out, 24, "%lld", (long long)id);
 }
 
 /* ---- the transaction of an operation ---- */
@@ -71,9 +53,8 @@ case_end(struct hold_env *env, enum rma_err err)
     return err;
 }
 
-/* Whether the case is where a hold may be created or authorized. */
-static bool
-awaits_hold(const struct rma_ref *r)
+bool
+case_awaits_hold(const struct rma_ref *r)
 {
     return r->status == ST_AWAITING_PREAUTH &&
            strcmp(r->replacement_method, "advanced") == 0;
@@ -92,19 +73,14 @@ case_release_hold_in_tx(struct hold_env *env, int64_t rma_id,
         return RMA_OK;
     if (err != RMA_OK)
         return err;
-    char id[24];
-    id_text(h.id, id);
-    if (h.status == HOLD_PENDING_APPROVAL) {
-        const char *params[] = {id, env->now};
-        return db_hold_exec(env->db, "hold_abandon", 2, params);
-    }
+    if (h.status == HOLD_PENDING_APPROVAL)
+        return db_hold_abandon(env->db, h.id, env->now);
     if (h.void_requested_at != 0) {
         *void_id = h.id;
         return RMA_OK;
     }
     /* A capture asked for or under way cannot be released: a conflict. */
-    const char *params[] = {id, env->now, reason};
-    err = db_hold_exec(env->db, "hold_request_void", 3, params);
+    err = db_hold_request_void(env->db, h.id, env->now, reason);
     if (err == RMA_OK)
         *void_id = h.id;
     return err;
@@ -213,11 +189,8 @@ create_order(struct hold_env *env, const struct rma_ref *r, struct hold *h)
                   r->number, "error", rma_err_code(err));
         return RMA_EUPSTREAM;
     }
-    char id[24];
-    id_text(h->id, id);
-    const char *params[] = {id, o.id, o.approve_url, env->now};
     /* Must touch the hold: one abandoned meanwhile gets no link. */
-    err = db_hold_exec(env->db, "hold_set_order", 4, params);
+    err = db_hold_set_order(env->db, h->id, o.id, o.approve_url, env->now);
     if (err == RMA_OK) {
         snprintf(h->order_id, sizeof(h->order_id), "%s", o.id);
         snprintf(h->approve_url, sizeof(h->approve_url), "%s", o.approve_url);
@@ -238,24 +211,24 @@ pending_hold(struct hold_env *env, const struct rma_ref *r,
                       "the hold is already in place");
     if (err == RMA_OK && h->order_created_at != 0 &&
         env->now_t - h->order_created_at >= ORDER_LIFETIME_S) {
-        char id[24];
-        id_text(h->id, id);
-        const char *params[] = {id, env->now};
-        err = db_hold_exec(env->db, "hold_abandon", 2, params);
+        err = db_hold_abandon(env->db, h->id, env->now);
         if (err == RMA_OK)
             err = RMA_ENOTFOUND; /* an order PayPal no longer has */
     }
     if (err != RMA_ENOTFOUND)
         return err;
-    char rma[24], customer[24], amount[24];
-    id_text(r->id, rma);
-    id_text(r->customer_id, customer);
-    id_text(r->replacement_minor, amount);
-    const char *params[] = {
-        rma,    customer,    HOLD_TERMS_VERSION, hold_terms_text(),
-        amount, r->currency, client_addr,        env->now};
+    struct hold_acceptance acc = {
+        .rma_id = r->id,
+        .customer_id = r->customer_id,
+        .terms_version = HOLD_TERMS_VERSION,
+        .terms_text = hold_terms_text(),
+        .amount_minor = r->replacement_minor,
+        .currency = r->currency,
+        .client_addr = client_addr,
+        .now = env->now,
+    };
     int64_t hold_id = 0;
-    err = db_hold_create(env->db, params, &hold_id);
+    err = db_hold_create(env->db, &acc, &hold_id);
     char *d =
         hold_detail_json("{s:s, s:I}", "terms_version", HOLD_TERMS_VERSION,
                          "hold_id", (json_int_t)hold_id);
@@ -280,7 +253,7 @@ case_preauthorize(struct hold_env *env, int64_t rma_id, const char *client_addr,
     enum rma_err err = case_begin(env, rma_id, &r);
     if (err != RMA_OK)
         return err;
-    if (!awaits_hold(&r))
+    if (!case_awaits_hold(&r))
         err = refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
                      "a hold is not possible while the RMA is %s",
                      rma_status_name(r.status));
@@ -303,228 +276,6 @@ case_preauthorize(struct hold_env *env, int64_t rma_id, const char *client_addr,
     snprintf(approve_url, HOLD_URL_MAX, "%s", h.approve_url);
     snprintf(order_id, HOLD_ID_MAX, "%s", h.order_id);
     return RMA_OK;
-}
-
-/* ---- settling an authorization ---- */
-
-/* Under the case lock: an authorization made for a case that no longer
- * awaits it is recorded with its release requested (the ledger's memo
- * entry and the void's balance each other). */
-static enum rma_err
-record_stray(struct hold_env *env, struct hold *h,
-             const struct paypal_authorization *a)
-{
-    time_t at = a->created ? a->created : env->now_t;
-    time_t expires =
-        a->expiration ? a->expiration : at + HOLD_VALIDITY_DAYS * HOLD_DAY;
-    char id[24], t_at[32], t_exp[32], t_honor[32];
-    id_text(h->id, id);
-    hold_iso(at, t_at, sizeof(t_at));
-    hold_iso(expires, t_exp, sizeof(t_exp));
-    hold_iso(at + HOLD_HONOR_DAYS * HOLD_DAY, t_honor, sizeof(t_honor));
-    const char *params[] = {id, a->id, t_at, t_exp, t_honor, t_at, env->now};
-    enum rma_err err = db_hold_exec(env->db, "hold_authorize_stray", 7, params);
-    if (err == RMA_OK)
-        err = ledger_hold_authorized(env->db, h->rma_id, h->id, h->currency,
-                                     h->amount_minor, a->id);
-    char *d = hold_detail_json("{s:s, s:s}", "authorization_id", a->id,
-                               "reason", "the case no longer awaits a hold");
-    if (err == RMA_OK)
-        err = db_rma_audit(env->db, h->rma_id, &env->who, "stray_hold", d,
-                           env->now);
-    free(d);
-    return err;
-}
-
-static enum rma_err
-deny(struct hold_env *env, const struct rma_ref *r, struct hold *h,
-     const struct paypal_authorization *a)
-{
-    char id[24];
-    id_text(h->id, id);
-    const char *params[] = {id, env->now};
-    enum rma_err err = db_hold_exec_any(env->db, "hold_abandon", 2, params);
-    char *d = hold_detail_json("{s:s, s:s}", "authorization_id", a->id,
-                               "status", a->status);
-    if (err == RMA_OK)
-        err = db_rma_audit(env->db, r->id, &env->who, "preauth_denied", d,
-                           env->now);
-    free(d);
-    struct mail_text t = {0};
-    if (err == RMA_OK)
-        err = mail_text_preauth_denied(
-            env->cfg->public_base_url ? env->cfg->public_base_url : "",
-            r->customer_name, r->number, &t);
-    if (err == RMA_OK)
-        err = mail_enqueue(env->db, "preauth_denied", r->id, r->customer_email,
-                           t.subject, t.body);
-    mail_text_free(&t);
-    return err;
-}
-
-enum rma_err
-case_settle_authorization(struct hold_env *env, int64_t hold_id,
-                          const struct paypal_authorization *a,
-                          enum case_redirect *out)
-{
-    struct hold h;
-    struct rma_ref r;
-    enum rma_err err = db_hold_by_id(env->db, hold_id, false, &h);
-    if (err == RMA_OK)
-        err = case_begin(env, h.rma_id, &r);
-    if (err != RMA_OK)
-        return err;
-    err = db_hold_by_id(env->db, hold_id, true, &h);
-    enum paypal_status st = paypal_status_parse(a->status);
-    int64_t void_id = 0;
-    *out = REDIRECT_APPROVED;
-    if (err != RMA_OK) {
-        /* nothing */
-    } else if (h.status == HOLD_AUTHORIZED &&
-               strcmp(h.authorization_id, a->id) == 0) {
-        *out = h.void_requested_at ? REDIRECT_EXPIRED : REDIRECT_APPROVED;
-    } else if (st == PAYPAL_STATUS_PENDING) {
-        *out = REDIRECT_PENDING; /* PayPal's word comes later */
-    } else if (st != PAYPAL_STATUS_CREATED) {
-        *out = REDIRECT_DECLINED;
-        if (h.status == HOLD_PENDING_APPROVAL)
-            err = deny(env, &r, &h, a);
-    } else if (h.status != HOLD_PENDING_APPROVAL &&
-               h.status != HOLD_ABANDONED) {
-        *out = REDIRECT_EXPIRED; /* another authorization is the hold */
-    } else if (awaits_hold(&r)) {
-        /* The case still wants a hold: this approval is it, also when the
-         * buyer had started another order in a second tab. */
-        struct hold other;
-        enum rma_err e = db_hold_live(env->db, r.id, &other);
-        char oid[24], hid[24];
-        id_text(other.id, oid);
-        id_text(h.id, hid);
-        const char *po[] = {oid, env->now}, *ph[] = {hid, env->now};
-        if (e == RMA_OK && other.id != h.id)
-            e = db_hold_exec(env->db, "hold_abandon", 2, po);
-        else if (e == RMA_ENOTFOUND)
-            e = RMA_OK;
-        if (e == RMA_OK && h.status == HOLD_ABANDONED)
-            e = db_hold_exec(env->db, "hold_reopen", 2, ph);
-        err = e == RMA_OK ? hold_apply_authorized(env, &h, a) : e;
-    } else {
-        *out = REDIRECT_EXPIRED;
-        err = record_stray(env, &h, a);
-        void_id = h.id;
-    }
-    err = case_end(env, err);
-    if (err == RMA_OK)
-        case_void_now(env, void_id);
-    return err;
-}
-
-/* ---- PayPal's redirects ---- */
-
-enum rma_err
-case_paypal_return(struct hold_env *env, const char *order_id, char *number,
-                   enum case_redirect *out)
-{
-    struct hold h;
-    struct rma_ref r;
-    number[0] = '\0';
-    *out = REDIRECT_UNKNOWN;
-    enum rma_err err = db_hold_by_order(env->db, order_id, false, &h);
-    if (err == RMA_ENOTFOUND)
-        return RMA_OK;
-    if (err == RMA_OK)
-        err = db_rma_find_id(env->db, h.rma_id, &r);
-    if (err != RMA_OK)
-        return err;
-    snprintf(number, RMA_NUMBER_MAX + 1, "%s", r.number);
-    if (h.status == HOLD_AUTHORIZED) {
-        *out = h.void_requested_at ? REDIRECT_EXPIRED : REDIRECT_APPROVED;
-        return RMA_OK; /* a reload */
-    }
-    if (h.status != HOLD_PENDING_APPROVAL) {
-        *out = REDIRECT_EXPIRED;
-        return RMA_OK;
-    }
-    if (!awaits_hold(&r)) {
-        /* The case left the path: nothing to authorize. */
-        *out = REDIRECT_EXPIRED;
-        err = case_begin(env, h.rma_id, &r);
-        if (err == RMA_OK) {
-            int64_t none = 0;
-            err = awaits_hold(&r)
-                      ? RMA_OK
-                      : case_release_hold_in_tx(env, r.id, "cancelled", &none);
-            err = case_end(env, err);
-        }
-        return err;
-    }
-    if (env->pc == NULL) {
-        *out = REDIRECT_UNAVAILABLE;
-        return RMA_OK;
-    }
-    struct paypal_intent_key key = {
-        .op = PAYPAL_OP_ORDER_AUTHORIZE,
-        .case_id = r.id,
-        .hold_id = h.id,
-        .prefix = env->cfg->paypal_request_id_prefix,
-    };
-    struct paypal_intent in;
-    err = paypal_intent_begin(env->db, &key, NULL, &in);
-    if (err != RMA_OK)
-        return err;
-    struct paypal_order o;
-    struct paypal_result res = {0};
-    err = paypal_order_authorize(env->pc, h.order_id, in.request_id, &o, &res);
-    paypal_intent_finish(env->db, in.request_id, paypal_intent_status_for(err),
-                         res.body, err == RMA_OK ? o.authorization.id : NULL,
-                         &res);
-    if (err != RMA_OK) {
-        log_event(LOG_WARN, "preauth_authorize_failed", "{s:s, s:s, s:s, s:s}",
-                  "rma", r.number, "error", rma_err_code(err), "issue",
-                  res.issue, "debug_id", res.debug_id);
-        paypal_result_free(&res);
-        *out = err == RMA_EUPSTREAM || err == RMA_EDB ? REDIRECT_UNAVAILABLE
-                                                      : REDIRECT_DECLINED;
-        return RMA_OK;
-    }
-    paypal_result_free(&res);
-    return case_settle_authorization(env, h.id, &o.authorization, out);
-}
-
-enum rma_err
-case_paypal_cancel(struct hold_env *env, const char *order_id,
-                   int64_t customer_id, char *number, enum case_redirect *out)
-{
-    struct hold h;
-    struct rma_ref r;
-    number[0] = '\0';
-    *out = REDIRECT_UNKNOWN;
-    enum rma_err err = db_hold_by_order(env->db, order_id, false, &h);
-    if (err == RMA_ENOTFOUND)
-        return RMA_OK;
-    if (err == RMA_OK)
-        err = case_begin(env, h.rma_id, &r);
-    if (err != RMA_OK)
-        return err;
-    snprintf(number, RMA_NUMBER_MAX + 1, "%s", r.number);
-    *out = REDIRECT_CANCELLED;
-    /* Only the case's own customer abandons the order: the link is not a
-     * secret (it passes through the browser's history and PayPal). */
-    if (customer_id == 0 || customer_id != r.customer_id) {
-        db_rollback(env->db);
-        return RMA_OK;
-    }
-    err = db_hold_by_id(env->db, h.id, true, &h);
-    if (err == RMA_OK && h.status == HOLD_PENDING_APPROVAL) {
-        char id[24];
-        id_text(h.id, id);
-        const char *params[] = {id, env->now};
-        err = db_hold_exec(env->db, "hold_abandon", 2, params);
-        if (err == RMA_OK)
-            err = db_rma_audit(env->db, r.id, &env->who, "paypal_cancelled",
-                               NULL, env->now);
-    }
-    return case_end(env, err);
 }
 
 /* ---- supervisor ---- */
@@ -561,11 +312,8 @@ case_waive_hold(struct hold_env *env, int64_t rma_id, const char *detail_json,
     /* A mismatched receipt leaves the case received with its hold in
      * place: the supervisor's waiver releases it. */
     const char *reason = r.status == ST_RECEIVED ? "received" : "waived";
-    char id[24];
-    id_text(h.id, id);
-    const char *params[] = {id, env->now, reason};
     if (err == RMA_OK)
-        err = db_hold_exec(env->db, "hold_request_void", 3, params);
+        err = db_hold_request_void(env->db, h.id, env->now, reason);
     if (err == RMA_ECONFLICT && no->code == NULL)
         refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
                "a capture of the hold is under way: it cannot be waived");
@@ -595,11 +343,8 @@ case_capture_now(struct hold_env *env, int64_t rma_id, const char *detail_json,
     if (err == RMA_OK && strcmp(h.capture_reason, "manual") == 0)
         err = refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
                      "a capture of the hold was already asked for");
-    char id[24];
-    id_text(h.id, id);
-    const char *params[] = {id, env->now};
     if (err == RMA_OK)
-        err = db_hold_exec(env->db, "hold_request_capture", 2, params);
+        err = db_hold_request_capture(env->db, h.id, env->now);
     if (err == RMA_OK)
         err = db_rma_audit(env->db, r.id, &env->who, "capture_now", detail_json,
                            env->now);
@@ -627,11 +372,8 @@ case_extend_deadline(struct hold_env *env, int64_t rma_id, time_t deadline,
     if (refusal != NULL)
         err = refuse(no, RMA_ERULE, "deadline_out_of_bounds", "deadline", "%s",
                      refusal);
-    char id[24];
-    id_text(h.id, id);
-    const char *params[] = {id, deadline_text, env->now};
     if (err == RMA_OK)
-        err = db_hold_exec(env->db, "hold_extend", 3, params);
+        err = db_hold_extend(env->db, h.id, deadline_text, env->now);
     if (err == RMA_OK)
         err = db_rma_audit(env->db, r.id, &env->who, "deadline_extension",
                            detail_json, env->now);
@@ -652,12 +394,10 @@ case_sweep_stray_holds(struct hold_env *env, int *n)
     for (int i = 0; err == RMA_OK && i < found; i++) {
         struct hold h;
         err = db_hold_by_id(env->db, ids[i], true, &h);
-        char id[24], key[64];
-        id_text(h.id, id);
+        char key[64];
         snprintf(key, sizeof(key), "hold:%lld:stray", (long long)h.id);
-        const char *params[] = {id, env->now, "stray"};
         if (err == RMA_OK)
-            err = db_hold_exec(env->db, "hold_request_void", 3, params);
+            err = db_hold_request_void(env->db, h.id, env->now, "stray");
         if (err == RMA_ECONFLICT) { /* a capture under way: finance decides */
             err = RMA_OK;
             continue;

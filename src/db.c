@@ -21,6 +21,7 @@ static const struct db_stmt_table *const tables[] = {
     &db_mail_stmts,
     &db_jobs_stmts,
     &db_hold_stmts,
+    &db_hold_state_stmts,
     &db_ledger_stmts,
     &db_export_stmts,
     &db_returns_stmts,

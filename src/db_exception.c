@@ -1,11 +1,12 @@
 /* db_exception.c - SQL for finance's exceptions (exception.h). */
+#include "rma/db_exception.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
 #include "rma/crypto.h"
-#include "rma/exception.h"
 
 // clang-format off
 static const struct db_stmt stmts[] = {

@@ -7,13 +7,14 @@
  * come back as text: timestamps in UTC and ISO style, amounts as integer
  * minor units; export.c formats them.  Every query selects its columns in
  * the order of export.c's table for the kind and orders by time, then id. */
+#include "rma/db_export.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
-#include "rma/export.h"
 #include "rma/log.h"
 
 #define STR_(x) #x

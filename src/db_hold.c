@@ -1,11 +1,14 @@
-/* db_hold.c - SQL for holds, shipments, receipts, finance exceptions and
- * webhook events (SPEC §5.3, §10). */
+/* db_hold.c - SQL for reading holds, creating them, leasing the due ones
+ * for the job, receipts and webhook events (SPEC §5.3, §10); the changes
+ * of a hold's state are db_hold_state.c. */
+#include "rma/db_hold.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_hold_sql.h"
 #include "db_internal.h"
-#include "rma/hold_ops.h"
 #include "rma/id_list.h"
 
 #define HOLD_SELECT                                                            \
@@ -40,12 +43,6 @@
     " AND NOT (h.id = ANY ($2::bigint[]))"                                     \
     " ORDER BY h.id LIMIT $3 FOR UPDATE OF h SKIP LOCKED"
 
-/* An open intent of op for the hold at the attempt about to be made. */
-#define OPEN_INTENT(op, seq)                                                   \
-    "EXISTS (SELECT 1 FROM paypal_intent i WHERE i.hold_id = h.id"             \
-    " AND i.operation = '" op "' AND i.sequence = " seq                        \
-    " AND i.status IN ('pending', 'unknown'))"
-
 // clang-format off
 static const struct db_stmt stmts[] = {
     {"hold_by_id", HOLD_COLUMNS " WHERE h.id = $1", 1},
@@ -66,17 +63,6 @@ static const struct db_stmt stmts[] = {
      " amount_minor, created_at, updated_at)"
      " SELECT $1, a.id, 'pending_approval', $6, $5, $8, $8 FROM a"
      " RETURNING id", 8},
-    {"hold_set_order",
-     "UPDATE hold SET order_id = $2, approve_url = $3, order_created_at = $4,"
-     " updated_at = $4 WHERE id = $1 AND status = 'pending_approval'", 4},
-    {"hold_reopen",
-     "UPDATE hold SET status = 'pending_approval', ended_at = NULL,"
-     " updated_at = $2 WHERE id = $1 AND status = 'abandoned'", 2},
-    {"hold_authorize_stray",
-     "UPDATE hold SET status = 'authorized', authorization_id = $2,"
-     " authorized_at = $3, expires_at = $4, honor_until = $5, deadline = $6,"
-     " void_requested_at = $7, void_reason = 'stray', updated_at = $7"
-     " WHERE id = $1 AND status IN ('pending_approval', 'abandoned')", 7},
     {"hold_stray",
      "SELECT h.id FROM hold h JOIN rma r ON r.id = h.rma_id"
      " WHERE h.status = 'authorized' AND h.void_requested_at IS NULL"
@@ -84,67 +70,6 @@ static const struct db_stmt stmts[] = {
      "  OR r.status NOT IN ('awaiting_shipment', 'awaiting_return',"
      "   'return_submitted', 'received'))"
      " ORDER BY h.id LIMIT $1 FOR UPDATE OF h SKIP LOCKED", 1},
-    {"hold_abandon",
-     "UPDATE hold SET status = 'abandoned', ended_at = $2, updated_at = $2"
-     " WHERE id = $1 AND status = 'pending_approval'", 2},
-    {"hold_authorize",
-     "UPDATE hold SET status = 'authorized', authorization_id = $2,"
-     " authorized_at = $3, expires_at = $4, honor_until = $5, deadline = $6,"
-     " updated_at = $7 WHERE id = $1 AND status = 'pending_approval'", 7},
-    /* Not while a capture is asked for or under way: the two exclude each
-     * other (a waiver racing a manual capture loses, SPEC §16). */
-    {"hold_request_void",
-     "UPDATE hold h SET void_requested_at = $2, void_reason = $3,"
-     " updated_at = $2 WHERE h.id = $1 AND h.status = 'authorized'"
-     " AND h.void_requested_at IS NULL AND h.pending_capture_id IS NULL"
-     " AND coalesce(h.capture_reason, '') <> 'manual'"
-     " AND NOT " OPEN_INTENT("authorization_capture", "h.capture_attempts + 1"),
-     3},
-    {"hold_voided",
-     "UPDATE hold SET status = $3, voided_at = $2, ended_at = $2,"
-     " updated_at = $2 WHERE id = $1 AND status = 'authorized'", 3},
-    {"hold_captured",
-     "UPDATE hold SET status = 'captured', capture_id = $2,"
-     " pending_capture_id = NULL,"
-     " capture_minor = $3, fee_minor = $4, captured_at = $5,"
-     " capture_reason = $6, capture_attempts = capture_attempts + 1,"
-     " next_capture_at = NULL, ended_at = $5, updated_at = $5"
-     " WHERE id = $1 AND status = 'authorized'", 6},
-    {"hold_capture_declined",
-     "UPDATE hold SET capture_attempts = capture_attempts + 1,"
-     " pending_capture_id = NULL,"
-     " next_capture_at = $2, updated_at = $3"
-     " WHERE id = $1 AND status = 'authorized'", 3},
-    {"hold_failed",
-     "UPDATE hold SET status = 'failed', capture_attempts = capture_attempts + 1,"
-     " pending_capture_id = NULL,"
-     " next_capture_at = NULL, ended_at = $2, updated_at = $2"
-     " WHERE id = $1 AND status = 'authorized'", 2},
-    {"hold_reauthorized",
-     "UPDATE hold SET reauth_status = $2, reauthorization_id = $3,"
-     " reauthorized_at = CASE WHEN $3::text IS NULL THEN NULL ELSE $4::timestamptz END,"
-     " reauth_honor_until = $5, updated_at = $4"
-     " WHERE id = $1 AND status = 'authorized' AND reauth_status = 'none'", 5},
-    {"hold_request_capture",
-     "UPDATE hold SET capture_reason = 'manual', next_capture_at = NULL,"
-     " updated_at = $2 WHERE id = $1 AND status = 'authorized'"
-     " AND void_requested_at IS NULL"
-     " AND coalesce(capture_reason, '') <> 'manual'", 2},
-    {"hold_extend",
-     "UPDATE hold SET deadline = $2, extensions = extensions + 1,"
-     " updated_at = $3 WHERE id = $1 AND status = 'authorized'", 3},
-    {"hold_request_refund",
-     "UPDATE hold SET refund_requested_minor = $2, refund_reason = $3,"
-     " updated_at = $4 WHERE id = $1 AND status = 'captured'"
-     " AND refund_requested_minor IS NULL", 4},
-    {"hold_refunded",
-     "UPDATE hold SET refund_id = $2, refund_minor = $3, refunded_at = $4,"
-     " pending_refund_id = NULL,"
-     " updated_at = $4 WHERE id = $1 AND status = 'captured'"
-     " AND refund_id IS NULL", 4},
-    {"hold_reminded",
-     "UPDATE hold SET reminded_days = reminded_days || $2::integer,"
-     " updated_at = $3 WHERE id = $1 AND NOT ($2::integer = ANY (reminded_days))", 3},
     {"hold_with_case", HOLD_SELECT ", r.status FROM hold h"
      " JOIN rma r ON r.id = h.rma_id WHERE h.id = $1", 1},
     {"hold_lock_try", "SELECT pg_try_advisory_lock(7413, ($1::bigint % 2147483647)::integer)", 1},
@@ -167,16 +92,6 @@ static const struct db_stmt stmts[] = {
      " AND h.pending_refund_id IS NOT NULL))"), 3},
     {"hold_by_pending", HOLD_COLUMNS " WHERE h.pending_capture_id = $1"
      " OR h.pending_refund_id = $1", 1},
-    {"hold_capture_pending",
-     "UPDATE hold SET pending_capture_id = $2, updated_at = $3"
-     " WHERE id = $1 AND status = 'authorized'", 3},
-    {"hold_refund_pending",
-     "UPDATE hold SET pending_refund_id = $2, updated_at = $3"
-     " WHERE id = $1 AND status = 'captured' AND refund_id IS NULL", 3},
-    {"hold_refund_failed",
-     "UPDATE hold SET pending_refund_id = NULL, refund_failed_at = $2,"
-     " updated_at = $2 WHERE id = $1 AND status = 'captured'"
-     " AND refund_id IS NULL", 2},
     {"hold_due_reauth", DUE("h.status = 'authorized'"
      " AND h.void_requested_at IS NULL AND h.reauth_status = 'none'"
      " AND coalesce(h.capture_reason, '') <> 'manual'"
@@ -198,14 +113,6 @@ static const struct db_stmt stmts[] = {
      " AND h.void_requested_at IS NULL AND r.status = 'awaiting_return'"
      " AND h.deadline > $1 AND h.deadline - make_interval(days => $4::integer) <= $1"
      " AND NOT ($4::integer = ANY (h.reminded_days))"), 4},
-    {"hold_exception",
-     "INSERT INTO finance_exception (kind, rma_id, hold_id, currency,"
-     " amount_minor, detail, dedupe_key, created_at)"
-     " VALUES ($1, $2, nullif($3, '0')::bigint, $4, $5, $6, $7, $8)"
-     " ON CONFLICT (dedupe_key) DO NOTHING", 8},
-    {"shipment_insert",
-     "INSERT INTO shipment (rma_id, kind, carrier, tracking_number,"
-     " shipped_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)", 6},
     {"receipt_insert",
      "INSERT INTO return_receipt (rma_id, condition, serial_number, uid,"
      " serial_match, notes, received_at, created_by)"
@@ -328,34 +235,6 @@ db_hold_by_id(struct db *db, int64_t id, bool for_update, struct hold *out)
     return find_id(db, for_update ? "hold_by_id_lock" : "hold_by_id", id, out);
 }
 
-/* Runs an UPDATE/INSERT; RMA_ECONFLICT when it touched no row and one was
- * required. */
-static enum rma_err
-exec(struct db *db, const char *stmt, int n, const char *const *params,
-     bool need_row)
-{
-    enum rma_err err;
-    PGresult *r = db_run(db, stmt, n, params, &err);
-    if (r == NULL)
-        return err;
-    long rows = strtol(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return need_row && rows < 1 ? RMA_ECONFLICT : RMA_OK;
-}
-
-enum rma_err
-db_hold_exec(struct db *db, const char *stmt, int n, const char *const *params)
-{
-    return exec(db, stmt, n, params, true);
-}
-
-enum rma_err
-db_hold_exec_any(struct db *db, const char *stmt, int n,
-                 const char *const *params)
-{
-    return exec(db, stmt, n, params, false);
-}
-
 enum rma_err
 db_hold_by_pending(struct db *db, const char *paypal_id, struct hold *out)
 {
@@ -384,8 +263,10 @@ db_webhook_record(struct db *db, const char *event_id, const char *type,
 {
     const char *params[] = {event_id, type, resource_id,
                             outcome,  now,  transmission_id};
+    long rows = 0;
+    enum rma_err err = db_command(db, "webhook_event_insert", 6, params, &rows);
     /* No row: the event or the transmission was taken first. */
-    return exec(db, "webhook_event_insert", 6, params, true);
+    return err == RMA_OK && rows < 1 ? RMA_ECONFLICT : err;
 }
 
 enum rma_err
@@ -406,8 +287,17 @@ db_hold_stray(struct db *db, int limit, int64_t *ids, int *n)
 }
 
 enum rma_err
-db_hold_create(struct db *db, const char *const params[8], int64_t *id)
+db_hold_create(struct db *db, const struct hold_acceptance *a, int64_t *id)
 {
+    char rma[24], customer[24], amount[24];
+    const char *params[] = {db_num(rma, a->rma_id),
+                            db_num(customer, a->customer_id),
+                            a->terms_version,
+                            a->terms_text,
+                            db_num(amount, a->amount_minor),
+                            a->currency,
+                            a->client_addr,
+                            a->now};
     enum rma_err err;
     PGresult *r = db_run(db, "hold_create", 8, params, &err);
     if (r == NULL)
@@ -438,15 +328,36 @@ db_hold_with_case(struct db *db, int64_t hold_id, struct hold *out,
     return err;
 }
 
+/* The query of each kind of due work, and whether it takes the extra
+ * parameter. */
+static const struct {
+    const char *stmt;
+    bool extra;
+} due_query[] = {
+    [HOLD_DUE_VOID] = {"hold_due_void", false},
+    [HOLD_DUE_REFUND] = {"hold_due_refund", false},
+    [HOLD_DUE_REAUTH] = {"hold_due_reauth", false},
+    [HOLD_DUE_CAPTURE] = {"hold_due_capture", true},
+    [HOLD_DUE_PENDING] = {"hold_due_pending", false},
+    [HOLD_DUE_APPROVAL] = {"hold_due_approval", false},
+    [HOLD_DUE_REMIND] = {"hold_due_remind", true},
+};
+
 enum rma_err
-db_hold_due(struct db *db, const char *stmt, const char *now, const char *tried,
-            int limit, const char *extra, int64_t *ids, int *n)
+db_hold_due(struct db *db, enum hold_due what, const char *now,
+            const char *tried, int limit, int arg, int64_t *ids, int *n)
 {
-    char lim[16];
+    char lim[16], extra[16];
     snprintf(lim, sizeof(lim), "%d", limit);
+    if (what == HOLD_DUE_CAPTURE)
+        snprintf(extra, sizeof(extra), "%s", arg ? "true" : "false");
+    else
+        snprintf(extra, sizeof(extra), "%d", arg);
+    const char *stmt = due_query[what].stmt;
     const char *params[] = {now, tried, lim, extra};
+    bool with_extra = due_query[what].extra;
     enum rma_err err;
-    PGresult *r = db_run(db, stmt, extra ? 4 : 3, params, &err);
+    PGresult *r = db_run(db, stmt, with_extra ? 4 : 3, params, &err);
     if (r == NULL)
         return err;
     *n = PQntuples(r);
@@ -514,8 +425,16 @@ db_hold_unlock_many(struct db *db, const int64_t *ids, int n)
 }
 
 enum rma_err
-db_receipt_insert(struct db *db, const char *const params[7], bool *match)
+db_receipt_insert(struct db *db, const struct receipt_row *rc, bool *match)
 {
+    char rma[24];
+    const char *params[] = {db_num(rma, rc->rma_id),
+                            rc->condition,
+                            rc->serial_number,
+                            rc->uid,
+                            rc->notes,
+                            rc->received_at,
+                            rc->created_by};
     enum rma_err err;
     PGresult *r = db_run(db, "receipt_insert", 7, params, &err);
     if (r == NULL)

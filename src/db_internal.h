@@ -26,6 +26,7 @@ extern const struct db_stmt_table db_auth_stmts;
 extern const struct db_stmt_table db_mail_stmts;
 extern const struct db_stmt_table db_jobs_stmts;
 extern const struct db_stmt_table db_hold_stmts;
+extern const struct db_stmt_table db_hold_state_stmts;
 extern const struct db_stmt_table db_ledger_stmts;
 extern const struct db_stmt_table db_export_stmts;
 extern const struct db_stmt_table db_returns_stmts;

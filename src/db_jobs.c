@@ -1,9 +1,10 @@
 /* db_jobs.c - SQL of the scheduled job's own steps (counting, cleaning). */
+#include "rma/db_jobs.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "db_internal.h"
-#include "rma/jobs.h"
 
 static const struct db_stmt stmts[] = {
     {"jobs_due_mail",

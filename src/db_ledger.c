@@ -5,6 +5,8 @@
  * inserted unless its idempotency key exists (ON CONFLICT DO NOTHING, so a
  * duplicate does not abort the caller's transaction), and its postings only
  * when it was.  A duplicate is then compared with what is stored. */
+#include "rma/db_ledger.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +14,6 @@
 
 #include "db_internal.h"
 #include "rma/buf.h"
-#include "rma/ledger.h"
 #include "rma/log.h"
 
 /* The parameters of ledger_post and ledger_same, in this order. */

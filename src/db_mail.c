@@ -8,6 +8,8 @@
  *
  * A sender LISTENs on MAIL_CHANNEL, which a trigger NOTIFYs when mail is
  * queued, and waits for it with poll() on the connection's socket. */
+#include "rma/db_mail.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -16,7 +18,6 @@
 
 #include "db_internal.h"
 #include "rma/log.h"
-#include "rma/mail.h"
 #include "rma/metrics.h"
 
 /* The channel of 0015_mail_notify.sql's trigger. */

@@ -1,11 +1,12 @@
 /* db_makeup.c - SQL for make-up payment claims (sql/migrations/
  * 0008_makeup.sql, SPEC §5.5). */
+#include "rma/db_makeup.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
-#include "rma/makeup_ops.h"
 
 /* Advisory lock classes: a claim leased by a job runner (session), one
  * PayPal transaction being checked against the claims (transaction). */

@@ -3,11 +3,12 @@
  * holds only what should not last (mail not yet sent or given up on,
  * PayPal operations without an answer or refused captures, open
  * exceptions) or over one row (the job's passes, job_run). */
+#include "rma/db_metrics.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
-#include "rma/metrics.h"
 
 static const struct db_stmt stmts[] = {
     {"metrics_gauges",

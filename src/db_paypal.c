@@ -1,4 +1,7 @@
-/* db_paypal.c - SQL for durable PayPal intents (paypal_intent.h). */
+/* db_paypal.c - SQL for durable PayPal intents (db_paypal.h; the intents
+ * themselves: paypal_intent.h). */
+#include "rma/db_paypal.h"
+
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -6,7 +9,6 @@
 #include <string.h>
 
 #include "db_internal.h"
-#include "rma/paypal_intent.h"
 
 #define INTENT_COLUMNS                                                         \
     "id, operation, request_id, case_id, hold_id, sequence, status,"           \

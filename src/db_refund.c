@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "db_internal.h"
-#include "rma/case_ops.h"
 #include "rma/refund.h"
 
 #define REFUND_COLUMNS                                                         \

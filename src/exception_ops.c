@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "rma/exception.h"
-#include "rma/ledger.h"
+#include "rma/ledger_ops.h"
 #include "rma/makeup_ops.h"
 
 static const char *const outcome_names[] = {

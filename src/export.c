@@ -29,8 +29,8 @@ struct column {
     enum column_format format;
 };
 
+/* A kind's columns (its name: export_row.c). */
 struct kind {
-    const char *name;
     const struct column *columns;
     size_t ncolumns;
 };
@@ -109,38 +109,19 @@ static const struct column rmas_columns[] = {
     {"closed_at", TIME},
 };
 
-#define KIND(name, cols)                                                       \
+#define KIND(cols)                                                             \
     {                                                                          \
-        name, cols, sizeof(cols) / sizeof(cols[0])                             \
+        cols, sizeof(cols) / sizeof(cols[0])                                   \
     }
 
 static const struct kind kinds[EXPORT_KINDS] = {
-    [EXPORT_LEDGER] = KIND("ledger", ledger_columns),
-    [EXPORT_HOLDS] = KIND("holds", holds_columns),
-    [EXPORT_CAPTURES_REFUNDS] =
-        KIND("captures-refunds", captures_refunds_columns),
-    [EXPORT_MAKEUP_PAYMENTS] = KIND("makeup-payments", makeup_payments_columns),
-    [EXPORT_EXCEPTIONS] = KIND("exceptions", exceptions_columns),
-    [EXPORT_RMAS] = KIND("rmas", rmas_columns),
+    [EXPORT_LEDGER] = KIND(ledger_columns),
+    [EXPORT_HOLDS] = KIND(holds_columns),
+    [EXPORT_CAPTURES_REFUNDS] = KIND(captures_refunds_columns),
+    [EXPORT_MAKEUP_PAYMENTS] = KIND(makeup_payments_columns),
+    [EXPORT_EXCEPTIONS] = KIND(exceptions_columns),
+    [EXPORT_RMAS] = KIND(rmas_columns),
 };
-
-bool
-export_kind_parse(const char *s, enum export_kind *out)
-{
-    for (int k = 0; s != NULL && k < EXPORT_KINDS; k++) {
-        if (strcmp(s, kinds[k].name) == 0) {
-            *out = (enum export_kind)k;
-            return true;
-        }
-    }
-    return false;
-}
-
-const char *
-export_kind_name(enum export_kind kind)
-{
-    return kinds[kind].name;
-}
 
 size_t
 export_column_count(enum export_kind kind)
@@ -265,8 +246,8 @@ export_filename(enum export_kind kind, const struct export_period *p, char *out)
     char from[32], to[32];
     name_bound(p->from, from, sizeof(from));
     name_bound(p->to, to, sizeof(to));
-    snprintf(out, EXPORT_FILENAME_MAX, "rma-%s-%s_%s.csv", kinds[kind].name,
-             from, to);
+    snprintf(out, EXPORT_FILENAME_MAX, "rma-%s-%s_%s.csv",
+             export_kind_name(kind), from, to);
 }
 
 /* ------------------------------------------------------------------ */
@@ -321,6 +302,7 @@ amount_text(const char *minor, const char *currency, char out[MONEY_TEXT_MAX])
 
 struct run_state {
     const struct kind *kind;
+    const char *kind_name;
     int currency; /* index of the kind's currency column, -1 if none */
     struct csv_writer *w;
     uint64_t rows;
@@ -331,7 +313,7 @@ static int
 stop_on_bad_value(struct run_state *st, size_t column, const char *value)
 {
     log_event(LOG_ERROR, "export_bad_value", "{s:s, s:s, s:s}", "kind",
-              st->kind->name, "column", st->kind->columns[column].name, "value",
+              st->kind_name, "column", st->kind->columns[column].name, "value",
               value);
     st->bad_value = true;
     return 1;
@@ -374,7 +356,10 @@ enum rma_err
 export_run(struct db *db, enum export_kind kind, const struct export_period *p,
            struct csv_writer *w, uint64_t *rows)
 {
-    struct run_state st = {.kind = &kinds[kind], .currency = -1, .w = w};
+    struct run_state st = {.kind = &kinds[kind],
+                           .kind_name = export_kind_name(kind),
+                           .currency = -1,
+                           .w = w};
     for (size_t c = 0; c < st.kind->ncolumns; c++) {
         if (strcmp(st.kind->columns[c].name, "currency") == 0)
             st.currency = (int)c;

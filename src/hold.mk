@@ -10,20 +10,27 @@ librma_la_SOURCES += \
 	src/exception_ops.c \
 	src/case_ends.c \
 	src/case_ops.c \
+	src/case_paypal.c \
 	src/db_hold.c \
+	src/db_hold_sql.h \
+	src/db_hold_state.c \
 	src/hold.c \
 	src/hold_job.c \
 	src/hold_ops.c \
 	src/hold_outcomes.c \
+	src/hold_pipeline.c \
 	src/db_refund.c \
 	src/refund_ops.c \
 	src/webhook_ops.c
 noinst_HEADERS += \
 	include/rma/case_ops.h \
+	include/rma/db_exception.h \
+	include/rma/db_hold.h \
 	include/rma/exception.h \
 	include/rma/hold.h \
 	include/rma/hold_job.h \
 	include/rma/hold_ops.h \
+	include/rma/hold_pipeline.h \
 	include/rma/refund.h \
 	include/rma/refund_ops.h \
 	include/rma/webhook_ops.h

@@ -218,10 +218,10 @@ result_id(const struct hold_work *w)
 static int
 void_refusal_means(const struct paypal_result *res)
 {
-    if (hold_issue_is(res, "PREVIOUSLY_VOIDED") ||
-        hold_issue_is(res, "AUTHORIZATION_VOIDED"))
+    if (paypal_issue_is(res, PAYPAL_ISSUE_PREVIOUSLY_VOIDED) ||
+        paypal_issue_is(res, PAYPAL_ISSUE_AUTHORIZATION_VOIDED))
         return HOLD_VOIDED;
-    if (hold_issue_is(res, "AUTHORIZATION_EXPIRED"))
+    if (paypal_issue_is(res, PAYPAL_ISSUE_AUTHORIZATION_EXPIRED))
         return HOLD_EXPIRED;
     return -1;
 }
@@ -242,7 +242,7 @@ void_refused(struct hold_env *env, struct hold_work *w)
              "PayPal refused to void the hold (%s %s, debug_id %s)%s: check "
              "the authorization in PayPal, then resolve",
              res->name, res->issue, res->debug_id,
-             hold_issue_is(res, "AUTHORIZATION_ALREADY_CAPTURED")
+             paypal_issue_is(res, PAYPAL_ISSUE_AUTHORIZATION_ALREADY_CAPTURED)
                  ? ", already captured outside the service"
                  : "");
     return hold_exception(env, "void_refused", w->h.rma_id, w->h.id,

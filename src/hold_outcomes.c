@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "rma/hold_ops.h"
-#include "rma/ledger.h"
+#include "rma/ledger_ops.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 #include "rma/money.h"
@@ -37,15 +37,10 @@ hold_exception(struct hold_env *env, const char *kind, int64_t rma_id,
                int64_t hold_id, const char *currency, int64_t amount_minor,
                const char *detail, const char *dedupe_key)
 {
-    char rma[24], hold[24], amount[24];
-    snprintf(rma, sizeof(rma), "%lld", (long long)rma_id);
-    snprintf(hold, sizeof(hold), "%lld", (long long)hold_id);
-    snprintf(amount, sizeof(amount), "%lld", (long long)amount_minor);
-    const char *params[] = {kind,   rma,    hold,       currency,
-                            amount, detail, dedupe_key, env->now};
     log_event(LOG_WARN, "finance_exception", "{s:s, s:I, s:s}", "kind", kind,
               "hold_id", (json_int_t)hold_id, "detail", detail);
-    return db_hold_exec_any(env->db, "hold_exception", 8, params);
+    return db_hold_exception(env->db, kind, rma_id, hold_id, currency,
+                             amount_minor, detail, dedupe_key, env->now);
 }
 
 /* Moves the hold's case by ev as the system (or the staff member who asked)
@@ -116,15 +111,13 @@ hold_apply_authorized(struct hold_env *env, struct hold *h,
     time_t deadline = hold_deadline(at, env->cfg->return_window_days);
     if (deadline > expires - HOLD_DAY)
         deadline = expires - HOLD_DAY;
-    char id[24], t_at[32], t_exp[32], t_honor[32], t_deadline[32];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
+    char t_at[32], t_exp[32], t_honor[32], t_deadline[32];
     hold_iso(at, t_at, sizeof(t_at));
     hold_iso(expires, t_exp, sizeof(t_exp));
     hold_iso(at + HOLD_HONOR_DAYS * HOLD_DAY, t_honor, sizeof(t_honor));
     hold_iso(deadline, t_deadline, sizeof(t_deadline));
-    const char *params[] = {id,      a->id,      t_at,    t_exp,
-                            t_honor, t_deadline, env->now};
-    enum rma_err err = db_hold_exec(env->db, "hold_authorize", 7, params);
+    struct hold_authorization_times t = {t_at, t_exp, t_honor, t_deadline};
+    enum rma_err err = db_hold_authorize(env->db, h->id, a->id, &t, env->now);
     if (err == RMA_OK)
         err = ledger_hold_authorized(env->db, h->rma_id, h->id, h->currency,
                                      h->amount_minor, a->id);
@@ -148,10 +141,7 @@ enum rma_err
 hold_apply_released(struct hold_env *env, struct hold *h, enum hold_status to,
                     const char *paypal_id)
 {
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
-    const char *params[] = {id, env->now, hold_status_name(to)};
-    enum rma_err err = db_hold_exec(env->db, "hold_voided", 3, params);
+    enum rma_err err = db_hold_voided(env->db, h->id, to, env->now);
     if (err == RMA_OK)
         err = ledger_hold_released(env->db, h->rma_id, h->id, h->currency,
                                    h->amount_minor,
@@ -208,12 +198,8 @@ hold_apply_captured(struct hold_env *env, struct hold_work *w)
     const struct paypal_capture *c = &w->item.out.capture;
     int64_t gross = c->amount.minor > 0 ? c->amount.minor : h->amount_minor;
     int64_t fee = c->has_breakdown ? c->fee.minor : 0;
-    char id[24], gross_s[24], fee_s[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
-    snprintf(gross_s, sizeof(gross_s), "%lld", (long long)gross);
-    snprintf(fee_s, sizeof(fee_s), "%lld", (long long)fee);
-    const char *params[] = {id, c->id, gross_s, fee_s, env->now, w->why};
-    enum rma_err err = db_hold_exec(env->db, "hold_captured", 6, params);
+    enum rma_err err =
+        db_hold_captured(env->db, h->id, c->id, gross, fee, env->now, w->why);
     if (err == RMA_OK)
         err = ledger_hold_released(env->db, h->rma_id, h->id, h->currency,
                                    h->amount_minor, "captured", c->id);
@@ -230,18 +216,11 @@ hold_apply_captured(struct hold_env *env, struct hold_work *w)
     if (err == RMA_OK && r.status == ST_CHARGED)
         err = mail_customer(env, &r, "hold_captured", gross, h->currency);
     /* The unit arrived while the capture was under way: give it back. */
-    if (err == RMA_OK && r.status == ST_RECEIVED) {
-        const char *rp[] = {id, gross_s, "returned while the capture was made",
-                            env->now};
-        err = db_hold_exec_any(env->db, "hold_request_refund", 4, rp);
-    }
+    if (err == RMA_OK && r.status == ST_RECEIVED)
+        err = db_hold_request_refund(env->db, h->id, gross,
+                                     "returned while the capture was made",
+                                     env->now);
     return err;
-}
-
-bool
-hold_issue_is(const struct paypal_result *res, const char *issue)
-{
-    return strcmp(res->issue, issue) == 0 || strcmp(res->name, issue) == 0;
 }
 
 enum rma_err
@@ -249,11 +228,9 @@ hold_apply_capture_refused(struct hold_env *env, struct hold_work *w)
 {
     struct hold *h = &w->h;
     const struct paypal_result *res = &w->item.result;
-    if (hold_issue_is(res, "AUTHORIZATION_EXPIRED") ||
-        hold_issue_is(res, "AUTHORIZATION_VOIDED"))
+    if (paypal_issue_is(res, PAYPAL_ISSUE_AUTHORIZATION_EXPIRED) ||
+        paypal_issue_is(res, PAYPAL_ISSUE_AUTHORIZATION_VOIDED))
         return hold_apply_released(env, h, HOLD_EXPIRED, NULL);
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
     struct hold_policy p = hold_policy_of(env->cfg);
     /* A retry only while the authorization still runs (an extended
      * deadline may leave no room for one). */
@@ -262,9 +239,8 @@ hold_apply_capture_refused(struct hold_env *env, struct hold_work *w)
     if (h->capture_attempts + 1 < p.capture_max_attempts && room) {
         char next[32];
         hold_iso(env->now_t + p.capture_retry_s, next, sizeof(next));
-        const char *params[] = {id, next, env->now};
         enum rma_err err =
-            db_hold_exec(env->db, "hold_capture_declined", 3, params);
+            db_hold_capture_declined(env->db, h->id, next, env->now);
         char *d =
             hold_detail_json("{s:s, s:s, s:i, s:s}", "issue", res->issue,
                              "debug_id", res->debug_id, "attempt",
@@ -275,8 +251,7 @@ hold_apply_capture_refused(struct hold_env *env, struct hold_work *w)
         free(d);
         return err;
     }
-    const char *params[] = {id, env->now};
-    enum rma_err err = db_hold_exec(env->db, "hold_failed", 2, params);
+    enum rma_err err = db_hold_failed(env->db, h->id, env->now);
     if (err == RMA_OK)
         err = ledger_hold_released(env->db, h->rma_id, h->id, h->currency,
                                    h->amount_minor, "failed",
@@ -305,13 +280,11 @@ hold_apply_reauthorized(struct hold_env *env, struct hold_work *w, bool ok)
 {
     struct hold *h = &w->h;
     const struct paypal_authorization *a = &w->item.out.authorization;
-    char id[24], honor[32];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
+    char honor[32];
     time_t at = ok && a->created ? a->created : env->now_t;
     hold_iso(at + HOLD_HONOR_DAYS * HOLD_DAY, honor, sizeof(honor));
-    const char *params[] = {id, ok ? "succeeded" : "refused", ok ? a->id : NULL,
-                            env->now, ok ? honor : NULL};
-    enum rma_err err = db_hold_exec(env->db, "hold_reauthorized", 5, params);
+    enum rma_err err = db_hold_reauthorized(
+        env->db, h->id, ok, ok ? a->id : NULL, env->now, ok ? honor : NULL);
     if (err == RMA_OK && ok)
         err = ledger_hold_reauthorized(env->db, h->rma_id, h->id, h->currency,
                                        h->amount_minor, a->id);
@@ -334,11 +307,10 @@ hold_apply_refunded(struct hold_env *env, struct hold_work *w)
     int64_t amount =
         rf->amount.minor > 0 ? rf->amount.minor : h->refund_requested_minor;
     int64_t fee_back = rf->has_breakdown ? rf->fee.minor : 0;
-    char id[24], amount_s[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
+    char amount_s[24];
     snprintf(amount_s, sizeof(amount_s), "%lld", (long long)amount);
-    const char *params[] = {id, rf->id, amount_s, env->now};
-    enum rma_err err = db_hold_exec(env->db, "hold_refunded", 4, params);
+    enum rma_err err =
+        db_hold_refunded(env->db, h->id, rf->id, amount, env->now);
     if (err == RMA_OK)
         err = ledger_refund(env->db, h->rma_id, h->id, w->intent.id, rf->id,
                             h->currency, amount, fee_back);
@@ -380,8 +352,6 @@ hold_apply_capture_answer(struct hold_env *env, struct hold_work *w)
     if (strcmp(c->authorization_id, asked) != 0 &&
         strcmp(c->authorization_id, h->authorization_id) != 0)
         return mismatch(env, h, "capture", asked, c->authorization_id);
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
     switch (paypal_status_parse(c->status)) {
     case PAYPAL_STATUS_COMPLETED: return hold_apply_captured(env, w);
     case PAYPAL_STATUS_DECLINED:
@@ -389,9 +359,8 @@ hold_apply_capture_answer(struct hold_env *env, struct hold_work *w)
     default: {
         /* PENDING (or a word we do not know): booked when PayPal says
          * COMPLETED, by the job's GET or a webhook's trigger. */
-        const char *params[] = {id, c->id, env->now};
         enum rma_err err =
-            db_hold_exec(env->db, "hold_capture_pending", 3, params);
+            db_hold_capture_pending(env->db, h->id, c->id, env->now);
         char *d =
             hold_detail_json("{s:s, s:s, s:s}", "capture_id", c->id, "status",
                              c->status, "reason", c->status_reason);
@@ -411,15 +380,11 @@ hold_apply_refund_answer(struct hold_env *env, struct hold_work *w)
     const struct paypal_refund *rf = &w->item.out.refund;
     if (rf->capture_id[0] != '\0' && strcmp(rf->capture_id, h->capture_id) != 0)
         return mismatch(env, h, "refund", h->capture_id, rf->capture_id);
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
     enum paypal_status st = paypal_status_parse(rf->status);
     if (st == PAYPAL_STATUS_COMPLETED)
         return hold_apply_refunded(env, w);
     if (st == PAYPAL_STATUS_FAILED || st == PAYPAL_STATUS_CANCELLED) {
-        const char *params[] = {id, env->now};
-        enum rma_err err =
-            db_hold_exec(env->db, "hold_refund_failed", 2, params);
+        enum rma_err err = db_hold_refund_failed(env->db, h->id, env->now);
         char key[64];
         snprintf(key, sizeof(key), "hold:%lld:refund_failed", (long long)h->id);
         if (err == RMA_OK)
@@ -430,8 +395,7 @@ hold_apply_refund_answer(struct hold_env *env, struct hold_work *w)
                                  key);
         return err;
     }
-    const char *params[] = {id, rf->id, env->now};
-    enum rma_err err = db_hold_exec(env->db, "hold_refund_pending", 3, params);
+    enum rma_err err = db_hold_refund_pending(env->db, h->id, rf->id, env->now);
     char *d = hold_detail_json("{s:s, s:s}", "refund_id", rf->id, "status",
                                rf->status);
     if (err == RMA_OK)
@@ -445,16 +409,14 @@ enum rma_err
 hold_apply_refund_refused(struct hold_env *env, struct hold_work *w)
 {
     struct hold *h = &w->h;
-    char id[24], key[64], detail[512];
-    snprintf(id, sizeof(id), "%lld", (long long)h->id);
+    char key[64], detail[512];
     snprintf(key, sizeof(key), "hold:%lld:refund_failed", (long long)h->id);
     snprintf(detail, sizeof(detail),
              "PayPal refused the refund of the capture after a late return "
              "(%s %s, debug_id %s): refund by other means",
              w->item.result.name, w->item.result.issue,
              w->item.result.debug_id);
-    const char *params[] = {id, env->now};
-    enum rma_err err = db_hold_exec(env->db, "hold_refund_failed", 2, params);
+    enum rma_err err = db_hold_refund_failed(env->db, h->id, env->now);
     if (err == RMA_OK)
         err =
             hold_exception(env, "refund_failed", h->rma_id, h->id, h->currency,

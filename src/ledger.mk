@@ -3,9 +3,13 @@ dist_migrations_DATA += sql/migrations/0006_ledger.sql
 librma_la_SOURCES += \
 	src/db_ledger.c \
 	src/ledger.c \
+	src/ledger_ops.c \
 	src/ledger_verify.c
 noinst_HEADERS += \
-	include/rma/ledger.h
+	include/rma/db_ledger.h \
+	include/rma/ledger.h \
+	include/rma/ledger_ops.h \
+	include/rma/ledger_verify.h
 
 # The ledger benchmark's load driver (SPEC §11), built on request by
 # bench/ledger.sh: `make bench/ledger_load`.

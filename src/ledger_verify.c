@@ -8,6 +8,8 @@
  * but wrong entry) and what only shows across tables: a hold whose memo
  * balance does not match its state, a capture the ledger and PayPal
  * disagree on. */
+#include "rma/ledger_verify.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -15,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rma/ledger.h"
+#include "rma/db_ledger.h"
 #include "rma/money.h"
 #include "rma/paypal.h"
 
@@ -420,9 +422,9 @@ check_capture(struct verify *v, struct paypal_client *pc,
     paypal_result_free(&res);
     if (err != RMA_OK)
         return fetch_failed(v, c, "capture", err);
-    if (strcmp(cap.status, "COMPLETED") != 0 &&
-        strcmp(cap.status, "PARTIALLY_REFUNDED") != 0 &&
-        strcmp(cap.status, "REFUNDED") != 0)
+    enum paypal_status st = paypal_status_parse(cap.status);
+    if (st != PAYPAL_STATUS_COMPLETED &&
+        st != PAYPAL_STATUS_PARTIALLY_REFUNDED && st != PAYPAL_STATUS_REFUNDED)
         err = add(v->out, "paypal", c->entry_id, c->hold_id,
                   "capture %s of entry %" PRId64 " is %s at PayPal",
                   c->paypal_id, c->entry_id, cap.status);
@@ -456,7 +458,7 @@ check_refund(struct verify *v, struct paypal_client *pc,
     paypal_result_free(&res);
     if (err != RMA_OK)
         return fetch_failed(v, c, "refund", err);
-    if (strcmp(ref.status, "COMPLETED") != 0)
+    if (paypal_status_parse(ref.status) != PAYPAL_STATUS_COMPLETED)
         err = add(v->out, "paypal", c->entry_id, c->hold_id,
                   "refund %s of entry %" PRId64 " is %s at PayPal",
                   c->paypal_id, c->entry_id, ref.status);

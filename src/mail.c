@@ -487,12 +487,3 @@ mail_enqueue(struct db *db, const char *kind, int64_t rma_id, const char *to,
                   "message_id", id);
     return err;
 }
-
-void
-mail_outbox_row_free(struct mail_outbox_row *row)
-{
-    free(row->to_addr);
-    free(row->subject);
-    free(row->body);
-    row->to_addr = row->subject = row->body = NULL;
-}

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,23 +12,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "rma/config.h"
 #include "rma/crypto.h"
 #include "rma/ctl.h"
 #include "rma/db.h"
 #include "rma/demo.h"
 #include "rma/exception.h"
-#include "rma/export.h"
 #include "rma/jobs.h"
-#include "rma/ledger.h"
+#include "rma/ledger_verify.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 #include "rma/migrate.h"
 #include "rma/paypal.h"
 #include "rma/staff.h"
-
-#define EXIT_WORK 1
-#define EXIT_USAGE 2
 
 static const char usage_text[] =
     "usage: rmactl [--config FILE] COMMAND [ARGS]\n"
@@ -70,8 +66,8 @@ static const char usage_text[] =
     "                                     Solution (columns: rmactl orders)\n"
     "roles: agent, supervisor, warehouse, finance, admin\n";
 
-static int
-usage(void)
+int
+ctl_usage(void)
 {
     fputs(usage_text, stderr);
     return EXIT_USAGE;
@@ -102,7 +98,7 @@ static int
 cmd_config(const char *path, int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[1], "check") != 0)
-        return usage();
+        return ctl_usage();
     struct rma_config cfg;
     if (load(path, &cfg, 1) != 0)
         return EXIT_USAGE;
@@ -116,7 +112,7 @@ cmd_migrate(const struct rma_config *cfg, int argc, char **argv)
 {
     (void)argv;
     if (argc != 1)
-        return usage();
+        return ctl_usage();
     int applied = 0;
     enum rma_err err = migrate_run(cfg->admin_database_url, cfg->migrations_dir,
                                    stdout, stderr, &applied);
@@ -144,7 +140,7 @@ static int
 cmd_token(const struct rma_config *cfg, int argc, char **argv)
 {
     if (argc < 2)
-        return usage();
+        return ctl_usage();
     const char *verb = argv[1];
     const char *role_name = NULL, *name = NULL;
     static const struct option opts[] = {
@@ -160,10 +156,10 @@ cmd_token(const struct rma_config *cfg, int argc, char **argv)
         else if (c == 'n')
             name = optarg;
         else
-            return usage();
+            return ctl_usage();
     }
     if (optind != argc || name == NULL)
-        return usage();
+        return ctl_usage();
     if (!valid_token_name(name)) {
         fprintf(stderr, "token: --name must be 1..%d printable characters\n",
                 STAFF_NAME_MAX);
@@ -204,7 +200,7 @@ cmd_token(const struct rma_config *cfg, int argc, char **argv)
         }
     } else if (strcmp(verb, "revoke") == 0) {
         if (role_name != NULL) {
-            rc = usage();
+            rc = ctl_usage();
             goto done;
         }
         enum rma_err err = db_staff_token_revoke(&db, name);
@@ -217,7 +213,7 @@ cmd_token(const struct rma_config *cfg, int argc, char **argv)
             rc = 0;
         }
     } else {
-        rc = usage();
+        rc = ctl_usage();
     }
 done:
     db_close(&db);
@@ -259,11 +255,11 @@ cmd_run_jobs(const struct rma_config *cfg, int argc, char **argv)
             }
             break;
         case 'd': opt.dry_run = true; break;
-        default: return usage();
+        default: return ctl_usage();
         }
     }
     if (optind != argc)
-        return usage();
+        return ctl_usage();
     if (isatty(STDERR_FILENO))
         opt.progress = stderr;
     struct db db;
@@ -349,11 +345,11 @@ cmd_mail_sender(const char *path, struct rma_config *cfg, int argc, char **argv)
             }
             opt.interval_seconds = (int)v;
             break;
-        default: return usage();
+        default: return ctl_usage();
         }
     }
     if (optind != argc)
-        return usage();
+        return ctl_usage();
     if (pipe2(sender_wake, O_CLOEXEC | O_NONBLOCK) != 0) {
         fprintf(stderr, "mail-sender: pipe: %s\n", strerror(errno));
         return EXIT_WORK;
@@ -406,14 +402,14 @@ cmd_ledger(const struct rma_config *cfg, int argc, char **argv)
 {
     bool offline = false, record = false;
     if (argc < 2 || strcmp(argv[1], "verify") != 0)
-        return usage();
+        return ctl_usage();
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--offline") == 0)
             offline = true;
         else if (strcmp(argv[i], "--record") == 0)
             record = true;
         else
-            return usage();
+            return ctl_usage();
     }
     struct paypal_client *pc = NULL;
     if (!offline && cfg->paypal_base_url && cfg->paypal_base_url[0]) {
@@ -468,170 +464,11 @@ cmd_ledger(const struct rma_config *cfg, int argc, char **argv)
     return total > 0 ? EXIT_WORK : 0;
 }
 
-/* The CSV writer's sink for rmactl export. */
-static int
-file_sink(void *arg, const char *data, size_t len)
-{
-    return fwrite(data, 1, len, arg) == len ? 0 : -1;
-}
-
-/* Who ran rmactl, for the audit trail: the operating-system user. */
-static const char *
-os_user(void)
-{
-    struct passwd *pw = getpwuid(getuid());
-    return pw != NULL && pw->pw_name != NULL ? pw->pw_name : "unknown";
-}
-
-/* The same CSV as GET /api/v1/staff/exports/{kind}.csv (export_run), to
- * stdout or to --output FILE, which is written whole or not at all (a
- * temporary file beside it, renamed at the end).  Audited like the API. */
-static int
-cmd_export(const struct rma_config *cfg, int argc, char **argv)
-{
-    const char *from = NULL, *to = NULL, *output = NULL;
-    static const struct option opts[] = {
-        {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},
-        {"output", required_argument, NULL, 'o'},
-        {NULL, 0, NULL, 0},
-    };
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'f')
-            from = optarg;
-        else if (c == 't')
-            to = optarg;
-        else if (c == 'o')
-            output = optarg;
-        else
-            return usage();
-    }
-    if (optind != argc - 1 || from == NULL || to == NULL)
-        return usage();
-    enum export_kind kind;
-    if (!export_kind_parse(argv[optind], &kind)) {
-        fprintf(stderr,
-                "export: unknown kind %s (ledger, holds, "
-                "captures-refunds, makeup-payments, exceptions, "
-                "rmas)\n",
-                argv[optind]);
-        return EXIT_USAGE;
-    }
-    struct export_period period;
-    const char *field;
-    enum rma_err err = export_period_parse(from, to, &period, &field);
-    if (err != RMA_OK) {
-        fprintf(stderr, "%s\n",
-                err == RMA_ERULE ? "export: --to must be later than --from"
-                                 : "export: --from and --to take a date "
-                                   "(2026-11-01) or a time "
-                                   "(2026-11-01T10:00:00Z)");
-        return EXIT_USAGE;
-    }
-
-    signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, audited */
-    FILE *out = stdout;
-    char tmp[4096] = "";
-    if (output != NULL) {
-        int n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", output);
-        int fd = n > 0 && (size_t)n < sizeof(tmp) ? mkstemp(tmp) : -1;
-        out = fd >= 0 ? fdopen(fd, "w") : NULL;
-        if (out == NULL) {
-            fprintf(stderr, "export: cannot write beside %s: %s\n", output,
-                    strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-                unlink(tmp);
-            }
-            return EXIT_WORK;
-        }
-    }
-    bool replica = strcmp(cfg->export_database_url, cfg->database_url) != 0;
-    struct db db, export_db;
-    db_init(&db, cfg->database_url, "rmactl-export");
-    if (replica)
-        db_init(&export_db, cfg->export_database_url, "rmactl-export");
-    struct csv_writer w;
-    csv_init(&w, file_sink, out);
-    uint64_t rows = 0;
-    enum export_replica_state replica_state = EXPORT_REPLICA_CAUGHT_UP;
-    int64_t behind = 0;
-    err = replica ? export_wait_for_replica(&db, &export_db,
-                                            cfg->export_max_lag_seconds,
-                                            &replica_state, &behind)
-                  : RMA_OK;
-    if (err == RMA_OK)
-        err = export_run(replica ? &export_db : &db, kind, &period, &w, &rows);
-    bool written = !w.failed && fflush(out) == 0 && !ferror(out);
-    if (output != NULL) {
-        written = written && fsync(fileno(out)) == 0;
-        written = fclose(out) == 0 && written;
-    }
-    int write_errno = written ? 0 : errno;
-    const char *outcome = err != RMA_OK ? "failed"
-                          : !written    ? "output_failed"
-                                        : "completed";
-    char now[EXPORT_TIME_TEXT];
-    time_t t = time(NULL);
-    struct tm tm;
-    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-    struct export_audit audit = {
-        .actor_kind = "system",
-        .actor_name = os_user(),
-        .via = "rmactl",
-        .kind = kind,
-        .period = &period,
-        .rows = rows,
-        .outcome = outcome,
-        .at = now,
-    };
-    enum rma_err audit_err = db_export_audit(&db, &audit);
-    db_close(&db);
-    if (replica)
-        db_close(&export_db);
-
-    int rc = EXIT_WORK;
-    if (replica_state == EXPORT_REPLICA_BEHIND)
-        fprintf(stderr,
-                "export: the replica (export_database_url) is still %lld "
-                "bytes of WAL behind the primary after %ld s "
-                "(export_max_lag_seconds): export from the primary "
-                "(RMA_EXPORT_DATABASE_URL set to database_url) or again "
-                "once the replica has caught up\n",
-                (long long)behind, cfg->export_max_lag_seconds);
-    else if (err == RMA_EDB && replica && replica_state != EXPORT_PRIMARY_DOWN)
-        fprintf(stderr, "export: the export database (export_database_url) "
-                        "is unavailable\n");
-    else if (err != RMA_OK)
-        fprintf(stderr, "export: %s\n",
-                err == RMA_EDB ? "the database is unavailable"
-                               : "the export failed");
-    else if (!written)
-        fprintf(stderr, "export: cannot write the output: %s\n",
-                strerror(write_errno ? write_errno : EIO));
-    else if (audit_err != RMA_OK)
-        fprintf(stderr, "export: the export could not be audited\n");
-    else if (output != NULL && rename(tmp, output) != 0)
-        fprintf(stderr, "export: cannot rename to %s: %s\n", output,
-                strerror(errno));
-    else
-        rc = 0;
-    if (rc != 0 && output != NULL)
-        unlink(tmp);
-    if (rc == 0)
-        fprintf(stderr, "export %s: %llu rows from %s to %s\n",
-                export_kind_name(kind), (unsigned long long)rows,
-                period.from_text, period.to_text);
-    return rc;
-}
-
 static int
 cmd_demo(const struct rma_config *cfg, int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[1], "seed") != 0)
-        return usage();
+        return ctl_usage();
     struct db db;
     db_init(&db, cfg->database_url, "rmactl-demo");
     enum rma_err err = demo_seed(&db, stdout);
@@ -657,10 +494,10 @@ main(int argc, char **argv)
             fputs(usage_text, stdout);
             return 0;
         } else
-            return usage();
+            return ctl_usage();
     }
     if (i == argc)
-        return usage();
+        return ctl_usage();
     if (config_path == NULL)
         config_path = config_default_path();
     log_set_level(LOG_WARN);
@@ -685,7 +522,7 @@ main(int argc, char **argv)
     else if (strcmp(cmd, "demo") == 0)
         rc = cmd_demo(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "export") == 0)
-        rc = cmd_export(&cfg, sub_argc, sub_argv);
+        rc = ctl_export(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "staff") == 0)
         rc = ctl_staff(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "orders") == 0)
@@ -693,7 +530,7 @@ main(int argc, char **argv)
     else if (strcmp(cmd, "mail-sender") == 0)
         rc = cmd_mail_sender(config_path, &cfg, sub_argc, sub_argv);
     else
-        rc = usage();
+        rc = ctl_usage();
     config_free(&cfg);
     return rc;
 }

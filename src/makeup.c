@@ -126,20 +126,21 @@ makeup_fallback_window(const struct makeup_policy *p, time_t submitted,
     return w->end > w->start;
 }
 
-/* A payment received: PayPal account-to-account codes T00nn, positive. */
+/* A payment received, positive. */
 static bool
-is_credit(const struct paypal_transaction *tx)
+is_credit(const struct makeup_transaction *tx)
 {
-    return strncmp(tx->event_code, "T00", 3) == 0 && tx->amount.minor > 0;
+    return tx->payment && tx->amount.minor > 0;
 }
 
 bool
 makeup_fallback_candidate(const struct makeup_claim_facts *c,
-                          const struct paypal_transaction *tx,
+                          const struct makeup_transaction *tx,
                           const struct makeup_window *w)
 {
     return is_credit(tx) &&
-           (strcmp(tx->status, "S") == 0 || strcmp(tx->status, "P") == 0) &&
+           (tx->status == MAKEUP_TX_COMPLETED ||
+            tx->status == MAKEUP_TX_PENDING) &&
            strcmp(tx->amount.currency, c->currency) == 0 &&
            tx->amount.minor == c->due && tx->initiated != 0 &&
            tx->initiated >= w->start && tx->initiated <= w->end &&
@@ -150,9 +151,10 @@ makeup_fallback_candidate(const struct makeup_claim_facts *c,
 /* Whether a is a better fallback choice than b (completed first, then the
  * earliest, then the smallest id for a stable answer). */
 static bool
-better(const struct paypal_transaction *a, const struct paypal_transaction *b)
+better(const struct makeup_transaction *a, const struct makeup_transaction *b)
 {
-    bool sa = strcmp(a->status, "S") == 0, sb = strcmp(b->status, "S") == 0;
+    bool sa = a->status == MAKEUP_TX_COMPLETED,
+         sb = b->status == MAKEUP_TX_COMPLETED;
     if (sa != sb)
         return sa;
     if (a->initiated != b->initiated)
@@ -161,7 +163,7 @@ better(const struct paypal_transaction *a, const struct paypal_transaction *b)
 }
 
 int
-makeup_fallback_pick(const struct paypal_transaction *tx, const bool *taken,
+makeup_fallback_pick(const struct makeup_transaction *tx, const bool *taken,
                      size_t n)
 {
     int best = -1;
@@ -201,7 +203,7 @@ pending(const struct makeup_policy *p, const struct makeup_claim_facts *c,
 /* The outcome for a transaction that was found (by id or fallback). */
 static void
 judge(const struct makeup_policy *p, const struct makeup_claim_facts *c,
-      const struct paypal_transaction *tx, bool taken, time_t now, int attempts,
+      const struct makeup_transaction *tx, bool taken, time_t now, int attempts,
       struct makeup_decision *out)
 {
     out->tx = tx;
@@ -211,7 +213,7 @@ judge(const struct makeup_policy *p, const struct makeup_claim_facts *c,
         out->reason = "not_a_credit";
         return;
     }
-    if (strcmp(tx->status, "P") == 0) {
+    if (tx->status == MAKEUP_TX_PENDING) {
         /* Not paid yet at PayPal: wait for it like for a lagging search. */
         if (over) {
             out->status = MAKEUP_UNMATCHED;
@@ -221,11 +223,11 @@ judge(const struct makeup_policy *p, const struct makeup_claim_facts *c,
         }
         return;
     }
-    if (strcmp(tx->status, "S") != 0) {
+    if (tx->status != MAKEUP_TX_COMPLETED) {
         out->status = MAKEUP_UNMATCHED;
-        out->reason = strcmp(tx->status, "V") == 0   ? "reversed"
-                      : strcmp(tx->status, "D") == 0 ? "denied"
-                                                     : "not_completed";
+        out->reason = tx->status == MAKEUP_TX_REVERSED ? "reversed"
+                      : tx->status == MAKEUP_TX_DENIED ? "denied"
+                                                       : "not_completed";
         return;
     }
     if (strcmp(tx->amount.currency, c->currency) != 0) {

@@ -8,6 +8,7 @@ librma_la_SOURCES += \
 	src/makeup_ops.c
 
 noinst_HEADERS += \
+	include/rma/db_makeup.h \
 	include/rma/makeup.h \
 	include/rma/makeup_job.h \
 	include/rma/makeup_ops.h

@@ -9,7 +9,7 @@
 
 #include "rma/buf.h"
 #include "rma/case_ops.h"
-#include "rma/ledger.h"
+#include "rma/ledger_ops.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 #include "rma/money.h"
@@ -44,14 +44,36 @@ amount_text(int64_t minor, const char *currency, char *out, size_t n)
 
 /* ---- searching ---- */
 
+/* PayPal's transaction as the rules see it. */
+static void
+transaction_of(const struct paypal_transaction *t, struct makeup_transaction *m)
+{
+    memset(m, 0, sizeof(*m));
+    snprintf(m->transaction_id, sizeof(m->transaction_id), "%s",
+             t->transaction_id);
+    m->payment = paypal_transaction_is_payment(t);
+    switch (paypal_transaction_status_of(t)) {
+    case PAYPAL_TRANSACTION_SUCCESS: m->status = MAKEUP_TX_COMPLETED; break;
+    case PAYPAL_TRANSACTION_PENDING: m->status = MAKEUP_TX_PENDING; break;
+    case PAYPAL_TRANSACTION_REVERSED: m->status = MAKEUP_TX_REVERSED; break;
+    case PAYPAL_TRANSACTION_DENIED: m->status = MAKEUP_TX_DENIED; break;
+    default: m->status = MAKEUP_TX_OTHER; break;
+    }
+    m->amount = t->amount;
+    m->has_fee = t->has_fee;
+    m->fee = t->fee;
+    m->initiated = t->initiated;
+    snprintf(m->payer_email, sizeof(m->payer_email), "%s", t->payer_email);
+}
+
 /* What one attempt learnt from PayPal; owns its copies. */
 struct findings {
     bool searched;
     time_t refreshed;
     bool have_id;
-    struct paypal_transaction by_id;
+    struct makeup_transaction by_id;
     bool by_id_taken;
-    struct paypal_transaction cand[CANDIDATES_MAX];
+    struct makeup_transaction cand[CANDIDATES_MAX];
     bool taken[CANDIDATES_MAX];
     size_t ncand;
     int fallback; /* index into cand, or -1 */
@@ -101,9 +123,9 @@ search_by_id(struct makeup_env *env, const struct makeup_claim_row *c,
         const struct paypal_transaction *t = &r.items[i];
         if (strcasecmp(t->transaction_id, c->transaction_id) != 0)
             continue;
-        bool credit = strncmp(t->event_code, "T00", 3) == 0;
+        bool credit = paypal_transaction_is_payment(t);
         if (!f->have_id || credit) {
-            f->by_id = *t;
+            transaction_of(t, &f->by_id);
             f->have_id = true;
             if (credit)
                 break;
@@ -139,9 +161,11 @@ search_fallback(struct makeup_env *env, const struct makeup_claim_row *c,
         }
         paypal_result_free(&res);
         note_refreshed(f, &r);
-        for (size_t i = 0; i < r.n && f->ncand < CANDIDATES_MAX; i++)
-            if (makeup_fallback_candidate(&facts, &r.items[i], &w))
-                f->cand[f->ncand++] = r.items[i];
+        for (size_t i = 0; i < r.n && f->ncand < CANDIDATES_MAX; i++) {
+            transaction_of(&r.items[i], &f->cand[f->ncand]);
+            if (makeup_fallback_candidate(&facts, &f->cand[f->ncand], &w))
+                f->ncand++;
+        }
         int pages = r.total_pages;
         paypal_search_result_free(&r);
         if (page >= pages)
@@ -466,11 +490,11 @@ makeup_match_capture_event(struct db *db, const struct rma_config *cfg,
     if (err != RMA_OK)
         return NULL;
     /* The capture as Transaction Search would list it: a completed
-     * checkout payment (T0006) to the vendor, its fee as a debit. */
-    struct paypal_transaction tx = {0};
+     * checkout payment to the vendor, its fee as a debit. */
+    struct makeup_transaction tx = {0};
     snprintf(tx.transaction_id, sizeof(tx.transaction_id), "%s", cap.id);
-    snprintf(tx.event_code, sizeof(tx.event_code), "T0006");
-    snprintf(tx.status, sizeof(tx.status), "S");
+    tx.payment = true;
+    tx.status = MAKEUP_TX_COMPLETED;
     tx.amount = cap.amount;
     if (cap.has_breakdown) {
         tx.has_fee = true;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "rma/db_metrics.h"
+
 static const int statuses[] = {200, 201, 202, 204, 303, 400, 401, 403, 404,
                                405, 409, 413, 415, 422, 429, 500, 502, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + other */

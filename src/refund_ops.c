@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "rma/id_list.h"
-#include "rma/ledger.h"
+#include "rma/ledger_ops.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 #include "rma/money.h"

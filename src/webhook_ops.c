@@ -2,11 +2,103 @@
  * PayPal's own GET of its resource says (webhook_ops.h). */
 #include "rma/webhook_ops.h"
 
+#include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rma/case_ops.h"
 #include "rma/log.h"
 #include "rma/makeup_ops.h"
+#include "rma/metrics.h"
+
+/* ---- the delivery ---- */
+
+#define MAX_ORIGINS 8
+
+static const char *default_origins[] = {
+    "https://api.paypal.com", "https://api.sandbox.paypal.com",
+    "https://api-m.paypal.com", "https://api-m.sandbox.paypal.com", NULL};
+
+struct paypal_webhook_verifier *
+webhook_verifier_for(const struct rma_config *cfg)
+{
+    char *origins[MAX_ORIGINS + 1];
+    char list[1024];
+    if (cfg->paypal_webhook_id == NULL || cfg->paypal_webhook_id[0] == '\0')
+        return NULL;
+    const char *const *allowed = default_origins;
+    if (cfg->paypal_cert_hosts != NULL && cfg->paypal_cert_hosts[0] != '\0') {
+        snprintf(list, sizeof(list), "%s", cfg->paypal_cert_hosts);
+        size_t n = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(list, ", ", &save); t && n < MAX_ORIGINS;
+             t = strtok_r(NULL, ", ", &save))
+            origins[n++] = t;
+        origins[n] = NULL;
+        allowed = (const char *const *)origins;
+    }
+    struct paypal_webhook_options o = {
+        .webhook_id = cfg->paypal_webhook_id,
+        .cert_origins = allowed,
+        .ca_file = cfg->paypal_webhook_ca_file,
+        .http_ca_file = cfg->paypal_ca_file,
+    };
+    /* The verifier copies the origins. */
+    return paypal_webhook_verifier_new(&o);
+}
+
+enum rma_err
+webhook_receive(struct hold_env *env, struct paypal_webhook_verifier *v,
+                const struct webhook_headers *h, const char *body, size_t len,
+                const char **outcome)
+{
+    struct paypal_webhook_headers ph = {
+        .transmission_id = h->transmission_id,
+        .transmission_time = h->transmission_time,
+        .transmission_sig = h->transmission_sig,
+        .cert_url = h->cert_url,
+        .auth_algo = h->auth_algo,
+    };
+    *outcome = NULL;
+    enum rma_err err =
+        v == NULL ? RMA_EUPSTREAM
+                  : paypal_webhook_verify(v, &ph, body, len, time(NULL));
+    if (err != RMA_OK) {
+        metrics_count_webhook_rejected();
+        log_event(LOG_WARN, "webhook_rejected", "{s:s, s:s}", "error",
+                  rma_err_code(err), "transmission_id",
+                  h->transmission_id ? h->transmission_id : "");
+        *outcome = "unverified";
+        return RMA_EUNAUTH;
+    }
+    json_t *event = json_loadb(body, len, 0, NULL);
+    const char *id = json_string_value(json_object_get(event, "id"));
+    const char *type = json_string_value(json_object_get(event, "event_type"));
+    json_t *resource = json_object_get(event, "resource");
+    const char *rid = json_string_value(json_object_get(resource, "id"));
+    if (id == NULL || type == NULL || !json_is_object(resource) ||
+        strlen(id) > 64 || strlen(type) > 100 ||
+        (rid != NULL && strlen(rid) > 64)) {
+        json_decref(event);
+        log_event(LOG_WARN, "webhook_malformed", "{}");
+        *outcome = "malformed";
+        return RMA_OK;
+    }
+    struct webhook_event e = {
+        .transmission_id = h->transmission_id,
+        .id = id,
+        .type = type,
+        .resource_id = rid,
+    };
+    err = webhook_take(env, &e, outcome);
+    if (err == RMA_OK)
+        log_event(LOG_INFO, "webhook", "{s:s, s:s, s:s}", "event_id", id,
+                  "event_type", type, "outcome", *outcome);
+    json_decref(event);
+    return err;
+}
+
+/* ---- the event ---- */
 
 enum resource_kind { RES_NONE, RES_AUTHORIZATION, RES_CAPTURE, RES_REFUND };
 

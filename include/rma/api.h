@@ -28,7 +28,8 @@ struct app {
     /* Where exports read when export_database_url is not database_url (a
      * replica); unused (conninfo NULL) otherwise.  See api_export.c. */
     struct db export_db;
-    /* Made at first use (api_hold.c); NULL while PayPal is not configured. */
+    /* Made at first use (api_common.c, webhook_ops.c); NULL while PayPal is
+     * not configured.  Opaque here: handlers never call PayPal. */
     struct paypal_client *paypal;
     struct paypal_webhook_verifier *webhooks;
 };
@@ -128,28 +129,6 @@ enum rma_err api_staff_rma_quote(struct api_ctx *ctx);
 enum rma_err api_rma_quote_decision(struct api_ctx *ctx);
 enum rma_err api_staff_rma_validity_extension(struct api_ctx *ctx);
 
-/* Shared with api_hold.c (api_staff_rma.c): the acting staff member, the
- * case named by the path (404 answered), the staff detail answer. */
-struct rma_actor_info api_staff_actor(const struct api_ctx *ctx);
-enum rma_err api_staff_case(struct api_ctx *ctx, struct rma_ref *r);
-enum rma_err api_staff_detail(struct api_ctx *ctx, int64_t id, bool created);
-/* The detail answer (api_rma.c): d's document with the members already in
- * the response body (if any), the agreement while it is to be accepted,
- * the upload limits and, for the customer, the actions; RMA_ENOTFOUND when
- * d has no document for this viewer. */
-enum rma_err api_detail_answer(struct api_ctx *ctx, const struct rma_detail *d,
-                               bool staff);
-/* The hold's part of a detail answer (api_hold.c): while the customer must
- * accept the hold, "preauthorization" with the agreement. */
-void api_hold_terms(struct api_ctx *ctx, const struct rma_ref *r);
-/* The environment of a case operation (case_ops.h) for this request. */
-struct hold_env api_hold_env(struct api_ctx *ctx, struct rma_actor_info who);
-/* The answer to a case operation's error: its refusal when it refused, a
- * 409 state_changed for a bare conflict, else err as it is. */
-struct case_refusal;
-enum rma_err api_refused(struct api_ctx *ctx, enum rma_err err,
-                         const struct case_refusal *no);
-
 /* Attachments, the return and its inspection (api_attachment.c,
  * api_return.c; SPEC §5.4). */
 enum rma_err api_attachment_put(struct api_ctx *ctx);
@@ -159,21 +138,11 @@ enum rma_err api_staff_attachment_get(struct api_ctx *ctx);
 enum rma_err api_rma_return_shipment(struct api_ctx *ctx);
 enum rma_err api_rma_packing_slip(struct api_ctx *ctx);
 enum rma_err api_staff_rma_inspection(struct api_ctx *ctx);
-/* Shared with api_attachment.c and api_return.c (api_rma.c): the
- * customer's visible case named by the path (404 answered), and the
- * customer's detail answer. */
-enum rma_err api_customer_case(struct api_ctx *ctx, struct rma_ref *r);
-enum rma_err api_customer_detail(struct api_ctx *ctx, int64_t id);
-/* The return's part of a detail answer (api_return.c): "upload_limits". */
-void api_return_limits(struct api_ctx *ctx);
-
 /* Make-up payments (api_makeup.c; SPEC §5.5): the customer's claim, the
- * finance list and resolution, and the detail answer's part: the customer's
- * "submit_makeup_payment" action. */
+ * finance list and resolution. */
 enum rma_err api_rma_makeup_payment(struct api_ctx *ctx);
 enum rma_err api_staff_makeup_list(struct api_ctx *ctx);
 enum rma_err api_staff_makeup_resolve(struct api_ctx *ctx);
-void api_makeup_action(struct api_ctx *ctx, const struct rma_detail *d);
 
 /* Idempotency-Key (SPEC §7; http_server.c).  The http layer records the
  * key of a customer's mutating request with a hash of its method, path and
@@ -187,6 +156,35 @@ void api_makeup_action(struct api_ctx *ctx, const struct rma_detail *d);
 bool api_idempotency_stream(struct api_ctx *ctx,
                             const unsigned char body_sha256[SHA256_LEN],
                             enum rma_err *err);
+
+/* Below the handlers: what api_<resource>.c files share lives in
+ * api_common.c and api_detail.c, never in another handler file
+ * (tests/check-structure). */
+
+/* The case a path names and the detail answers (api_detail.c). */
+
+/* The customer's visible case named by the path; RMA_ENOTFOUND (404
+ * answered) for an unknown number, another customer's case or one not yet
+ * visible to customers. */
+enum rma_err api_customer_case(struct api_ctx *ctx, struct rma_ref *r);
+/* The case named by the path, for staff; 404 answered when unknown. */
+enum rma_err api_staff_case(struct api_ctx *ctx, struct rma_ref *r);
+/* The acting staff member. */
+struct rma_actor_info api_staff_actor(const struct api_ctx *ctx);
+/* Whether the customer may set the address the replacement ships to now. */
+bool api_address_editable(const struct rma_ref *r);
+/* The detail answer: d's document with the members already in the
+ * response body (if any), the hold's agreement while it is to be
+ * accepted, the upload limits and, for the customer, the actions (the
+ * make-up payment's included); RMA_ENOTFOUND when d has no document for
+ * this viewer. */
+enum rma_err api_detail_answer(struct api_ctx *ctx, const struct rma_detail *d,
+                               bool staff);
+/* The customer's detail answer for case id, read after a change. */
+enum rma_err api_customer_detail(struct api_ctx *ctx, int64_t id);
+/* The staff detail answer (with the timeline) for case id; 201 when
+ * created. */
+enum rma_err api_staff_detail(struct api_ctx *ctx, int64_t id, bool created);
 
 /* Helpers shared by the handlers (api_common.c). */
 
@@ -204,6 +202,16 @@ enum rma_err api_json_merge_text(struct api_ctx *ctx, const char *doc);
 enum rma_err api_begin(struct api_ctx *ctx);
 enum rma_err api_commit(struct api_ctx *ctx);
 void api_rollback(struct api_ctx *ctx);
+/* The request path's PayPal client (hold_paypal_client's, made at first
+ * use and kept for the process), NULL while PayPal is not configured. */
+struct paypal_client *api_paypal_client(struct api_ctx *ctx);
+/* The environment of a case operation (case_ops.h) for this request. */
+struct hold_env api_hold_env(struct api_ctx *ctx, struct rma_actor_info who);
+/* The answer to a case operation's error: its refusal when it refused, a
+ * 409 state_changed for a bare conflict, else err as it is. */
+struct case_refusal;
+enum rma_err api_refused(struct api_ctx *ctx, enum rma_err err,
+                         const struct case_refusal *no);
 
 /* Serves FastCGI requests on listen_fd until *stop is set. */
 int http_serve(struct app *app, int listen_fd, volatile int *stop);

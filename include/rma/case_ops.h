@@ -35,6 +35,9 @@ struct case_refusal {
 enum rma_err case_begin(struct hold_env *env, int64_t rma_id,
                         struct rma_ref *r);
 enum rma_err case_end(struct hold_env *env, enum rma_err err);
+/* Whether the case is where a hold may be created or authorized: awaiting
+ * its pre-authorization on the advanced path. */
+bool case_awaits_hold(const struct rma_ref *r);
 
 /* The customer chooses standard or advanced replacement.  Leaving the
  * advanced path abandons a pending PayPal order, or voids an authorized
@@ -50,6 +53,34 @@ enum rma_err case_choose_method(struct hold_env *env, int64_t rma_id,
 enum rma_err case_preauthorize(struct hold_env *env, int64_t rma_id,
                                const char *client_addr, char *approve_url,
                                char *order_id, struct case_refusal *no);
+
+/* Supervisor actions on an authorized hold, each with its reason (the audit
+ * detail, JSON).  Conflicting ones exclude each other under the case lock:
+ * a waiver after a requested capture, or a capture after a requested
+ * release, is a conflict. */
+enum rma_err case_waive_hold(struct hold_env *env, int64_t rma_id,
+                             const char *detail_json, struct case_refusal *no);
+enum rma_err case_capture_now(struct hold_env *env, int64_t rma_id,
+                              const char *detail_json, struct case_refusal *no);
+enum rma_err case_extend_deadline(struct hold_env *env, int64_t rma_id,
+                                  time_t deadline, const char *deadline_text,
+                                  const char *detail_json,
+                                  struct case_refusal *no);
+
+/* Inside the caller's case transaction: releases the case's live hold
+ * (abandons a pending order, requests the void of an authorization).
+ * *void_id is the hold to void after commit, 0 when none. */
+enum rma_err case_release_hold_in_tx(struct hold_env *env, int64_t rma_id,
+                                     const char *reason, int64_t *void_id);
+/* After commit: voids hold_id now if PayPal answers (the job otherwise). */
+void case_void_now(struct hold_env *env, int64_t hold_id);
+
+/* The job's sweep: every authorized hold whose case cannot have one (not
+ * an advanced replacement, or past the states that keep a hold) gets its
+ * void requested and a finance exception.  *n: how many. */
+enum rma_err case_sweep_stray_holds(struct hold_env *env, int *n);
+
+/* ---- PayPal's redirects and authorizations (case_paypal.c) ---- */
 
 /* What a PayPal redirect did, for the portal's ?paypal= outcome. */
 enum case_redirect {
@@ -84,42 +115,7 @@ enum rma_err case_settle_authorization(struct hold_env *env, int64_t hold_id,
                                        const struct paypal_authorization *a,
                                        enum case_redirect *out);
 
-/* Supervisor actions on an authorized hold, each with its reason (the audit
- * detail, JSON).  Conflicting ones exclude each other under the case lock:
- * a waiver after a requested capture, or a capture after a requested
- * release, is a conflict. */
-enum rma_err case_waive_hold(struct hold_env *env, int64_t rma_id,
-                             const char *detail_json, struct case_refusal *no);
-enum rma_err case_capture_now(struct hold_env *env, int64_t rma_id,
-                              const char *detail_json, struct case_refusal *no);
-enum rma_err case_extend_deadline(struct hold_env *env, int64_t rma_id,
-                                  time_t deadline, const char *deadline_text,
-                                  const char *detail_json,
-                                  struct case_refusal *no);
-
-/* Inside the caller's case transaction: releases the case's live hold
- * (abandons a pending order, requests the void of an authorization).
- * *void_id is the hold to void after commit, 0 when none. */
-enum rma_err case_release_hold_in_tx(struct hold_env *env, int64_t rma_id,
-                                     const char *reason, int64_t *void_id);
-/* After commit: voids hold_id now if PayPal answers (the job otherwise). */
-void case_void_now(struct hold_env *env, int64_t hold_id);
-
-/* The job's sweep: every authorized hold whose case cannot have one (not
- * an advanced replacement, or past the states that keep a hold) gets its
- * void requested and a finance exception.  *n: how many. */
-enum rma_err case_sweep_stray_holds(struct hold_env *env, int *n);
-
 /* ---- every case ends (case_ends.c, SPEC §14) ---- */
-
-/* What a case still owes or is owed (db_refund.c). */
-struct case_owed {
-    bool shipped;       /* an outbound shipment is recorded */
-    bool fee_unpaid;    /* a make-up amount due, not paid nor resolved */
-    bool hold_open;     /* a hold pending, authorized or refunding */
-    bool refund_unpaid; /* a refund payment not paid */
-};
-enum rma_err db_case_owed(struct db *db, int64_t rma_id, struct case_owed *o);
 
 /* Inside the case's transaction, r as it is now: completes it when its
  * unit has shipped and nothing is owed either way (the one rule). */

@@ -18,7 +18,6 @@
 #include <time.h>
 
 #include "rma/arena.h"
-#include "rma/db.h"
 #include "rma/err.h"
 #include "rma/rma_state.h"
 
@@ -124,14 +123,5 @@ const char *hold_extension_refusal(const struct hold *h, time_t new_deadline);
  * reminder_days), or 0. */
 int hold_reminder_due(const struct hold *h, enum rma_status case_status,
                       time_t now, const int *days, int ndays);
-
-/* ---- the database (db_hold.c) ---- */
-
-enum rma_err db_hold_live(struct db *db, int64_t rma_id, struct hold *out);
-enum rma_err db_hold_latest(struct db *db, int64_t rma_id, struct hold *out);
-enum rma_err db_hold_by_order(struct db *db, const char *order_id,
-                              bool for_update, struct hold *out);
-enum rma_err db_hold_by_id(struct db *db, int64_t id, bool for_update,
-                           struct hold *out);
 
 #endif

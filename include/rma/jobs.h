@@ -10,6 +10,7 @@
 
 #include "rma/config.h"
 #include "rma/db.h"
+#include "rma/db_jobs.h"
 #include "rma/err.h"
 #include "rma/hold_job.h"
 #include "rma/makeup_job.h"
@@ -42,14 +43,5 @@ enum rma_err jobs_run(struct db *db, const struct rma_config *cfg,
 /* The one-line summary. */
 void jobs_print_summary(FILE *f, const struct jobs_options *opt,
                         const struct jobs_summary *s, double seconds);
-
-/* SQL (db_jobs.c). */
-enum rma_err db_jobs_count_due_mail(struct db *db, int *n);
-/* Deletes expired rate-limit windows, sessions, login codes and
- * idempotency keys; *rows counts them. */
-enum rma_err db_jobs_housekeeping(struct db *db, const char *now, long *rows);
-/* Records the end of a pass that took seconds (GET /metrics reads it);
- * succeeded: it did all its due work. */
-enum rma_err db_jobs_record_run(struct db *db, double seconds, bool succeeded);
 
 #endif

@@ -10,12 +10,10 @@
  * Every entry carries a unique idempotency key derived from its cause
  * ("capture:<capture id>"), so a retried operation cannot post twice.
  *
- * Posting runs INSIDE the caller's transaction (it never begins or commits):
- * the entry commits or rolls back with the state change it records.  After
- * an error other than a duplicate, roll the transaction back.
- *
- * Callers use the posting rules (ledger_hold_authorized ... ledger_makeup_
- * payment) and never write account names; ledger_post is the general form. */
+ * This header is the ledger's rules, without I/O (ledger.c): the chart of
+ * accounts, the checks of an entry, the posting rules that build entries.
+ * Posting them is ledger_ops.h (ledger_ops.c), checking the books is
+ * ledger_verify.h, their SQL db_ledger.h. */
 #ifndef RMA_LEDGER_H
 #define RMA_LEDGER_H
 
@@ -23,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rma/db.h"
 #include "rma/err.h"
 
 #define LEDGER_KEY_MAX 200 /* idempotency key, printable ASCII, no space */
@@ -83,19 +80,11 @@ const struct ledger_account *ledger_account_find(const char *code);
  * to zero (memo and real accounts each) or the sums overflow. */
 enum rma_err ledger_check(const struct ledger_entry *e);
 
-/* Posts e in the caller's open transaction.  *created is true when this call
- * wrote it.  The same key posted again with the same content (kind, cause,
- * currency, lines in any order; effective_at when given): RMA_OK with
- * *created false.  The same key with other content: RMA_ECONFLICT.  Errors of
- * ledger_check, or RMA_EDB / RMA_ERULE / RMA_EINTERNAL from the database. */
-enum rma_err ledger_post(struct db *db, const struct ledger_entry *e,
-                         bool *created);
-
 /* ---- posting rules (doc/ledger.md) ----
- * Each builds its entry into a draft (no I/O; unit-tested), and the
- * ledger_<rule> function posts it: RMA_OK also when it was already posted.
- * Amounts are minor units of currency; RMA_EINVAL for a non-positive amount,
- * a fee outside 0..amount, a missing id. */
+ * Each builds its entry into a draft (no I/O; unit-tested); the
+ * ledger_<rule> function of ledger_ops.h posts it.  Amounts are minor units
+ * of currency; RMA_EINVAL for a non-positive amount, a fee outside
+ * 0..amount, a missing id. */
 
 #define LEDGER_DRAFT_LINES 4
 
@@ -152,121 +141,23 @@ enum rma_err ledger_build_makeup_payment(struct ledger_draft *d, int64_t rma_id,
                                          const char *currency, int64_t due,
                                          int64_t paid, int64_t fee);
 
-enum rma_err ledger_hold_authorized(struct db *db, int64_t rma_id,
-                                    int64_t hold_id, const char *currency,
-                                    int64_t amount,
-                                    const char *authorization_id);
-enum rma_err ledger_hold_reauthorized(struct db *db, int64_t rma_id,
-                                      int64_t hold_id, const char *currency,
-                                      int64_t amount,
-                                      const char *reauthorization_id);
-enum rma_err ledger_hold_released(struct db *db, int64_t rma_id,
-                                  int64_t hold_id, const char *currency,
-                                  int64_t amount, const char *why,
-                                  const char *paypal_id);
-enum rma_err ledger_capture(struct db *db, int64_t rma_id, int64_t hold_id,
-                            int64_t intent_id, const char *capture_id,
-                            const char *currency, int64_t gross, int64_t fee);
-enum rma_err ledger_refund(struct db *db, int64_t rma_id, int64_t hold_id,
-                           int64_t intent_id, const char *refund_id,
-                           const char *currency, int64_t amount,
-                           int64_t fee_returned);
-/* A refund case paid back through PayPal (refund_id, the fee PayPal
- * returned), or paid out by other means (one per case). */
+/* key sale_refund:<refund id>: a refund case paid back through PayPal
+ * (refund_id, the fee PayPal returned).  key refund_payout:<case id>: one
+ * paid out by other means (one per case). */
 enum rma_err ledger_build_sale_refund(struct ledger_draft *d, int64_t rma_id,
                                       int64_t intent_id, const char *refund_id,
                                       const char *currency, int64_t amount,
                                       int64_t fee_returned);
 enum rma_err ledger_build_refund_payout(struct ledger_draft *d, int64_t rma_id,
                                         const char *currency, int64_t amount);
-enum rma_err ledger_sale_refund(struct db *db, int64_t rma_id,
-                                int64_t intent_id, const char *refund_id,
-                                const char *currency, int64_t amount,
-                                int64_t fee_returned);
-enum rma_err ledger_refund_payout(struct db *db, int64_t rma_id,
-                                  const char *currency, int64_t amount);
 /* Money that moved outside PayPal when finance resolved exception_id:
  * collected from the customer (bank:other up) or paid out to them, against
- * counter_account (what the exception was about). */
+ * counter_account (what the exception was about).  key exception:<id>. */
 enum rma_err ledger_build_exception_resolution(struct ledger_draft *d,
                                                int64_t exception_id,
                                                int64_t rma_id,
                                                const char *currency,
                                                int64_t amount, bool collected,
                                                const char *counter_account);
-enum rma_err ledger_exception_resolution(struct db *db, int64_t exception_id,
-                                         int64_t rma_id, const char *currency,
-                                         int64_t amount, bool collected,
-                                         const char *counter_account);
-enum rma_err ledger_makeup_payment(struct db *db, int64_t rma_id,
-                                   int64_t makeup_id,
-                                   const char *transaction_id,
-                                   const char *currency, int64_t due,
-                                   int64_t paid, int64_t fee);
-
-/* ---- rmactl ledger verify (ledger_verify.c) ---- */
-
-struct paypal_client;
-
-/* What verify found wrong. */
-struct ledger_finding {
-    const char *check; /* static: unbalanced, postings, orphan, key, cause,
-                          memo, capture, refund, paypal */
-    int64_t entry_id;  /* the entry it is about, or 0 */
-    int64_t hold_id;   /* the hold it is about, or 0 */
-    char *text;        /* owned: "unbalanced entry 42 (USD: +0.05)" */
-};
-
-#define LEDGER_FINDINGS_MAX 10000
-
-struct ledger_findings {
-    struct ledger_finding *item; /* owned: ledger_findings_free */
-    size_t n, cap;
-    size_t omitted; /* findings beyond LEDGER_FINDINGS_MAX, only counted */
-};
-
-/* Checks every invariant of SPEC §5.6 on one snapshot of the database:
- * entries balanced per currency with two or more postings, no orphan
- * posting, unique idempotency keys, causes consistent, each hold's memo
- * balance against its status, each captured and refunded hold against its
- * entries; then, when pc is not NULL, each capture and refund entry against
- * PayPal's record (status, amount, fee, the hold it belongs to).  Findings
- * are appended to out (zeroed by the caller).  RMA_OK when the checks ran
- * (whatever they found); RMA_EDB / RMA_EINTERNAL when they could not.  A
- * PayPal record that cannot be fetched is a finding. */
-enum rma_err ledger_verify(struct db *db, struct paypal_client *pc,
-                           struct ledger_findings *out);
-void ledger_findings_free(struct ledger_findings *f);
-
-/* ---- the database (db_ledger.c) ---- */
-
-enum rma_err db_ledger_post(struct db *db, const struct ledger_entry *e,
-                            bool *created);
-
-/* The queries of ledger_verify; their columns are listed in db_ledger.c. */
-enum ledger_query {
-    LEDGER_Q_UNBALANCED,
-    LEDGER_Q_FEW_POSTINGS,
-    LEDGER_Q_ORPHANS,
-    LEDGER_Q_DUPLICATE_KEYS,
-    LEDGER_Q_CAUSES,
-    LEDGER_Q_MEMO,
-    LEDGER_Q_STRAY_HOLDS,    /* business state: a hold kept off the path */
-    LEDGER_Q_CAPTURED_CASES, /* business state: a capture not charged */
-    LEDGER_Q_CAPTURES,
-    LEDGER_Q_REFUNDS,
-    LEDGER_Q_PAYPAL,
-};
-
-/* Called for each row: col[i] is the text of column i, NULL for SQL NULL
- * (borrowed for the call).  A non-OK return stops the query with it. */
-typedef enum rma_err (*ledger_row_fn)(void *ctx, const char *const *col,
-                                      int ncol);
-
-/* Starts the read-only, repeatable-read transaction verify runs in (end it
- * with db_rollback). */
-enum rma_err db_ledger_snapshot(struct db *db);
-enum rma_err db_ledger_query(struct db *db, enum ledger_query q,
-                             ledger_row_fn fn, void *ctx);
 
 #endif

@@ -7,7 +7,8 @@
  * and by every `rmactl run-jobs`, both through mail_deliver_due's claims:
  * by SMTP through libcurl when smtp_url is set, otherwise as one .eml file
  * a message in mail_spool_dir.  A failed delivery is retried with
- * exponential backoff and never lost. */
+ * exponential backoff and never lost.  The outbox's row is
+ * rma/mail_row.h and its SQL rma/db_mail.h, below this module. */
 #ifndef RMA_MAIL_H
 #define RMA_MAIL_H
 
@@ -20,13 +21,13 @@
 #include "rma/buf.h"
 #include "rma/config.h"
 #include "rma/db.h"
+#include "rma/db_mail.h"
 #include "rma/err.h"
+#include "rma/mail_row.h"
 
 #define MAIL_SUBJECT_MAX 500      /* bytes of UTF-8 */
 #define MAIL_BODY_MAX (64 * 1024) /* bytes of UTF-8, before encoding */
 #define MAIL_ADDR_MAX 254
-#define MAIL_KIND_MAX 32
-#define MAIL_ID_LEN 36 /* "rma." and 32 hex digits */
 #define MAIL_RENDERED_MAX (4 * MAIL_BODY_MAX)
 
 /* ------------------------------------------------------------------ */
@@ -110,48 +111,6 @@ enum rma_err mail_sender_run(const struct rma_config *cfg,
                              const struct mail_sender_options *opt,
                              const volatile sig_atomic_t *quit, int wake_fd,
                              struct mail_sender_totals *totals);
-
-/* A claimed message, as the database layer hands it to the sender. */
-struct mail_outbox_row {
-    int64_t id;
-    char kind[MAIL_KIND_MAX + 1];
-    char message_id[MAIL_ID_LEN + 1];
-    char *to_addr; /* owned, like subject and body; mail_outbox_row_free */
-    char *subject;
-    char *body;
-    time_t created_at;
-    int attempts; /* including this one */
-};
-
-void mail_outbox_row_free(struct mail_outbox_row *row);
-
-/* SQL, in db_mail.c.  rma_id 0 is stored as NULL. */
-enum rma_err db_mail_insert(struct db *db, const char *kind, int64_t rma_id,
-                            const char *to, const char *subject,
-                            const char *body, const char *message_id);
-/* Claims the next due message for lease_seconds and counts the attempt.
- * RMA_ENOTFOUND when nothing is due; RMA_EINTERNAL inside a transaction. */
-enum rma_err db_mail_claim(struct db *db, int lease_seconds,
-                           struct mail_outbox_row *out);
-enum rma_err db_mail_mark_sent(struct db *db, int64_t id);
-/* Records error and schedules the next attempt, or marks the message failed
- * when it is too old to retry (*gave_up). */
-enum rma_err db_mail_mark_retry(struct db *db, int64_t id, const char *error,
-                                bool *gave_up);
-/* LISTENs on the channel the outbox's trigger NOTIFYs (a new connection
- * listens to nothing: call it again after each reconnection). */
-enum rma_err db_mail_listen(struct db *db);
-/* Milliseconds until the next message falls due (a retry's time, or the
- * end of a lease), 0 or less when one is due now; *none when no message
- * waits at all. */
-enum rma_err db_mail_next_due(struct db *db, int64_t *ms, bool *none);
-/* Waits up to timeout_ms for a notification on a listening connection or
- * for wake_fd (-1: none) to be readable; *notified when a notification
- * came (all those pending are taken).  RMA_OK also on a timeout, a signal
- * or wake_fd; RMA_EDB when the connection is lost (reconnect and LISTEN
- * again). */
-enum rma_err db_mail_wait(struct db *db, int timeout_ms, int wake_fd,
-                          bool *notified);
 
 /* ------------------------------------------------------------------ */
 /* Rendering (no I/O) */

@@ -23,7 +23,11 @@
  * A payment from another PayPal account than the case's customer's goes to
  * finance (unmatched, payer_differs) instead of matching.  A transaction
  * another claim already matched, or that is one of our own hold captures,
- * is a duplicate. */
+ * is a duplicate.
+ *
+ * The rules see a transaction as struct makeup_transaction, which
+ * makeup_ops.c fills from PayPal's (Transaction Search's codes are read
+ * by paypal*.c): this header knows no PayPal type. */
 #ifndef RMA_MAKEUP_H
 #define RMA_MAKEUP_H
 
@@ -32,12 +36,36 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "rma/paypal.h"
+#include "rma/money.h"
 #include "rma/rma_state.h"
 
 #define MAKEUP_TXN_ID_LEN 17         /* PayPal transaction ids (NOTES §9) */
 #define MAKEUP_SEARCH_MAX_S 2678400  /* 31 days: Transaction Search's limit */
 #define MAKEUP_FALLBACK_AFTER_S 3600 /* the fallback's end after the claim */
+
+/* What Transaction Search says of a transaction's state (PayPal's
+ * transaction_status codes, read by paypal_transaction_status_of). */
+enum makeup_tx_status {
+    MAKEUP_TX_OTHER,     /* a code these rules do not know */
+    MAKEUP_TX_COMPLETED, /* S */
+    MAKEUP_TX_PENDING,   /* P: not paid yet at PayPal */
+    MAKEUP_TX_REVERSED,  /* V */
+    MAKEUP_TX_DENIED,    /* D */
+};
+
+#define MAKEUP_TX_ID_MAX 64 /* with the NUL */
+
+/* One transaction as the rules see it. */
+struct makeup_transaction {
+    char transaction_id[MAKEUP_TX_ID_MAX];
+    bool payment; /* a payment received (PayPal's T00nn event codes) */
+    enum makeup_tx_status status;
+    struct money amount; /* signed: credits positive */
+    bool has_fee;
+    struct money fee; /* usually negative */
+    time_t initiated; /* 0 if unknown */
+    char payer_email[256];
+};
 
 enum makeup_status {
     MAKEUP_PENDING,   /* not found yet: retried */
@@ -100,26 +128,26 @@ void makeup_id_window(time_t now, struct makeup_window *w);
 bool makeup_fallback_window(const struct makeup_policy *p, time_t submitted,
                             time_t now, struct makeup_window *w);
 
-/* Whether tx could be the claim's payment by the fallback: a credit (T00nn,
- * amount > 0) of exactly the amount due in the claim's currency, completed
- * (S) or still pending at PayPal (P), from payer_email, initiated inside
+/* Whether tx could be the claim's payment by the fallback: a credit (a
+ * payment, amount > 0) of exactly the amount due in the claim's currency,
+ * completed or still pending at PayPal, from payer_email, initiated inside
  * w. */
 bool makeup_fallback_candidate(const struct makeup_claim_facts *c,
-                               const struct paypal_transaction *tx,
+                               const struct makeup_transaction *tx,
                                const struct makeup_window *w);
 /* Among the n candidates (taken[i]: already claimed or ours), the one the
  * fallback takes: the earliest completed one, else the earliest pending
  * one; -1 when none is free. */
-int makeup_fallback_pick(const struct paypal_transaction *tx, const bool *taken,
+int makeup_fallback_pick(const struct makeup_transaction *tx, const bool *taken,
                          size_t n);
 
 /* What the searches found, for makeup_decide (borrowed). */
 struct makeup_search {
     bool searched;    /* both searches ran; false: PayPal failed */
     time_t refreshed; /* PayPal's last_refreshed_datetime, 0 if unknown */
-    const struct paypal_transaction *by_id; /* the claimed id, or NULL */
+    const struct makeup_transaction *by_id; /* the claimed id, or NULL */
     bool by_id_taken; /* ... already matched by another claim, or ours */
-    const struct paypal_transaction *fallback; /* makeup_fallback_pick's */
+    const struct makeup_transaction *fallback; /* makeup_fallback_pick's */
 };
 
 struct makeup_decision {
@@ -129,7 +157,7 @@ struct makeup_decision {
      * not_a_credit, wrong_currency, already_claimed, search_failed; NULL
      * for a payment found and booked. */
     const char *reason;
-    const struct paypal_transaction *tx; /* the transaction found, or NULL */
+    const struct makeup_transaction *tx; /* the transaction found, or NULL */
     int64_t paid;        /* tx's amount (minor units), 0 without tx */
     int64_t fee;         /* PayPal's fee on it, 0..paid */
     time_t next_attempt; /* when pending: the next try */

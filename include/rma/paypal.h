@@ -69,6 +69,22 @@ struct paypal_result {
 
 void paypal_result_free(struct paypal_result *r);
 
+/* The issues the service tells apart in PayPal's refusals (paypal_status.c);
+ * any other is PAYPAL_ISSUE_OTHER. */
+enum paypal_issue {
+    PAYPAL_ISSUE_OTHER,
+    PAYPAL_ISSUE_AUTHORIZATION_EXPIRED,
+    PAYPAL_ISSUE_AUTHORIZATION_VOIDED,
+    PAYPAL_ISSUE_PREVIOUSLY_VOIDED,
+    PAYPAL_ISSUE_AUTHORIZATION_ALREADY_CAPTURED,
+    PAYPAL_ISSUE_ORDER_ALREADY_AUTHORIZED,
+};
+/* The issue r names: its first issue when known, else its error name when
+ * known, else PAYPAL_ISSUE_OTHER. */
+enum paypal_issue paypal_issue_of(const struct paypal_result *r);
+/* Whether r names issue, as its first issue or as its error name. */
+bool paypal_issue_is(const struct paypal_result *r, enum paypal_issue issue);
+
 struct paypal_client;
 
 /* A new client (caller owns: paypal_client_free); NULL if the options are
@@ -340,6 +356,20 @@ struct paypal_transaction {
     char payer_email[256];
     char payer_name[256];
 };
+
+/* Transaction Search's transaction_status codes (paypal_status.c). */
+enum paypal_transaction_status {
+    PAYPAL_TRANSACTION_UNKNOWN,  /* absent, or a code PayPal may add */
+    PAYPAL_TRANSACTION_SUCCESS,  /* S: completed */
+    PAYPAL_TRANSACTION_PENDING,  /* P */
+    PAYPAL_TRANSACTION_REVERSED, /* V */
+    PAYPAL_TRANSACTION_DENIED,   /* D */
+};
+enum paypal_transaction_status
+paypal_transaction_status_of(const struct paypal_transaction *t);
+/* Whether t is a payment received: its event code is one of PayPal's
+ * account-to-account payments, T00nn (T0006 a checkout payment). */
+bool paypal_transaction_is_payment(const struct paypal_transaction *t);
 
 struct paypal_search_result {
     struct paypal_transaction *items; /* owned; paypal_search_result_free */

@@ -1,5 +1,6 @@
-/* policy_db.h - the policies' SQL (db_policy.c), their part of the API
- * (api_policy.c) and their job step (policy_job.c).  Rules: policy.h. */
+/* policy_db.h - the policies' SQL (db_policy.c) and their job step
+ * (policy_job.c).  Rules: policy.h; the API's part: api_policy.c and, for
+ * the refund of a new case, api_staff_rma.c. */
 #ifndef RMA_POLICY_DB_H
 #define RMA_POLICY_DB_H
 
@@ -66,25 +67,6 @@ enum rma_err db_policy_extend(struct db *db, int64_t rma_id, const char *status,
  * expire, locked; *out is malloc'ed (caller frees). */
 enum rma_err db_policy_expiry_due(struct db *db, const char *now, int max,
                                   struct policy_expiry **out, int *n);
-
-/* The API's part (api_policy.c).  Handlers are declared in api.h. */
-struct api_ctx;
-struct policy_refund_plan {
-    bool applies;                /* a refund case with a known line */
-    int64_t price, fee;          /* minor units */
-    const char *note;            /* why, for the customer; arena */
-    const char *override_reason; /* the agent's, or NULL; arena */
-};
-/* For a new refund case (doc validated against the create spec): proposes
- * refund_amount (price less the restocking fee) when it is absent, and
- * refuses a refund past the window or another amount without
- * refund_override_reason (422 answered). */
-enum rma_err api_policy_refund_plan(struct api_ctx *ctx, json_t *doc,
-                                    const char *currency,
-                                    struct policy_refund_plan *plan);
-/* Inside the creating transaction: stores what the plan decided. */
-enum rma_err api_policy_refund_record(struct api_ctx *ctx, int64_t rma_id,
-                                      const struct policy_refund_plan *plan);
 
 /* The job step (policy_job.c): expires every case whose RMA number's
  * validity passed (EV_EXPIRE, audited).  *expired counts them, or in a dry

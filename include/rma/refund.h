@@ -64,4 +64,13 @@ enum rma_err db_refund_due(struct db *db, const char *tried, int max,
 /* A session lease on refund id (the job's runners skip each other's). */
 enum rma_err db_refund_lease(struct db *db, int64_t id, bool take, bool *got);
 
+/* What a case still owes or is owed (case_ends.c's completion rule). */
+struct case_owed {
+    bool shipped;       /* an outbound shipment is recorded */
+    bool fee_unpaid;    /* a make-up amount due, not paid nor resolved */
+    bool hold_open;     /* a hold pending, authorized or refunding */
+    bool refund_unpaid; /* a refund payment not paid */
+};
+enum rma_err db_case_owed(struct db *db, int64_t rma_id, struct case_owed *o);
+
 #endif

@@ -2,6 +2,8 @@
 bin_PROGRAMS += paypal-sim
 paypal_sim_SOURCES = \
 	src/sim/sim_api.h \
+	src/sim/sim_authorizations.c \
+	src/sim/sim_captures.c \
 	src/sim/sim_control.c \
 	src/sim/sim_http.c \
 	src/sim/sim_http.h \
@@ -10,6 +12,8 @@ paypal_sim_SOURCES = \
 	src/sim/sim_orders.c \
 	src/sim/sim_outcomes.c \
 	src/sim/sim_payments.c \
+	src/sim/sim_payments.h \
+	src/sim/sim_reply.c \
 	src/sim/sim_search.c \
 	src/sim/sim_state.c \
 	src/sim/sim_state.h \

@@ -1,5 +1,7 @@
 /* sim_payments.c - Payments v2: authorizations, captures, refunds
  * (NOTES §3, §4): honor period, validity, reauthorization, void rules. */
+#include "sim/sim_payments.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -28,8 +30,8 @@ set_time(json_t *o, const char *key, int64_t t)
                         json_string(sim_time_iso(t, text, sizeof(text))));
 }
 
-static void
-copy_optional(json_t *to, const json_t *from, const char *key)
+void
+sim_pay_copy_optional(json_t *to, const json_t *from, const char *key)
 {
     const char *v = sim_jstr(from, key);
     if (v != NULL)
@@ -64,8 +66,8 @@ status_details(json_t *body, const json_t *record)
 
 /* Whether a capture's money moved: breakdowns and refunds exist only then
  * (NOTES §4: no seller_receivable_breakdown while pending). */
-static bool
-capture_settled(const json_t *cap)
+bool
+sim_pay_capture_settled(const json_t *cap)
 {
     const char *status = sim_jstr(cap, "status");
     return strcmp(status, "COMPLETED") == 0 ||
@@ -109,8 +111,8 @@ sim_payments_authorization_json(const json_t *auth)
                   "payee", payee(), "supplementary_data", "related_ids",
                   "order_id", sim_jstr(auth, "order_id"));
     status_details(body, auth);
-    copy_optional(body, auth, "invoice_id");
-    copy_optional(body, auth, "custom_id");
+    sim_pay_copy_optional(body, auth, "invoice_id");
+    sim_pay_copy_optional(body, auth, "custom_id");
     set_time(body, "expiration_time", sim_jint(auth, "expires"));
     set_time(body, "create_time", sim_jint(auth, "created"));
     set_time(body, "update_time", sim_jint(auth, "updated"));
@@ -126,7 +128,7 @@ sim_payments_capture_json(const json_t *cap)
     const char *order_id = sim_jstr(cap, "order_id");
     int64_t gross = sim_jint(cap, "amount_minor");
     int64_t fee = sim_jint(cap, "fee_minor");
-    bool settled = capture_settled(cap);
+    bool settled = sim_pay_capture_settled(cap);
     json_t *links = json_array();
     json_array_append_new(links, hateoas("self", "GET", CAPTURE_URL, id, ""));
     if (settled)
@@ -156,15 +158,15 @@ sim_payments_capture_json(const json_t *cap)
                       sim_money_json(fee, currency), "net_amount",
                       sim_money_json(gross - fee, currency)));
     status_details(body, cap);
-    copy_optional(body, cap, "invoice_id");
-    copy_optional(body, cap, "custom_id");
+    sim_pay_copy_optional(body, cap, "invoice_id");
+    sim_pay_copy_optional(body, cap, "custom_id");
     set_time(body, "create_time", sim_jint(cap, "created"));
     set_time(body, "update_time", sim_jint(cap, "updated"));
     return body;
 }
 
-static json_t *
-refund_json(const json_t *refund)
+json_t *
+sim_pay_refund_json(const json_t *refund)
 {
     const char *id = sim_jstr(refund, "id");
     const char *currency = sim_jstr(refund, "currency");
@@ -190,17 +192,17 @@ refund_json(const json_t *refund)
                       sim_money_json(sim_jint(refund, "total_refunded_minor"),
                                      currency)));
     status_details(body, refund);
-    copy_optional(body, refund, "invoice_id");
-    copy_optional(body, refund, "custom_id");
-    copy_optional(body, refund, "note_to_payer");
+    sim_pay_copy_optional(body, refund, "invoice_id");
+    sim_pay_copy_optional(body, refund, "custom_id");
+    sim_pay_copy_optional(body, refund, "note_to_payer");
     set_time(body, "create_time", sim_jint(refund, "created"));
     set_time(body, "update_time", sim_jint(refund, "updated"));
     return body;
 }
 
 /* {id, status, links} for Prefer: return=minimal, from a full body. */
-static json_t *
-minimal(json_t *full)
+json_t *
+sim_pay_minimal(json_t *full)
 {
     json_t *body =
         json_pack("{s:O, s:O, s:O}", "id", json_object_get(full, "id"),
@@ -249,8 +251,8 @@ sim_payments_new_authorization(json_t *order, const char *parent_id,
         (json_int_t)now, "expires", (json_int_t)expires, "honor_end",
         (json_int_t)honor_end, "reauth_count", (json_int_t)0, "expired", 0);
     sim_set_str(auth, "parent_id", parent_id);
-    copy_optional(auth, unit, "invoice_id");
-    copy_optional(auth, unit, "custom_id");
+    sim_pay_copy_optional(auth, unit, "invoice_id");
+    sim_pay_copy_optional(auth, unit, "custom_id");
     json_object_set_new(sim_authorizations(s), id, auth);
     if (strcmp(status, "PENDING") == 0)
         sim_set_str(auth, "status_reason", "PENDING_REVIEW");
@@ -262,15 +264,16 @@ sim_payments_new_authorization(json_t *order, const char *parent_id,
     return auth;
 }
 
-static void
-issue(struct sim_response *rs, const char *name, const char *description)
+void
+sim_pay_issue(struct sim_response *rs, const char *name,
+              const char *description)
 {
     sim_reply_error(rs, 422, name, description, NULL, NULL, NULL);
 }
 
 /* The original authorization of auth's family. */
-static json_t *
-family_root(json_t *auth)
+json_t *
+sim_pay_family_root(json_t *auth)
 {
     const char *parent = sim_jstr(auth, "parent_id");
     if (parent == NULL)
@@ -282,23 +285,24 @@ family_root(json_t *auth)
 /* True when any authorization of the family is fully captured (the
  * capture marks the family's root: no scan of every authorization under
  * the lock each request holds). */
-static bool
-family_captured(json_t *root)
+bool
+sim_pay_family_captured(json_t *root)
 {
     return sim_jbool(root, "family_captured");
 }
 
-static bool
-is_expired(json_t *auth)
+bool
+sim_pay_is_expired(json_t *auth)
 {
     return sim_jbool(auth, "expired") ||
            sim_now(g_sim) >= sim_jint(auth, "expires");
 }
 
 /* Parses an optional money field; answers and returns false if bad. */
-static bool
-optional_money(struct sim_request *rq, struct sim_response *rs, const char *key,
-               bool *present, int64_t *minor, char currency[4])
+bool
+sim_pay_optional_money(struct sim_request *rq, struct sim_response *rs,
+                       const char *key, bool *present, int64_t *minor,
+                       char currency[4])
 {
     json_t *amount = json_object_get(rq->json, key);
     *present = amount != NULL;
@@ -314,8 +318,8 @@ optional_money(struct sim_request *rq, struct sim_response *rs, const char *key,
     return false;
 }
 
-static bool
-body_ok(struct sim_request *rq, struct sim_response *rs)
+bool
+sim_pay_body_ok(struct sim_request *rq, struct sim_response *rs)
 {
     if (rq->body_len > 0 && !json_is_object(rq->json)) {
         sim_reply_error(rs, 400, "MALFORMED_REQUEST_JSON",
@@ -326,9 +330,9 @@ body_ok(struct sim_request *rq, struct sim_response *rs)
     return true;
 }
 
-static bool
-string_max(struct sim_request *rq, struct sim_response *rs, const char *key,
-           size_t max)
+bool
+sim_pay_string_max(struct sim_request *rq, struct sim_response *rs,
+                   const char *key, size_t max)
 {
     json_t *v = json_object_get(rq->json, key);
     if (v == NULL)
@@ -347,8 +351,8 @@ string_max(struct sim_request *rq, struct sim_response *rs, const char *key,
 }
 
 /* Largest total capture: 115% of the authorization, at most +75.00 USD. */
-static int64_t
-capture_limit(int64_t authorized, const char *currency)
+int64_t
+sim_pay_capture_limit(int64_t authorized, const char *currency)
 {
     int64_t extra = money_ratio_half_up(authorized, 15, 100);
     if (strcmp(currency, "USD") == 0 && extra > 7500)
@@ -390,8 +394,9 @@ add_transaction_pair(const char *seller_id, const char *event_code,
 }
 
 /* Queues event_type about cap, with a summary "<what> <value> <currency>". */
-static void
-capture_event(const json_t *cap, const char *event_type, const char *what)
+void
+sim_pay_capture_event(const json_t *cap, const char *event_type,
+                      const char *what)
 {
     json_t *resource = sim_payments_capture_json(cap);
     char summary[160];
@@ -405,8 +410,8 @@ capture_event(const json_t *cap, const char *event_type, const char *what)
 /* The money of a capture moves (at once, or when a pending one settles):
  * the fee, the authorization's captured amount, count and status, the
  * merchant's transactions and PAYMENT.CAPTURE.COMPLETED. */
-static void
-capture_complete(json_t *cap)
+void
+sim_pay_capture_complete(json_t *cap)
 {
     struct sim *s = g_sim;
     int64_t now = sim_now(s);
@@ -435,7 +440,7 @@ capture_complete(json_t *cap)
             sim_set_str(auth, "status",
                         whole ? "CAPTURED" : "PARTIALLY_CAPTURED");
         if (whole)
-            json_object_set_new(family_root(auth), "family_captured",
+            json_object_set_new(sim_pay_family_root(auth), "family_captured",
                                 json_true());
         sim_set_int(auth, "updated", now);
     }
@@ -443,302 +448,8 @@ capture_complete(json_t *cap)
     add_transaction_pair(sim_jstr(cap, "id"), "T0006", amount, fee, currency,
                          order, sim_jstr(cap, "invoice_id"),
                          sim_jstr(cap, "custom_id"), sim_jstr(cap, "order_id"));
-    capture_event(cap, "PAYMENT.CAPTURE.COMPLETED", "Payment completed for");
-}
-
-void
-sim_authorizations_get(struct sim_request *rq, struct sim_response *rs)
-{
-    json_t *auth = json_object_get(sim_authorizations(g_sim), rq->id);
-    if (auth == NULL) {
-        sim_reply_not_found(rs, rq->id);
-        return;
-    }
-    sim_reply_json(rs, 200, sim_payments_authorization_json(auth));
-}
-
-void
-sim_authorizations_capture(struct sim_request *rq, struct sim_response *rs)
-{
-    struct sim *s = g_sim;
-    json_t *auth = json_object_get(sim_authorizations(s), rq->id);
-    if (auth == NULL) {
-        sim_reply_not_found(rs, rq->id);
-        return;
-    }
-    if (!body_ok(rq, rs) || !string_max(rq, rs, "invoice_id", 127) ||
-        !string_max(rq, rs, "note_to_payer", 255) ||
-        !string_max(rq, rs, "soft_descriptor", 22))
-        return;
-    const char *status = sim_jstr(auth, "status");
-    if (strcmp(status, "CAPTURED") == 0 || family_captured(family_root(auth))) {
-        issue(rs, "AUTHORIZATION_ALREADY_CAPTURED",
-              "Authorization has been previously captured and hence cannot "
-              "be captured again.");
-        return;
-    }
-    if (is_expired(auth)) {
-        issue(rs, "AUTHORIZATION_EXPIRED",
-              "Authorization has expired and hence cannot be captured.");
-        return;
-    }
-    if (strcmp(status, "VOIDED") == 0) {
-        issue(rs, "AUTHORIZATION_VOIDED",
-              "A voided authorization cannot be captured or reauthorized.");
-        return;
-    }
-    if (strcmp(status, "DENIED") == 0) {
-        issue(rs, "AUTHORIZATION_DENIED",
-              "A denied authorization cannot be captured.");
-        return;
-    }
-    if (strcmp(status, "PENDING") == 0) {
-        /* PayPal documents no issue for this; the refusal it has. */
-        issue(rs, "TRANSACTION_REFUSED",
-              "The authorization is pending and cannot be captured yet.");
-        return;
-    }
-    const char *currency = sim_jstr(auth, "currency");
-    int64_t authorized = sim_jint(auth, "amount_minor");
-    int64_t captured = sim_jint(auth, "captured_minor");
-    bool present;
-    int64_t amount = 0;
-    char cur[4];
-    if (!optional_money(rq, rs, "amount", &present, &amount, cur))
-        return;
-    if (!present) {
-        amount = authorized - captured;
-        if (amount <= 0) {
-            issue(rs, "AUTHORIZATION_ALREADY_CAPTURED",
-                  "Authorization has been previously captured and hence "
-                  "cannot be captured again.");
-            return;
-        }
-    } else if (strcmp(cur, currency) != 0) {
-        issue(rs, "AUTH_CAPTURE_CURRENCY_MISMATCH",
-              "Currency of capture must be the same as currency of "
-              "authorization.");
-        return;
-    }
-    if (captured + amount > capture_limit(authorized, currency)) {
-        issue(rs, "MAX_CAPTURE_AMOUNT_EXCEEDED",
-              "Capture amount exceeds allowable limit. Please contact "
-              "customer service or your account manager to request the "
-              "change to your overage limit. The default overage limit is "
-              "115%, which allows the sum of all captures to be up to 115% "
-              "of the order amount.");
-        return;
-    }
-    if (sim_jint(auth, "captures") >= s->config.max_captures) {
-        issue(rs, "MAX_CAPTURE_COUNT_EXCEEDED",
-              "Maximum number of allowable captures has been reached. No "
-              "additional captures are possible for this authorization.");
-        return;
-    }
-    if (s->config.decline_after_honor &&
-        sim_now(s) > sim_jint(auth, "honor_end")) {
-        issue(rs, "TRANSACTION_REFUSED",
-              "PayPal's internal controls prevent authorization from being "
-              "captured.");
-        return;
-    }
-    const char *outcome = sim_outcome_take(s, "capture");
-    int64_t now = sim_now(s);
-    char id[SIM_ID_LEN + 1];
-    sim_random_id(id, SIM_ID_LEN);
-    json_t *cap = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:I, s:I}", "id", id,
-        "authorization_id", rq->id, "order_id", sim_jstr(auth, "order_id"),
-        "status", outcome != NULL ? outcome : "COMPLETED", "currency", currency,
-        "amount_minor", (json_int_t)amount, "fee_minor", (json_int_t)0,
-        "refunded_minor", (json_int_t)0, "final_capture",
-        sim_jbool(rq->json, "final_capture"), "created", (json_int_t)now,
-        "updated", (json_int_t)now);
-    const char *invoice = sim_jstr(rq->json, "invoice_id");
-    if (invoice == NULL)
-        invoice = sim_jstr(auth, "invoice_id");
-    sim_set_str(cap, "invoice_id", invoice);
-    copy_optional(cap, auth, "custom_id");
-    copy_optional(cap, rq->json, "note_to_payer");
-    json_object_set_new(sim_captures(s), id, cap);
-    if (outcome == NULL) {
-        capture_complete(cap);
-    } else if (strcmp(outcome, "PENDING") == 0) {
-        /* Not captured money until settled: the authorization is as it
-         * was, and no fee, transaction or breakdown exists yet. */
-        sim_set_str(cap, "status_reason", "PENDING_REVIEW");
-        capture_event(cap, "PAYMENT.CAPTURE.PENDING", "Payment pending for");
-    } else {
-        /* DECLINED or FAILED: nothing moved, the authorization stays
-         * capturable (as after a declined PayPal-Mock-Response). */
-        capture_event(cap, "PAYMENT.CAPTURE.DECLINED", "Payment declined for");
-    }
-    json_t *full = sim_payments_capture_json(cap);
-    sim_reply_json(rs, 201, rq->representation ? full : minimal(full));
-}
-
-void
-sim_authorizations_reauthorize(struct sim_request *rq, struct sim_response *rs)
-{
-    struct sim *s = g_sim;
-    json_t *auth = json_object_get(sim_authorizations(s), rq->id);
-    if (auth == NULL) {
-        sim_reply_not_found(rs, rq->id);
-        return;
-    }
-    if (!body_ok(rq, rs))
-        return;
-    if (sim_jstr(auth, "parent_id") != NULL) {
-        issue(rs, "REAUTHORIZATION_NOT_SUPPORTED",
-              "A reauthorize cannot be attempted on an authorization_id "
-              "that is the result of a prior reauthorization or on an "
-              "authorization made on an Order saved using the "
-              "`v2/checkout/orders/id/save` API.");
-        return;
-    }
-    if (family_captured(auth)) {
-        issue(rs, "AUTHORIZATION_ALREADY_CAPTURED",
-              "Authorization has been previously captured and hence cannot "
-              "be captured again.");
-        return;
-    }
-    if (is_expired(auth)) {
-        issue(rs, "AUTHORIZATION_EXPIRED",
-              "Authorization has expired and hence cannot be "
-              "reauthorized.");
-        return;
-    }
-    if (strcmp(sim_jstr(auth, "status"), "VOIDED") == 0) {
-        issue(rs, "AUTHORIZATION_VOIDED",
-              "A voided authorization cannot be captured or reauthorized.");
-        return;
-    }
-    if (strcmp(sim_jstr(auth, "status"), "DENIED") == 0 ||
-        strcmp(sim_jstr(auth, "status"), "PENDING") == 0) {
-        issue(rs, "TRANSACTION_REFUSED",
-              "A denied or pending authorization cannot be reauthorized.");
-        return;
-    }
-    if (sim_now(s) < sim_jint(auth, "honor_end")) {
-        issue(rs, "REAUTHORIZATION_TOO_SOON",
-              "A reauthorization is only allowed once from Day 4 to Day 29 "
-              "since the date of the original authorization.");
-        return;
-    }
-    if (sim_jint(auth, "reauth_count") >= s->config.reauth_limit) {
-        issue(rs, "TOO_MANY_REAUTHORIZATIONS",
-              "Maximum number of reauthorizations for this authorization "
-              "has been reached.");
-        return;
-    }
-    const char *currency = sim_jstr(auth, "currency");
-    int64_t authorized = sim_jint(auth, "amount_minor");
-    bool present;
-    int64_t amount = authorized;
-    char cur[4];
-    if (!optional_money(rq, rs, "amount", &present, &amount, cur))
-        return;
-    if (present && strcmp(cur, currency) != 0) {
-        issue(rs, "AUTH_CURRENCY_MISMATCH",
-              "The currency of the reauthorization should be the same as "
-              "the currency of the authorization.");
-        return;
-    }
-    if (amount > capture_limit(authorized, currency)) {
-        issue(rs, "AUTHORIZATION_AMOUNT_EXCEEDED",
-              "Authorization amount exceeds the allowed limit of 115% of "
-              "the original amount (at most 75 USD more).");
-        return;
-    }
-    json_t *order = json_object_get(sim_orders(s), sim_jstr(auth, "order_id"));
-    json_t *reauth =
-        sim_payments_new_authorization(order, rq->id, amount, "CREATED");
-    sim_set_int(auth, "reauth_count", sim_jint(auth, "reauth_count") + 1);
-    sim_set_int(auth, "updated", sim_now(s));
-    json_t *full = sim_payments_authorization_json(reauth);
-    sim_reply_json(rs, 201, rq->representation ? full : minimal(full));
-}
-
-void
-sim_authorizations_void(struct sim_request *rq, struct sim_response *rs)
-{
-    struct sim *s = g_sim;
-    json_t *auth = json_object_get(sim_authorizations(s), rq->id);
-    if (auth == NULL) {
-        sim_reply_not_found(rs, rq->id);
-        return;
-    }
-    if (sim_jstr(auth, "parent_id") != NULL) {
-        issue(rs, "CANNOT_BE_VOIDED",
-              "A reauthorization cannot be voided. Please void the original "
-              "parent authorization.");
-        return;
-    }
-    if (family_captured(auth)) {
-        issue(rs, "PREVIOUSLY_CAPTURED",
-              "Authorization has been previously captured and hence cannot "
-              "be voided.");
-        return;
-    }
-    const char *status = sim_jstr(auth, "status");
-    if (strcmp(status, "VOIDED") == 0) {
-        issue(rs, "PREVIOUSLY_VOIDED",
-              "Authorization has been previously voided and hence cannot be "
-              "voided again.");
-        return;
-    }
-    if (strcmp(status, "EXPIRED") == 0) {
-        issue(rs, "AUTHORIZATION_EXPIRED",
-              "Authorization has expired and hence cannot be voided.");
-        return;
-    }
-    if (strcmp(status, "DENIED") == 0) {
-        issue(rs, "CANNOT_BE_VOIDED",
-              "A denied authorization holds nothing to void.");
-        return;
-    }
-    int64_t now = sim_now(s);
-    const char *key;
-    json_t *a;
-    json_object_foreach(sim_authorizations(s), key, a)
-    {
-        const char *parent = sim_jstr(a, "parent_id");
-        bool member =
-            a == auth || (parent != NULL && strcmp(parent, rq->id) == 0);
-        const char *st = sim_jstr(a, "status");
-        if (member && (strcmp(st, "CREATED") == 0 ||
-                       strcmp(st, "PARTIALLY_CAPTURED") == 0 ||
-                       strcmp(st, "PENDING") == 0)) {
-            sim_set_str(a, "status", "VOIDED");
-            json_object_del(a, "status_reason");
-            sim_set_int(a, "updated", now);
-        }
-    }
-    json_t *full = sim_payments_authorization_json(auth);
-    char summary[160];
-    snprintf(summary, sizeof(summary),
-             "A payment authorization was voided for %s %s",
-             sim_jstr(json_object_get(full, "amount"), "value"),
-             sim_jstr(auth, "currency"));
-    sim_webhook_queue(s, "PAYMENT.AUTHORIZATION.VOIDED", "authorization",
-                      summary, full);
-    if (rq->representation) {
-        sim_reply_json(rs, 200, full);
-    } else {
-        json_decref(full);
-        rs->status = 204;
-    }
-}
-
-void
-sim_captures_get(struct sim_request *rq, struct sim_response *rs)
-{
-    json_t *cap = json_object_get(sim_captures(g_sim), rq->id);
-    if (cap == NULL) {
-        sim_reply_not_found(rs, rq->id);
-        return;
-    }
-    sim_reply_json(rs, 200, sim_payments_capture_json(cap));
+    sim_pay_capture_event(cap, "PAYMENT.CAPTURE.COMPLETED",
+                          "Payment completed for");
 }
 
 /* Marks the seller row of a transaction id as reversed (V). */
@@ -759,8 +470,8 @@ reverse_transaction(const char *transaction_id)
 /* The money of a refund moves (at once, or when a pending one settles):
  * the fee back, the capture's refunded amount and status, the merchant's
  * transactions and PAYMENT.CAPTURE.REFUNDED. */
-static void
-refund_complete(json_t *refund, json_t *cap)
+void
+sim_pay_refund_complete(json_t *refund, json_t *cap)
 {
     struct sim *s = g_sim;
     int64_t now = sim_now(s);
@@ -790,104 +501,13 @@ refund_complete(json_t *refund, json_t *cap)
                          sim_jstr(cap, "custom_id"), capture_id);
     if (full_refund)
         reverse_transaction(capture_id);
-    json_t *resource = refund_json(refund);
+    json_t *resource = sim_pay_refund_json(refund);
     char summary[160];
     snprintf(summary, sizeof(summary), "A %s %s capture payment was refunded",
              sim_jstr(json_object_get(resource, "amount"), "value"), currency);
     sim_webhook_queue(s, "PAYMENT.CAPTURE.REFUNDED", "refund", summary,
                       resource);
     json_decref(resource);
-}
-
-void
-sim_captures_refund(struct sim_request *rq, struct sim_response *rs)
-{
-    struct sim *s = g_sim;
-    json_t *cap = json_object_get(sim_captures(s), rq->id);
-    if (cap == NULL) {
-        sim_reply_not_found(rs, rq->id);
-        return;
-    }
-    if (!body_ok(rq, rs) || !string_max(rq, rs, "invoice_id", 127) ||
-        !string_max(rq, rs, "custom_id", 127) ||
-        !string_max(rq, rs, "note_to_payer", 255))
-        return;
-    const char *status = sim_jstr(cap, "status");
-    if (strcmp(status, "REFUNDED") == 0) {
-        issue(rs, "CAPTURE_FULLY_REFUNDED",
-              "The capture has already been fully refunded");
-        return;
-    }
-    if (strcmp(status, "PENDING") == 0) {
-        issue(rs, "PENDING_CAPTURE",
-              "Cannot initiate a refund as the capture is pending. Capture "
-              "is typically pending when the payer has funded the "
-              "transaction by using an e-check or bank account.");
-        return;
-    }
-    if (!capture_settled(cap)) {
-        issue(rs, "REFUND_NOT_ALLOWED",
-              "A declined or failed capture moved no money to refund.");
-        return;
-    }
-    const char *currency = sim_jstr(cap, "currency");
-    int64_t gross = sim_jint(cap, "amount_minor");
-    /* Pending refunds hold their amount: it cannot be refunded twice. */
-    int64_t taken =
-        sim_jint(cap, "refunded_minor") + sim_jint(cap, "pending_refund_minor");
-    bool present;
-    int64_t amount = gross - taken;
-    char cur[4];
-    if (!optional_money(rq, rs, "amount", &present, &amount, cur))
-        return;
-    if (present && strcmp(cur, currency) != 0) {
-        issue(rs, "REFUND_CAPTURE_CURRENCY_MISMATCH",
-              "Refund must be in the same currency as the capture");
-        return;
-    }
-    if (amount <= 0 || taken + amount > gross) {
-        issue(rs, "REFUND_AMOUNT_EXCEEDED",
-              "The refund amount must be less than or equal to the "
-              "capture amount that has not yet been refunded.");
-        return;
-    }
-    const char *outcome = sim_outcome_take(s, "refund");
-    int64_t now = sim_now(s);
-    char id[SIM_ID_LEN + 1];
-    sim_random_id(id, SIM_ID_LEN);
-    json_t *refund = json_pack(
-        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", id, "capture_id",
-        rq->id, "status", outcome != NULL ? outcome : "COMPLETED", "currency",
-        currency, "amount_minor", (json_int_t)amount, "fee_minor",
-        (json_int_t)0, "total_refunded_minor",
-        (json_int_t)sim_jint(cap, "refunded_minor"), "created", (json_int_t)now,
-        "updated", (json_int_t)now);
-    copy_optional(refund, rq->json, "invoice_id");
-    copy_optional(refund, rq->json, "custom_id");
-    copy_optional(refund, rq->json, "note_to_payer");
-    json_object_set_new(sim_refunds(s), id, refund);
-    if (outcome == NULL) {
-        refund_complete(refund, cap);
-    } else if (strcmp(outcome, "PENDING") == 0) {
-        /* The capture is as it was until settled; PayPal has no event. */
-        sim_set_str(refund, "status_reason", "ECHECK");
-        sim_set_int(cap, "pending_refund_minor",
-                    sim_jint(cap, "pending_refund_minor") + amount);
-    }
-    /* FAILED: nothing moved, nothing held, no event. */
-    json_t *full = refund_json(refund);
-    sim_reply_json(rs, 201, rq->representation ? full : minimal(full));
-}
-
-void
-sim_refunds_get(struct sim_request *rq, struct sim_response *rs)
-{
-    json_t *refund = json_object_get(sim_refunds(g_sim), rq->id);
-    if (refund == NULL) {
-        sim_reply_not_found(rs, rq->id);
-        return;
-    }
-    sim_reply_json(rs, 200, refund_json(refund));
 }
 
 /* A pending authorization becomes CREATED (a hold: expiry and
@@ -916,7 +536,7 @@ static const char *
 settle_capture(json_t *cap, const char *status)
 {
     if (strcmp(status, "COMPLETED") == 0) {
-        capture_complete(cap);
+        sim_pay_capture_complete(cap);
         return "PAYMENT.CAPTURE.COMPLETED";
     }
     bool denied = strcmp(status, "DENIED") == 0;
@@ -925,8 +545,8 @@ settle_capture(json_t *cap, const char *status)
     sim_set_int(cap, "updated", sim_now(g_sim));
     const char *event =
         denied ? "PAYMENT.CAPTURE.DENIED" : "PAYMENT.CAPTURE.DECLINED";
-    capture_event(cap, event,
-                  denied ? "Payment denied for" : "Payment declined for");
+    sim_pay_capture_event(
+        cap, event, denied ? "Payment denied for" : "Payment declined for");
     return event;
 }
 
@@ -942,7 +562,7 @@ settle_refund(json_t *refund, const char *status)
                     sim_jint(cap, "pending_refund_minor") -
                         sim_jint(refund, "amount_minor"));
     if (cap != NULL && strcmp(status, "COMPLETED") == 0) {
-        refund_complete(refund, cap);
+        sim_pay_refund_complete(refund, cap);
         return "PAYMENT.CAPTURE.REFUNDED";
     }
     sim_set_str(refund, "status", "FAILED");

@@ -22,6 +22,8 @@
 #include "../harness.h"
 #include "rma/db.h"
 #include "rma/ledger.h"
+#include "rma/ledger_ops.h"
+#include "rma/ledger_verify.h"
 #include "rma/paypal.h"
 
 #define TEMPLATE "rma_ledger_template"

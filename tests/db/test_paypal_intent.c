@@ -10,7 +10,7 @@
 
 #include "../harness.h"
 #include "rma/db.h"
-#include "rma/paypal_intent.h"
+#include "rma/db_paypal.h"
 
 static struct db db;
 

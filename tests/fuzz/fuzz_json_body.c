@@ -15,6 +15,7 @@
 #include "api_auth.c"
 #include "api_rma.c"
 #include "api_staff_rma.c"
+#include "api_staff_workflow.c"
 #include "fuzz.h"
 
 static const struct {

@@ -28,15 +28,15 @@ claim(void)
 
 /* A completed payment to the vendor of minor units of currency, paid by
  * email, at t. */
-static struct paypal_transaction
+static struct makeup_transaction
 payment(const char *id, int64_t minor, const char *currency, const char *email,
         time_t t)
 {
-    struct paypal_transaction tx;
+    struct makeup_transaction tx;
     memset(&tx, 0, sizeof(tx));
     snprintf(tx.transaction_id, sizeof(tx.transaction_id), "%s", id);
-    snprintf(tx.event_code, sizeof(tx.event_code), "T0000");
-    snprintf(tx.status, sizeof(tx.status), "S");
+    tx.payment = true; /* PayPal's T0000 */
+    tx.status = MAKEUP_TX_COMPLETED;
     tx.amount.minor = minor;
     snprintf(tx.amount.currency, sizeof(tx.amount.currency), "%s", currency);
     tx.has_fee = true;
@@ -48,7 +48,7 @@ payment(const char *id, int64_t minor, const char *currency, const char *email,
 }
 
 static struct makeup_decision
-decide_by_id(const struct paypal_transaction *tx, bool taken, time_t now)
+decide_by_id(const struct makeup_transaction *tx, bool taken, time_t now)
 {
     struct makeup_policy p = policy();
     struct makeup_claim_facts c = claim();
@@ -102,7 +102,7 @@ Test(makeup, names_round_trip)
 
 Test(makeup, the_amount_decides_matched_underpaid_overpaid_at_one_cent)
 {
-    struct paypal_transaction tx =
+    struct makeup_transaction tx =
         payment("SELLER00000000001", 1000, "USD", "ann@example.com", T0 - 60);
     struct makeup_decision d = decide_by_id(&tx, false, T0);
     cr_assert_eq(d.status, MAKEUP_MATCHED);
@@ -123,7 +123,7 @@ Test(makeup, the_amount_decides_matched_underpaid_overpaid_at_one_cent)
 
 Test(makeup, a_fee_is_read_by_its_size_and_never_above_the_payment)
 {
-    struct paypal_transaction tx =
+    struct makeup_transaction tx =
         payment("SELLER00000000001", 1000, "USD", "ann@example.com", T0);
     tx.fee.minor = 85; /* written as a credit by someone */
     cr_assert_eq(decide_by_id(&tx, false, T0).fee, 85);
@@ -135,7 +135,7 @@ Test(makeup, a_fee_is_read_by_its_size_and_never_above_the_payment)
 
 Test(makeup, a_payment_already_claimed_is_a_duplicate)
 {
-    struct paypal_transaction tx =
+    struct makeup_transaction tx =
         payment("SELLER00000000001", 1000, "USD", "a@b.c", T0);
     struct makeup_decision d = decide_by_id(&tx, true, T0);
     cr_assert_eq(d.status, MAKEUP_DUPLICATE);
@@ -145,17 +145,17 @@ Test(makeup, a_payment_already_claimed_is_a_duplicate)
 
 Test(makeup, only_a_completed_credit_in_the_currency_pays)
 {
-    struct paypal_transaction tx =
+    struct makeup_transaction tx =
         payment("SELLER00000000001", 1000, "USD", "a@b.c", T0);
-    snprintf(tx.status, sizeof(tx.status), "V");
+    tx.status = MAKEUP_TX_REVERSED;
     struct makeup_decision d = decide_by_id(&tx, false, T0);
     cr_assert_eq(d.status, MAKEUP_UNMATCHED);
     cr_assert_str_eq(d.reason, "reversed");
-    snprintf(tx.status, sizeof(tx.status), "D");
+    tx.status = MAKEUP_TX_DENIED;
     d = decide_by_id(&tx, false, T0);
     cr_assert_eq(d.status, MAKEUP_UNMATCHED);
     cr_assert_str_eq(d.reason, "denied");
-    snprintf(tx.status, sizeof(tx.status), "S");
+    tx.status = MAKEUP_TX_COMPLETED;
     snprintf(tx.amount.currency, sizeof(tx.amount.currency), "EUR");
     d = decide_by_id(&tx, false, T0);
     cr_assert_eq(d.status, MAKEUP_UNMATCHED);
@@ -165,7 +165,7 @@ Test(makeup, only_a_completed_credit_in_the_currency_pays)
     cr_assert_eq(d.status, MAKEUP_UNMATCHED, "a debit is not a payment to us");
     cr_assert_str_eq(d.reason, "not_a_credit");
     tx = payment("SELLER00000000001", 1000, "USD", "a@b.c", T0);
-    snprintf(tx.event_code, sizeof(tx.event_code), "T1107"); /* a refund */
+    tx.payment = false; /* a refund, PayPal's T1107 */
     d = decide_by_id(&tx, false, T0);
     cr_assert_eq(d.status, MAKEUP_UNMATCHED);
     cr_assert_str_eq(d.reason, "not_a_credit");
@@ -176,9 +176,9 @@ Test(makeup, only_a_completed_credit_in_the_currency_pays)
 
 Test(makeup, a_payment_pending_at_paypal_waits_until_the_window_ends)
 {
-    struct paypal_transaction tx =
+    struct makeup_transaction tx =
         payment("SELLER00000000001", 1000, "USD", "a@b.c", T0);
-    snprintf(tx.status, sizeof(tx.status), "P");
+    tx.status = MAKEUP_TX_PENDING;
     struct makeup_decision d = decide_by_id(&tx, false, T0);
     cr_assert_eq(d.status, MAKEUP_PENDING);
     cr_assert_str_eq(d.reason, "not_completed");
@@ -291,7 +291,7 @@ Test(makeup, a_payment_from_another_payer_goes_to_finance)
 {
     struct makeup_policy p = policy();
     struct makeup_claim_facts c = claim();
-    struct paypal_transaction tx = payment("SELLER00000000001", 1000, "USD",
+    struct makeup_transaction tx = payment("SELLER00000000001", 1000, "USD",
                                            "mallory@example.com", T0 - DAY);
     struct makeup_search s = {.searched = true, .by_id = &tx};
     struct makeup_decision d;
@@ -310,7 +310,7 @@ Test(makeup, the_fallback_takes_amount_currency_payer_and_date)
     struct makeup_claim_facts c = claim();
     struct makeup_window w;
     cr_assert(makeup_fallback_window(&p, T0, T0 + HOUR, &w));
-    struct paypal_transaction tx =
+    struct makeup_transaction tx =
         payment("SELLER00000000001", 1000, "USD", "Ann@Example.COM", T0 - DAY);
     cr_assert(makeup_fallback_candidate(&c, &tx, &w),
               "the payer's email in another case");
@@ -334,14 +334,14 @@ Test(makeup, the_fallback_takes_amount_currency_payer_and_date)
     tx.initiated = T0 + HOUR + 1;
     cr_assert_not(makeup_fallback_candidate(&c, &tx, &w));
     tx.initiated = T0;
-    snprintf(tx.status, sizeof(tx.status), "P");
+    tx.status = MAKEUP_TX_PENDING;
     cr_assert(makeup_fallback_candidate(&c, &tx, &w), "pending at PayPal");
-    snprintf(tx.status, sizeof(tx.status), "V");
+    tx.status = MAKEUP_TX_REVERSED;
     cr_assert_not(makeup_fallback_candidate(&c, &tx, &w));
-    snprintf(tx.status, sizeof(tx.status), "S");
-    snprintf(tx.event_code, sizeof(tx.event_code), "T1107");
+    tx.status = MAKEUP_TX_COMPLETED;
+    tx.payment = false; /* a refund, PayPal's T1107 */
     cr_assert_not(makeup_fallback_candidate(&c, &tx, &w), "not a payment");
-    snprintf(tx.event_code, sizeof(tx.event_code), "T0006");
+    tx.payment = true; /* a checkout payment, T0006 */
     cr_assert(makeup_fallback_candidate(&c, &tx, &w), "a checkout payment");
     tx.initiated = 0;
     cr_assert_not(makeup_fallback_candidate(&c, &tx, &w), "no date");
@@ -349,13 +349,13 @@ Test(makeup, the_fallback_takes_amount_currency_payer_and_date)
 
 Test(makeup, the_fallback_picks_the_earliest_free_completed_payment)
 {
-    struct paypal_transaction tx[4] = {
+    struct makeup_transaction tx[4] = {
         payment("SELLER0000000000C", 1000, "USD", "a@b.c", T0 - 10),
         payment("SELLER0000000000A", 1000, "USD", "a@b.c", T0 - 30),
         payment("SELLER0000000000B", 1000, "USD", "a@b.c", T0 - 40),
         payment("SELLER0000000000D", 1000, "USD", "a@b.c", T0 - 50),
     };
-    snprintf(tx[3].status, sizeof(tx[3].status), "P");
+    tx[3].status = MAKEUP_TX_PENDING;
     bool taken[4] = {false, false, true, false};
     cr_assert_eq(makeup_fallback_pick(tx, taken, 4), 1,
                  "B is earlier but claimed; D is earlier but pending");
@@ -372,7 +372,7 @@ Test(makeup, a_fallback_match_is_recorded_as_such)
 {
     struct makeup_policy p = policy();
     struct makeup_claim_facts c = claim();
-    struct paypal_transaction tx =
+    struct makeup_transaction tx =
         payment("SELLER00000000001", 1000, "USD", "ann@example.com", T0);
     struct makeup_search s = {
         .searched = true, .refreshed = T0, .fallback = &tx};
@@ -381,7 +381,7 @@ Test(makeup, a_fallback_match_is_recorded_as_such)
     cr_assert_eq(d.status, MAKEUP_MATCHED);
     cr_assert_eq(d.method, MAKEUP_BY_AMOUNT_EMAIL_DATE);
     cr_assert_eq(d.tx, &tx);
-    snprintf(tx.status, sizeof(tx.status), "P");
+    tx.status = MAKEUP_TX_PENDING;
     makeup_decide(&p, &c, &s, T0 + 60, 1, &d);
     cr_assert_eq(d.status, MAKEUP_PENDING);
     cr_assert_str_eq(d.reason, "not_completed");
@@ -391,9 +391,9 @@ Test(makeup, the_claimed_id_wins_over_the_fallback)
 {
     struct makeup_policy p = policy();
     struct makeup_claim_facts c = claim();
-    struct paypal_transaction by_id =
+    struct makeup_transaction by_id =
         payment("SELLER00000000001", 1200, "USD", "ann@example.com", T0);
-    struct paypal_transaction other =
+    struct makeup_transaction other =
         payment("SELLER00000000002", 1000, "USD", "ann@example.com", T0);
     struct makeup_search s = {
         .searched = true, .refreshed = T0, .by_id = &by_id, .fallback = &other};

@@ -435,6 +435,51 @@ Test(paypal, transaction_search_results_parse_with_plus0000_dates)
     free(s);
 }
 
+Test(paypal, statuses_issues_and_search_codes_read_as_enums)
+{
+    cr_assert_eq(paypal_status_parse("PARTIALLY_REFUNDED"),
+                 PAYPAL_STATUS_PARTIALLY_REFUNDED);
+    cr_assert_eq(paypal_status_parse("COMPLETED"), PAYPAL_STATUS_COMPLETED);
+    cr_assert_eq(paypal_status_parse("SOMETHING_NEW"), PAYPAL_STATUS_UNKNOWN);
+    cr_assert_eq(paypal_status_parse(NULL), PAYPAL_STATUS_UNKNOWN);
+    cr_assert_str_eq(paypal_status_name(PAYPAL_STATUS_VOIDED), "VOIDED");
+
+    struct paypal_result r = {0};
+    snprintf(r.name, sizeof(r.name), "UNPROCESSABLE_ENTITY");
+    snprintf(r.issue, sizeof(r.issue), "AUTHORIZATION_EXPIRED");
+    cr_assert_eq(paypal_issue_of(&r), PAYPAL_ISSUE_AUTHORIZATION_EXPIRED);
+    cr_assert(paypal_issue_is(&r, PAYPAL_ISSUE_AUTHORIZATION_EXPIRED));
+    cr_assert_not(paypal_issue_is(&r, PAYPAL_ISSUE_AUTHORIZATION_VOIDED));
+    /* An issue given as the error's name only. */
+    snprintf(r.name, sizeof(r.name), "PREVIOUSLY_VOIDED");
+    r.issue[0] = '\0';
+    cr_assert_eq(paypal_issue_of(&r), PAYPAL_ISSUE_PREVIOUSLY_VOIDED);
+    cr_assert(paypal_issue_is(&r, PAYPAL_ISSUE_PREVIOUSLY_VOIDED));
+    snprintf(r.name, sizeof(r.name), "INTERNAL_SERVER_ERROR");
+    cr_assert_eq(paypal_issue_of(&r), PAYPAL_ISSUE_OTHER);
+    cr_assert_not(paypal_issue_is(&r, PAYPAL_ISSUE_OTHER));
+
+    char *s = fixture("search.json", NULL);
+    struct paypal_search_result sr;
+    cr_assert_eq(paypal_parse_search(s, &sr), RMA_OK);
+    cr_assert_eq(paypal_transaction_status_of(&sr.items[0]),
+                 PAYPAL_TRANSACTION_SUCCESS);
+    cr_assert(paypal_transaction_is_payment(&sr.items[0]), "T0006");
+    cr_assert_eq(paypal_transaction_status_of(&sr.items[1]),
+                 PAYPAL_TRANSACTION_REVERSED);
+    struct paypal_transaction t = sr.items[0];
+    snprintf(t.status, sizeof(t.status), "P");
+    cr_assert_eq(paypal_transaction_status_of(&t), PAYPAL_TRANSACTION_PENDING);
+    snprintf(t.status, sizeof(t.status), "D");
+    cr_assert_eq(paypal_transaction_status_of(&t), PAYPAL_TRANSACTION_DENIED);
+    snprintf(t.status, sizeof(t.status), "X");
+    cr_assert_eq(paypal_transaction_status_of(&t), PAYPAL_TRANSACTION_UNKNOWN);
+    snprintf(t.event_code, sizeof(t.event_code), "T1107");
+    cr_assert_not(paypal_transaction_is_payment(&t), "a refund");
+    paypal_search_result_free(&sr);
+    free(s);
+}
+
 Test(paypal, malformed_responses_are_upstream_errors)
 {
     struct paypal_order o;
