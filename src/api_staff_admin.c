@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rma/api_console.h"
+#include "rma/api.h"
 #include "rma/staff_account.h"
 
 static const char *const role_values[] = {"agent",   "supervisor", "warehouse",

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rma/api_console.h"
+#include "rma/api.h"
 #include "rma/log.h"
 #include "rma/mail.h"
 #include "rma/staff_account.h"

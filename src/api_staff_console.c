@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rma/api_console.h"
+#include "rma/api.h"
 #include "rma/console.h"
 #include "rma/orders.h"
 

@@ -15,7 +15,6 @@ librma_la_SOURCES += \
 	src/mail_staff.c \
 	src/staff_notify.c
 noinst_HEADERS += \
-	include/rma/api_console.h \
 	include/rma/console.h \
 	include/rma/csv_reader.h \
 	include/rma/ctl.h \

@@ -1,7 +1,7 @@
 /* ctl.h - shared by rmactl's files (main_ctl.c and its commands in
  * ctl_*.c); never included elsewhere. */
-#ifndef RMA_CTL_H
-#define RMA_CTL_H
+#ifndef RMA_CTL_INTERNAL_H
+#define RMA_CTL_INTERNAL_H
 
 #include "rma/config.h"
 

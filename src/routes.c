@@ -2,7 +2,6 @@
  *
  * This table is the one place where roles are granted to endpoints. */
 #include "rma/api.h"
-#include "rma/api_console.h"
 
 #define PUBLIC AUTH_NONE, 0
 #define CUSTOMER AUTH_CUSTOMER, 0
