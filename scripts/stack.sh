@@ -229,6 +229,9 @@ paypal_webhook_id = WHRMADEMO
 paypal_webhook_ca_file = $RUN/paypal-sim-ca.pem
 paypal_cert_hosts = http://127.0.0.1:$SIM_PORT
 mail_from = RMA Service <rma@example.com>
+# Who the portal tells customers to pay make-up amounts to (SPEC §14).
+makeup_payee = payments@vendor.example
+makeup_invoice_url = https://vendor.example/rma-invoice
 mail_spool_dir = $RUN/mail
 upload_dir = $RUN/uploads
 secret_pepper_file = $RUN/secret_pepper

@@ -105,3 +105,71 @@ api_refused(struct api_ctx *ctx, enum rma_err err,
                          "the RMA changed meanwhile: reload it", NULL);
     return err;
 }
+
+/* ---- the shipping address's fields (§14) ---- */
+
+static const struct field address_spec[] = {
+    {.name = "name", .type = FT_STRING, .required = true, .min = 1, .max = 100},
+    {.name = "line1",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 100},
+    {.name = "line2", .type = FT_STRING, .max = 100},
+    {.name = "city", .type = FT_STRING, .required = true, .min = 1, .max = 60},
+    {.name = "region", .type = FT_STRING, .max = 60},
+    {.name = "postal_code", .type = FT_STRING, .max = 20},
+    {.name = "country", .type = FT_COUNTRY, .required = true},
+    {.name = "phone", .type = FT_STRING, .required = true, .min = 7, .max = 20},
+};
+
+static bool
+valid_phone(const char *p)
+{
+    int digits = 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (!strchr("+ -().", *p))
+            return false;
+    }
+    return digits >= 7 && digits <= 15;
+}
+
+static bool
+valid_postal_code(const char *p)
+{
+    for (; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= 'a' && *p <= 'z') || *p == ' ' || *p == '-'))
+            return false;
+    return true;
+}
+
+enum rma_err
+api_address_body(struct api_ctx *ctx, char **json, const char **country)
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(address_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    const char *phone = json_string_value(json_object_get(body, "phone"));
+    const char *postal =
+        json_string_value(json_object_get(body, "postal_code"));
+    if (!valid_phone(phone))
+        err = http_fail(ctx->res, RMA_ERULE, "invalid_phone",
+                        "phone must have 7 to 15 digits", "phone");
+    else if (postal != NULL && !valid_postal_code(postal))
+        err = http_fail(ctx->res, RMA_ERULE, "invalid_postal_code",
+                        "postal_code has characters that are not allowed",
+                        "postal_code");
+    if (err == RMA_OK) {
+        char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+        *json = arena_strdup(ctx->arena, text);
+        free(text);
+        *country = arena_strdup(
+            ctx->arena, json_string_value(json_object_get(body, "country")));
+    }
+    json_decref(body);
+    return err;
+}

@@ -50,19 +50,9 @@ api_staff_actor(const struct api_ctx *ctx)
 bool
 api_address_editable(const struct rma_ref *r)
 {
-    if (r->kind == KIND_REFUND)
-        return false;
-    bool advanced = strcmp(r->replacement_method, "advanced") == 0;
-    switch (r->status) {
-    case ST_CONFIRMED:
-    case ST_AWAITING_PREAUTH:
-    case ST_AWAITING_SHIPMENT: return true;
-    case ST_AWAITING_RETURN:
-    case ST_RETURN_SUBMITTED:
-    case ST_RECEIVED:
-    case ST_QUOTE_PENDING: return !advanced; /* ships after the return */
-    default: return false;
-    }
+    return rma_address_editable(r->status, r->kind,
+                                strcmp(r->replacement_method, "advanced") == 0,
+                                false);
 }
 
 /* What the customer may do now, from the state machine. */
@@ -118,18 +108,28 @@ return_limits(struct api_ctx *ctx)
 }
 
 /* The make-up payment's part: the customer's "submit_makeup_payment"
- * action. */
+ * action and, while it is open, who to pay ("makeup_payee": the account
+ * and the invoice link of the configuration, SPEC §14). */
 static void
 makeup_action(struct api_ctx *ctx, const struct rma_detail *d)
 {
     int latest = makeup_status_parse(d->makeup_latest_status);
     json_t *list = json_object_get(ctx->res->body, "actions");
-    if (json_is_array(list) &&
+    if (!json_is_array(list) ||
         makeup_can_submit(
             d->ref.status, d->makeup_due, d->makeup_latest_id != 0,
-            latest < 0 ? MAKEUP_PENDING : (enum makeup_status)latest) ==
+            latest < 0 ? MAKEUP_PENDING : (enum makeup_status)latest) !=
             MAKEUP_SUBMIT_OK)
-        json_array_append_new(list, json_string("submit_makeup_payment"));
+        return;
+    json_array_append_new(list, json_string("submit_makeup_payment"));
+    const struct rma_config *cfg = ctx->app->cfg;
+    if (cfg->makeup_payee == NULL || cfg->makeup_payee[0] == '\0')
+        return;
+    json_t *payee = json_pack("{s:s}", "account", cfg->makeup_payee);
+    if (cfg->makeup_invoice_url != NULL && cfg->makeup_invoice_url[0] != '\0')
+        json_object_set_new(payee, "invoice_url",
+                            json_string(cfg->makeup_invoice_url));
+    json_object_set_new(ctx->res->body, "makeup_payee", payee);
 }
 
 /* ---- the detail answers ---- */

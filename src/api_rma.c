@@ -201,91 +201,21 @@ api_rma_method(struct api_ctx *ctx)
     return err == RMA_OK ? api_customer_detail(ctx, r.id) : err;
 }
 
-static const struct field address_spec[] = {
-    {.name = "name", .type = FT_STRING, .required = true, .min = 1, .max = 100},
-    {.name = "line1",
-     .type = FT_STRING,
-     .required = true,
-     .min = 1,
-     .max = 100},
-    {.name = "line2", .type = FT_STRING, .max = 100},
-    {.name = "city", .type = FT_STRING, .required = true, .min = 1, .max = 60},
-    {.name = "region", .type = FT_STRING, .max = 60},
-    {.name = "postal_code", .type = FT_STRING, .max = 20},
-    {.name = "country", .type = FT_COUNTRY, .required = true},
-    {.name = "phone", .type = FT_STRING, .required = true, .min = 7, .max = 20},
-};
-
-static bool
-valid_phone(const char *p)
-{
-    int digits = 0;
-    for (; *p; p++) {
-        if (*p >= '0' && *p <= '9')
-            digits++;
-        else if (!strchr("+ -().", *p))
-            return false;
-    }
-    return digits >= 7 && digits <= 15;
-}
-
-static bool
-valid_postal_code(const char *p)
-{
-    for (; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= 'a' && *p <= 'z') || *p == ' ' || *p == '-'))
-            return false;
-    return true;
-}
-
 enum rma_err
 api_rma_address(struct api_ctx *ctx)
 {
-    json_t *body;
-    enum rma_err err = api_body(ctx, FIELDS(address_spec), &body);
+    char *address;
+    const char *country;
+    enum rma_err err = api_address_body(ctx, &address, &country);
     if (err != RMA_OK)
         return err;
     struct rma_ref r;
     err = api_customer_case(ctx, &r);
-    const char *country = json_string_value(json_object_get(body, "country"));
-    const char *phone = json_string_value(json_object_get(body, "phone"));
-    const char *postal =
-        json_string_value(json_object_get(body, "postal_code"));
-    if (err == RMA_OK && !api_address_editable(&r))
-        err = refuse_transition(ctx, &r, "changing the shipping address");
-    else if (err == RMA_OK && strcmp(country, r.order_country) != 0)
-        err = http_fail(ctx->res, RMA_ERULE, "country_locked",
-                        arena_printf(ctx->arena,
-                                     "the country cannot change: the "
-                                     "replacement ships to %s, the country "
-                                     "of the original order",
-                                     r.order_country),
-                        "country");
-    else if (err == RMA_OK && !valid_phone(phone))
-        err = http_fail(ctx->res, RMA_ERULE, "invalid_phone",
-                        "phone must have 7 to 15 digits", "phone");
-    else if (err == RMA_OK && postal != NULL && !valid_postal_code(postal))
-        err = http_fail(ctx->res, RMA_ERULE, "invalid_postal_code",
-                        "postal_code has characters that are not allowed",
-                        "postal_code");
-    if (err != RMA_OK) {
-        json_decref(body);
-        return err;
-    }
-    char *address = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(body);
-    struct rma_actor_info who = customer_actor(ctx);
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_rma_set_address(&ctx->app->db, r.id, address, ctx->now);
-    if (err == RMA_OK)
-        err = db_rma_audit(&ctx->app->db, r.id, &who, "shipping_address", NULL,
-                           ctx->now);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    free(address);
     if (err != RMA_OK)
         return err;
-    return api_customer_detail(ctx, r.id);
+    struct hold_env env = api_hold_env(ctx, customer_actor(ctx));
+    struct case_refusal no = {0};
+    err = api_refused(ctx, case_set_address(&env, r.id, address, country, &no),
+                      &no);
+    return err == RMA_OK ? api_customer_detail(ctx, r.id) : err;
 }

@@ -194,3 +194,27 @@ api_staff_rma_cancel(struct api_ctx *ctx)
 {
     return with_reason(ctx, EV_CANCEL, "cancelling", false);
 }
+
+/* PUT /staff/rmas/{number}/shipping-address: the shipping address confirmed
+ * with the customer (on the phone, by mail), audited as done on their behalf.
+ */
+enum rma_err
+api_staff_rma_address(struct api_ctx *ctx)
+{
+    char *address;
+    const char *country;
+    enum rma_err err = api_address_body(ctx, &address, &country);
+    if (err != RMA_OK)
+        return err;
+    struct rma_ref r;
+    err = api_staff_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    struct rma_actor_info who = api_staff_actor(ctx);
+    who.on_behalf = true;
+    struct hold_env env = api_hold_env(ctx, who);
+    struct case_refusal no = {0};
+    err = api_refused(ctx, case_set_address(&env, r.id, address, country, &no),
+                      &no);
+    return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
+}

@@ -56,6 +56,14 @@ case_ship(struct hold_env *env, int64_t rma_id, const char *kind,
                  "shipping is not possible while the RMA is %s",
                  rma_status_name(r.status));
     }
+    if (err == RMA_OK && !r.address_confirmed) {
+        err = RMA_ERULE;
+        no->code = "address_required";
+        snprintf(no->message, sizeof(no->message),
+                 "%s has no confirmed shipping address: the customer (or an "
+                 "agent for them) confirms it first",
+                 r.number);
+    }
     if (err == RMA_OK)
         err = db_case_owed(env->db, r.id, &o);
     /* A repaired unit leaves only when its fee is paid or resolved. */
@@ -64,7 +72,7 @@ case_ship(struct hold_env *env, int64_t rma_id, const char *kind,
         no->code = "fee_unpaid";
         snprintf(no->message, sizeof(no->message),
                  "the repair fee of %s is not paid yet: the unit ships when "
-                 "it is paid or finance resolves it",
+                 "it is paid, waived or finance resolves it",
                  r.number);
     }
     if (kind == NULL)

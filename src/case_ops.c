@@ -260,6 +260,10 @@ case_preauthorize(struct hold_env *env, int64_t rma_id, const char *client_addr,
     else if (r.replacement_minor <= 0)
         err = refuse(no, RMA_ERULE, "no_replacement_value", NULL,
                      "the RMA has no replacement value to hold");
+    else if (!r.address_confirmed)
+        err = refuse(no, RMA_ERULE, "address_required", NULL,
+                     "confirm the shipping address first: the replacement "
+                     "ships there once the hold is in place");
     if (err == RMA_OK)
         err = pending_hold(env, &r, client_addr, &h, no);
     err = case_end(env, err);

@@ -39,6 +39,8 @@ static const struct key keys[] = {
     {"export_max_lag_seconds", L(export_max_lag_seconds), "10", false, 0, 3600},
     {"migrations_dir", S(migrations_dir), RMA_MIGRATIONS_DIR, false, 0, 0},
     {"public_base_url", S(public_base_url), NULL, false, 0, 0},
+    {"makeup_payee", S(makeup_payee), NULL, false, 0, 0},
+    {"makeup_invoice_url", S(makeup_invoice_url), NULL, false, 0, 0},
     {"paypal_base_url", S(paypal_base_url), NULL, false, 0, 0},
     {"paypal_client_id", S(paypal_client_id), NULL, false, 0, 0},
     {"paypal_client_secret", S(paypal_client_secret), NULL, true, 0, 0},
@@ -470,6 +472,15 @@ validate(struct rma_config *cfg, struct config_problems *p)
     if (!empty(cfg->public_base_url) &&
         cfg->public_base_url[strlen(cfg->public_base_url) - 1] == '/')
         problem(p, "public_base_url: must not end with a slash");
+    if (!empty(cfg->makeup_payee) && (strlen(cfg->makeup_payee) > 254 ||
+                                      strpbrk(cfg->makeup_payee, "\r\n<>")))
+        problem(p, "makeup_payee: one line of at most 254 characters (the "
+                   "PayPal account's e-mail address or name)");
+    if (!empty(cfg->makeup_invoice_url) &&
+        strncmp(cfg->makeup_invoice_url, "https://", 8) != 0 &&
+        !(cfg->test_mode && is_http_url(cfg->makeup_invoice_url)))
+        problem(p, "makeup_invoice_url: must start with https:// (or "
+                   "http:// with test_mode)");
     if (!empty(cfg->paypal_base_url) && !is_http_url(cfg->paypal_base_url))
         problem(p, "paypal_base_url: must start with http:// or https://");
     if (!empty(cfg->paypal_base_url) && !cfg->test_mode &&

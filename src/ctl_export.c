@@ -61,7 +61,7 @@ ctl_export(const struct rma_config *cfg, int argc, char **argv)
         fprintf(stderr,
                 "export: unknown kind %s (ledger, holds, "
                 "captures-refunds, makeup-payments, exceptions, "
-                "rmas)\n",
+                "rmas, shipments)\n",
                 argv[optind]);
         return EXIT_USAGE;
     }

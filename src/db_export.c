@@ -64,30 +64,39 @@ static const struct db_stmt stmts[] = {
      " ORDER BY h.authorized_at, h.id",
      2},
     /* captures-refunds: captures of holds and refunds of those captures,
-     * each at its own time; refunds are negative.  A capture took the
-     * reauthorization when there was one (SPEC §5.3.7). */
+     * each at its own time, and the refunds of refund cases paid by PayPal
+     * (of the original order's capture, SPEC §14); refunds are negative.
+     * A capture took the reauthorization when there was one (§5.3.7). */
     {"export_captures_refunds",
      "DECLARE export_rows NO SCROLL CURSOR FOR"
-     " SELECT * FROM ("
+     " SELECT at, type, hold_id, number, paypal_id, related, currency,"
+     " gross, fee, net, reason FROM ("
      " SELECT h.captured_at AS at, 'capture' AS type, h.id AS hold_id,"
-     " r.number, h.capture_id,"
+     " 0::bigint AS sale, r.number, h.capture_id AS paypal_id,"
      " CASE WHEN h.reauth_status = 'succeeded' THEN h.reauthorization_id"
-     " ELSE h.authorization_id END,"
-     " h.currency, h.capture_minor, h.fee_minor,"
-     " h.capture_minor - h.fee_minor, h.capture_reason"
+     " ELSE h.authorization_id END AS related,"
+     " h.currency, h.capture_minor AS gross, h.fee_minor AS fee,"
+     " h.capture_minor - h.fee_minor AS net, h.capture_reason AS reason"
      " FROM hold h JOIN rma r ON r.id = h.rma_id"
      " WHERE h.capture_id IS NOT NULL"
      " AND h.captured_at >= $1::timestamptz"
      " AND h.captured_at < $2::timestamptz"
      " UNION ALL"
-     " SELECT h.refunded_at, 'refund', h.id, r.number, h.refund_id,"
+     " SELECT h.refunded_at, 'refund', h.id, 0, r.number, h.refund_id,"
      " h.capture_id, h.currency, -h.refund_minor, NULL, -h.refund_minor,"
      " h.refund_reason"
      " FROM hold h JOIN rma r ON r.id = h.rma_id"
      " WHERE h.refund_id IS NOT NULL"
      " AND h.refunded_at >= $1::timestamptz"
      " AND h.refunded_at < $2::timestamptz"
-     ") x ORDER BY at, hold_id, type",
+     " UNION ALL"
+     " SELECT p.paid_at, 'sale_refund', NULL, p.id, r.number,"
+     " p.paypal_refund_id, p.capture_id, p.currency, -p.amount_minor, NULL,"
+     " -p.amount_minor, 'refund of the original order'"
+     " FROM refund_payment p JOIN rma r ON r.id = p.rma_id"
+     " WHERE p.method = 'paypal' AND p.status = 'paid'"
+     " AND p.paid_at >= $1::timestamptz AND p.paid_at < $2::timestamptz"
+     ") x ORDER BY at, hold_id, sale, type",
      2},
     /* exceptions: by the time they were raised. */
     {"export_exceptions",
@@ -132,6 +141,19 @@ static const struct db_stmt stmts[] = {
      " ORDER BY r.created_at, r.id",
      2},
 
+    /* shipments: outbound parcels (replacements, repaired units,
+     * resends), by the time they left (SPEC §14). */
+    {"export_shipments",
+     "DECLARE export_rows NO SCROLL CURSOR FOR"
+     " SELECT s.shipped_at, s.id, r.number, r.kind, s.kind, s.carrier,"
+     " s.tracking_number, tracking_url(s.carrier, s.tracking_number),"
+     " s.created_by"
+     " FROM shipment s JOIN rma r ON r.id = s.rma_id"
+     " WHERE s.shipped_at >= $1::timestamptz"
+     " AND s.shipped_at < $2::timestamptz"
+     " ORDER BY s.shipped_at, s.id",
+     2},
+
     /* A replica's progress against its primary (export_wait_for_replica). */
     {"export_primary_lsn", "SELECT pg_current_wal_lsn()::text", 0},
     {"export_replica_position",
@@ -161,6 +183,7 @@ static const char *const declare_stmt[EXPORT_KINDS] = {
     [EXPORT_MAKEUP_PAYMENTS] = "export_makeup_payments",
     [EXPORT_EXCEPTIONS] = "export_exceptions",
     [EXPORT_RMAS] = "export_rmas",
+    [EXPORT_SHIPMENTS] = "export_shipments",
 };
 
 /* Runs a statement whose result is not needed. */

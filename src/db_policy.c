@@ -69,6 +69,22 @@ static const struct db_stmt stmts[] = {
      "  + r.validity_extension_days) * 86400) < $1"
      " ORDER BY r.id LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
      2},
+    /* Those whose validity ends within 7 days of $1, the customer not yet
+     * told of this end (an extension moves it: they are told again). */
+    {"policy_expiring_due",
+     "SELECT r.id, r.status, extract(epoch FROM r.visible_at)::bigint,"
+     " p.validity_days, r.validity_extension_days"
+     " FROM rma r"
+     " JOIN product_line_policy p ON p.product_line = rma_product_line(r.id)"
+     " CROSS JOIN LATERAL (SELECT r.visible_at + make_interval(secs =>"
+     "  (p.validity_days + r.validity_extension_days) * 86400) AS until) v"
+     " WHERE " EXPIRABLE " AND r.visible_at IS NOT NULL"
+     " AND v.until >= $1 AND v.until < $1::timestamptz + interval '7 days'"
+     " AND r.expiry_warned_for IS DISTINCT FROM v.until"
+     " ORDER BY r.id LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
+     2},
+    {"policy_expiry_warned",
+     "UPDATE rma SET expiry_warned_for = $2 WHERE id = $1", 2},
 };
 const struct db_stmt_table db_policy_stmts = {stmts,
                                               sizeof(stmts) / sizeof(stmts[0])};
@@ -191,7 +207,15 @@ db_policy_extend(struct db *db, int64_t rma_id, const char *status, int days,
 }
 
 enum rma_err
-db_policy_expiry_due(struct db *db, const char *now, int max,
+db_policy_expiry_warned(struct db *db, int64_t rma_id, const char *until)
+{
+    char id[24];
+    const char *params[] = {db_num(id, rma_id), until};
+    return db_command(db, "policy_expiry_warned", 2, params, NULL);
+}
+
+enum rma_err
+db_policy_expiry_due(struct db *db, const char *now, bool warning, int max,
                      struct policy_expiry **out, int *n)
 {
     char m[24];
@@ -199,7 +223,9 @@ db_policy_expiry_due(struct db *db, const char *now, int max,
     enum rma_err err;
     *out = NULL;
     *n = 0;
-    PGresult *r = db_run(db, "policy_expiry_due", 2, params, &err);
+    PGresult *r =
+        db_run(db, warning ? "policy_expiring_due" : "policy_expiry_due", 2,
+               params, &err);
     if (r == NULL)
         return err;
     int rows = PQntuples(r);

@@ -13,8 +13,9 @@
     " coalesce(r.replacement_minor, -1), o.shipping_country, c.email,"         \
     " c.name, coalesce(r.replacement_method, ''),"                             \
     " (SELECT coalesce(sum(i.quantity * i.unit_price_minor), 0)"               \
-    "  FROM order_item i WHERE i.order_id = r.order_id)"
-#define REF_COUNT 14
+    "  FROM order_item i WHERE i.order_id = r.order_id),"                      \
+    " r.shipping_address IS NOT NULL"
+#define REF_COUNT 15
 #define REF_FROM                                                               \
     " FROM rma r JOIN original_order o ON o.id = r.order_id"                   \
     " JOIN customer c ON c.id = r.customer_id"
@@ -77,7 +78,16 @@ static const struct db_stmt stmts[] = {
      "  AND ($2::text IS NULL OR c.email = lower($2) OR r.number = upper($2)"
      "   OR EXISTS (SELECT 1 FROM rma_device d WHERE d.rma_id = r.id"
      "    AND (upper(d.serial_number) = upper($2)"
-     "         OR upper(d.uid) = upper($2))))"
+     "         OR upper(d.uid) = upper($2)))"
+     /* the original order's number, the return's tracking number (kept
+      * upper case without spaces or dashes), an outbound one */
+     "   OR r.order_id IN (SELECT id FROM original_order"
+     "    WHERE upper(order_number) = upper($2))"
+     "   OR r.id IN (SELECT rma_id FROM return_submission"
+     "    WHERE tracking_number = upper(regexp_replace($2, '[\\s-]', '',"
+     " 'g')))"
+     "   OR r.id IN (SELECT rma_id FROM shipment"
+     "    WHERE upper(tracking_number) = upper($2)))"
      "  ORDER BY r.id DESC LIMIT $3) r"
      " JOIN customer c ON c.id = r.customer_id",
      3},
@@ -178,6 +188,7 @@ ref_from_row(const PGresult *r, struct rma_ref *out)
     db_copy(out->replacement_method, sizeof(out->replacement_method),
             PQgetvalue(r, 0, 12));
     out->order_total_minor = strtoll(PQgetvalue(r, 0, 13), NULL, 10);
+    out->address_confirmed = PQgetvalue(r, 0, 14)[0] == 't';
 }
 
 static enum rma_err

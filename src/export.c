@@ -109,6 +109,12 @@ static const struct column rmas_columns[] = {
     {"closed_at", TIME},
 };
 
+static const struct column shipments_columns[] = {
+    {"shipped_at", TIME},      {"shipment_id", TEXT},   {"rma_number", TEXT},
+    {"rma_kind", TEXT},        {"shipment_kind", TEXT}, {"carrier", TEXT},
+    {"tracking_number", TEXT}, {"tracking_url", TEXT},  {"shipped_by", TEXT},
+};
+
 #define KIND(cols)                                                             \
     {                                                                          \
         cols, sizeof(cols) / sizeof(cols[0])                                   \
@@ -121,6 +127,7 @@ static const struct kind kinds[EXPORT_KINDS] = {
     [EXPORT_MAKEUP_PAYMENTS] = KIND(makeup_payments_columns),
     [EXPORT_EXCEPTIONS] = KIND(exceptions_columns),
     [EXPORT_RMAS] = KIND(rmas_columns),
+    [EXPORT_SHIPMENTS] = KIND(shipments_columns),
 };
 
 size_t

@@ -11,6 +11,7 @@ static const char *const names[EXPORT_KINDS] = {
     [EXPORT_MAKEUP_PAYMENTS] = "makeup-payments",
     [EXPORT_EXCEPTIONS] = "exceptions",
     [EXPORT_RMAS] = "rmas",
+    [EXPORT_SHIPMENTS] = "shipments",
 };
 
 bool

@@ -1,7 +1,8 @@
 ## src/hold.mk - PayPal holds of advanced replacements and the job that settles them (SPEC §5.3, §10), part of librma.
 dist_migrations_DATA += sql/migrations/0005_holds.sql \
 	sql/migrations/0014_case_ops.sql \
-	sql/migrations/0017_case_ends.sql
+	sql/migrations/0017_case_ends.sql \
+	sql/migrations/0023_case_mail.sql
 librma_la_SOURCES += \
 	src/api_hold.c \
 	src/api_exception.c \
@@ -9,6 +10,8 @@ librma_la_SOURCES += \
 	src/db_exception.c \
 	src/exception_ops.c \
 	src/case_ends.c \
+	src/case_address.c \
+	src/case_notify.c \
 	src/case_ops.c \
 	src/case_paypal.c \
 	src/db_hold.c \

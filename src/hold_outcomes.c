@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rma/case_ops.h"
 #include "rma/hold_ops.h"
 #include "rma/ledger_ops.h"
 #include "rma/log.h"
@@ -127,6 +128,10 @@ hold_apply_authorized(struct hold_env *env, struct hold *h,
     if (err == RMA_OK)
         err = move_case(env, h->rma_id, EV_PREAUTHORIZED, d, &r);
     free(d);
+    /* The customer learns the amount held and the return's deadline. */
+    if (err == RMA_OK)
+        err = case_notify(env, &r, CASE_MAIL_HOLD_PLACED, h->amount_minor,
+                          deadline, NULL);
     if (err == RMA_OK) {
         h->status = HOLD_AUTHORIZED;
         h->authorized_at = at;
@@ -263,6 +268,9 @@ hold_apply_capture_refused(struct hold_env *env, struct hold_work *w)
     if (err == RMA_OK)
         err = move_case(env, h->rma_id, EV_CAPTURE_FAILED, d, &r);
     free(d);
+    if (err == RMA_OK)
+        err = case_notify(env, &r, CASE_MAIL_CAPTURE_FAILED, h->amount_minor, 0,
+                          NULL);
     char key[64], detail[512];
     snprintf(key, sizeof(key), "hold:%lld:capture_failed", (long long)h->id);
     snprintf(detail, sizeof(detail),

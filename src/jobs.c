@@ -193,7 +193,14 @@ jobs_run(struct db *db, const struct rma_config *cfg,
             first = err;
     }
     progress(opt, "expiry...");
-    err = policy_expire_run(db, opt->now, opt->dry_run, &out->rmas_expired);
+    struct hold_env env = {
+        .db = db,
+        .cfg = cfg,
+        .who = {ACTOR_SYSTEM, "run-jobs", NULL, false},
+    };
+    hold_env_set_now(&env, opt->now);
+    err = policy_expire_run(&env, opt->dry_run, &out->rmas_expired,
+                            &out->rmas_warned);
     if (err != RMA_OK) {
         log_event(LOG_ERROR, "job_step_failed", "{s:s, s:s}", "step", "expiry",
                   "error", rma_err_code(err));
@@ -232,12 +239,12 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
         fprintf(f,
                 "run-jobs (dry run) at %s: would void %d, refund %d, "
                 "reauthorize %d, capture %d, remind %d; would look up %d "
-                "make-up payments; would expire %d RMAs; would deliver %d "
-                "mail; %.2f s\n",
+                "make-up payments; would expire %d RMAs and warn %d; would "
+                "deliver %d mail; %.2f s\n",
                 now, h->would[HOLD_OP_VOID], h->would[HOLD_OP_REFUND],
                 h->would[HOLD_OP_REAUTHORIZE], h->would[HOLD_OP_CAPTURE],
-                h->would_remind, m->would, s->rmas_expired, s->mail_due,
-                seconds);
+                h->would_remind, m->would, s->rmas_expired, s->rmas_warned,
+                s->mail_due, seconds);
     else
         fprintf(f,
                 "run-jobs at %s: holds voided %d, refunded %d, reauthorized "
@@ -245,7 +252,8 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
                 "make-up payments matched %d, underpaid %d, overpaid %d, "
                 "unmatched %d, duplicate %d, still pending %d; "
                 "refunds paid %d (%d pending, %d failed); "
-                "RMAs expired %d; mail %d sent; housekeeping %ld rows; %d "
+                "RMAs expired %d (%d warned); mail %d sent; housekeeping %ld "
+                "rows; %d "
                 "pending retry; "
                 "%.2f s\n",
                 now, h->done[HOLD_OP_VOID], h->done[HOLD_OP_REFUND],
@@ -255,6 +263,6 @@ jobs_print_summary(FILE *f, const struct jobs_options *opt,
                 m->settled[MAKEUP_UNDERPAID], m->settled[MAKEUP_OVERPAID],
                 m->settled[MAKEUP_UNMATCHED], m->settled[MAKEUP_DUPLICATE],
                 m->settled[MAKEUP_PENDING], s->refunds.paid, s->refunds.pending,
-                s->refunds.failed, s->rmas_expired, s->mail_sent,
-                s->housekeeping_rows, s->failures, seconds);
+                s->refunds.failed, s->rmas_expired, s->rmas_warned,
+                s->mail_sent, s->housekeeping_rows, s->failures, seconds);
 }

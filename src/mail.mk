@@ -7,7 +7,8 @@ librma_la_SOURCES += \
 	src/mail_row.c \
 	src/mail_send.c \
 	src/mail_sender.c \
-	src/mail_templates.c
+	src/mail_templates.c \
+	src/mail_case.c
 
 noinst_HEADERS += \
 	include/rma/db_mail.h \

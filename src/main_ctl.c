@@ -54,7 +54,7 @@ static const char usage_text[] =
     "ledger,\n"
     "                                     holds, captures-refunds, "
     "makeup-payments,\n"
-    "                                     exceptions, rmas)\n"
+    "                                     exceptions, rmas, shipments)\n"
     "  demo seed                          create the demo's customers and "
     "cases\n"
     "  staff add --email E --name N --role ROLE\n"

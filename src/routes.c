@@ -53,6 +53,8 @@ const struct route routes[] = {
      STAFF(CASEWORK), BODY_JSON, false},
     {HTTP_POST, STAFF_RMA "/cancel", api_staff_rma_cancel, STAFF(CASEWORK),
      BODY_JSON, false},
+    {HTTP_PUT, STAFF_RMA "/shipping-address", api_staff_rma_address,
+     STAFF(CASEWORK), BODY_JSON, false},
 
     /* The advanced replacement's hold (SPEC §5.3) */
     {HTTP_POST, RMA "/preauthorization", api_rma_preauthorize, CUSTOMER,

@@ -174,9 +174,43 @@ harness_unique_email(const char *prefix)
     return strdup(buf);
 }
 
+void
+harness_confirm_address(const char *token, const char *number)
+{
+    char auth[256], path[128];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/shipping-address",
+             number);
+    const char *h[] = {auth, "Content-Type: application/json", NULL};
+    const char *body =
+        "{\"name\":\"Test Customer\",\"line1\":\"1 Main Street\","
+        "\"city\":\"Springfield\",\"region\":\"IL\",\"postal_code\":"
+        "\"62701\",\"country\":\"US\",\"phone\":\"+1 217 555 0100\"}";
+    struct http_result res = harness_http("PUT", path, h, body, strlen(body));
+    cr_assert_eq(res.status, 200, "address: %s", res.body);
+    harness_http_free(&res);
+}
+
+static char *create_case(const char *token, const char *email, const char *kind,
+                         bool submit, bool address);
+
 char *
 harness_create_case(const char *token, const char *email, const char *kind,
                     bool submit)
+{
+    return create_case(token, email, kind, submit, true);
+}
+
+char *
+harness_create_case_no_address(const char *token, const char *email,
+                               const char *kind, bool submit)
+{
+    return create_case(token, email, kind, submit, false);
+}
+
+static char *
+create_case(const char *token, const char *email, const char *kind, bool submit,
+            bool address)
 {
     char auth[256];
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
@@ -216,6 +250,8 @@ harness_create_case(const char *token, const char *email, const char *kind,
     char *number =
         strdup(json_string_value(json_object_get(res.json, "number")));
     harness_http_free(&res);
+    if (address && strcmp(kind, "refund") != 0)
+        harness_confirm_address(token, number);
     if (submit) {
         char path[128];
         snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/submit", number);

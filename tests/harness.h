@@ -43,9 +43,18 @@ const char *const *harness_portal_headers(const char *cookie,
 /* A unique email address for this test process. */
 char *harness_unique_email(const char *prefix);
 /* Creates a case as agent `token` for email, of kind, and submits it so
- * that it waits for the customer (pending_confirm).  Returns its number. */
+ * that it waits for the customer (pending_confirm).  Replacements, repairs
+ * and resends get their shipping address confirmed by the agent (as on the
+ * phone with the customer), so they may be pre-authorized and shipped.
+ * Returns its number. */
 char *harness_create_case(const char *token, const char *email,
                           const char *kind, bool submit);
+/* The same without the confirmed address (SPEC §14: 422 address_required
+ * until one is). */
+char *harness_create_case_no_address(const char *token, const char *email,
+                                     const char *kind, bool submit);
+/* Confirms a US shipping address for case number as agent `token`. */
+void harness_confirm_address(const char *token, const char *number);
 /* The newest sign-in code mailed to email, waiting up to 5 s. */
 char *harness_mailed_code(const char *email);
 /* Signs email in; returns "rma_session=..." for a Cookie header. */

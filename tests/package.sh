@@ -372,6 +372,9 @@ cmp -s "$body" "$picture" || fail "the picture read back differs"
 # The advanced replacement's PayPal hold, approved at the simulator.
 s=$(req POST "/api/v1/rmas/$number/agree" -b "$jar" -H "$P")
 expect "$s" 200 "the customer agrees"
+s=$(req PUT "/api/v1/rmas/$number/shipping-address" -b "$jar" -H "$P" -H "$J" \
+    --data '{"name":"Pkg Customer","line1":"1 Main Street","city":"Springfield","region":"IL","postal_code":"62701","country":"US","phone":"+1 217 555 0100"}')
+expect "$s" 200 "the customer confirms the shipping address"
 s=$(req POST "/api/v1/rmas/$number/replacement-method" -b "$jar" -H "$P" -H "$J" \
     --data '{"method":"advanced"}')
 expect "$s" 200 "the customer chooses an advanced replacement"

@@ -101,6 +101,7 @@ enum rma_err api_rma_agree(struct api_ctx *ctx);
 enum rma_err api_rma_disagree(struct api_ctx *ctx);
 enum rma_err api_rma_method(struct api_ctx *ctx);
 enum rma_err api_rma_address(struct api_ctx *ctx);
+enum rma_err api_staff_rma_address(struct api_ctx *ctx);
 enum rma_err api_staff_rma_create(struct api_ctx *ctx);
 enum rma_err api_staff_rma_edit(struct api_ctx *ctx);
 enum rma_err api_staff_rma_list(struct api_ctx *ctx);
@@ -191,6 +192,11 @@ enum rma_err api_staff_detail(struct api_ctx *ctx, int64_t id, bool created);
 /* Parses the request body against spec; see http_json.h. */
 enum rma_err api_body(struct api_ctx *ctx, const struct field *spec, size_t n,
                       json_t **out);
+/* Parses and checks a shipping address body (name, lines, city, region,
+ * postal code, country, phone): its JSON text (sorted keys) and country,
+ * both in the request's arena; 400/422 answered when invalid. */
+enum rma_err api_address_body(struct api_ctx *ctx, char **json,
+                              const char **country);
 /* Sets the response body to the JSON text json (parsed; must be valid). */
 enum rma_err api_json_text(struct api_ctx *ctx, const char *json);
 /* Answers the JSON object text doc (trusted: from PostgreSQL) with the

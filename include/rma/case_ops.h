@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "rma/hold_ops.h"
+#include "rma/mail.h"
 
 struct case_refusal {
     const char *code;  /* snake_case error code; NULL: not refused */
@@ -45,11 +46,27 @@ bool case_awaits_hold(const struct rma_ref *r);
 enum rma_err case_choose_method(struct hold_env *env, int64_t rma_id,
                                 bool advanced, struct case_refusal *no);
 
+/* Sets the address the replacement, repaired unit or resend ships to
+ * (address_json: the validated fields; country must be the order's).  By
+ * the customer, or by staff for them (env->who.on_behalf, audited), who
+ * may also set it while the solution is prepared. */
+enum rma_err case_set_address(struct hold_env *env, int64_t rma_id,
+                              const char *address_json, const char *country,
+                              struct case_refusal *no);
+
+/* Queues the customer's mail `which` about case r in the operation's
+ * transaction: minor (in r's currency; -1 for none), when (0 for none) and
+ * reason (NULL for none) as mail_case.c's text needs them. */
+enum rma_err case_notify(struct hold_env *env, const struct rma_ref *r,
+                         enum case_mail which, int64_t minor, time_t when,
+                         const char *reason);
+
 /* The customer accepts the pre-authorization agreement: the hold is
  * created under the case lock (only while the case awaits it), then its
  * PayPal order; approve_url (HOLD_URL_MAX) and order_id (HOLD_ID_MAX) are
  * filled.  A second call answers the same link, unless the order expired
- * (PayPal's 3 hours), in which case a new hold and order replace it. */
+ * (PayPal's 3 hours), in which case a new hold and order replace it.
+ * Refused (422 address_required) until a shipping address is confirmed. */
 enum rma_err case_preauthorize(struct hold_env *env, int64_t rma_id,
                                const char *client_addr, char *approve_url,
                                char *order_id, struct case_refusal *no);

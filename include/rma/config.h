@@ -22,6 +22,8 @@ struct rma_config {
     long export_max_lag_seconds; /* wait for the replica at most this */
     char *migrations_dir;
     char *public_base_url;
+    char *makeup_payee;       /* who make-up payments go to (the portal) */
+    char *makeup_invoice_url; /* where the customer gets an invoice, or NULL */
     char *paypal_base_url;
     char *paypal_client_id;
     char *paypal_client_secret;

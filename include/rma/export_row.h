@@ -15,8 +15,9 @@ enum export_kind {
     EXPORT_MAKEUP_PAYMENTS,
     EXPORT_EXCEPTIONS,
     EXPORT_RMAS,
+    EXPORT_SHIPMENTS,
 };
-#define EXPORT_KINDS 6
+#define EXPORT_KINDS 7
 
 /* Rows PostgreSQL sends per FETCH from the export's cursor. */
 #define EXPORT_FETCH_ROWS 1000

@@ -28,6 +28,7 @@ struct jobs_summary {
     int mail_due; /* dry run: messages that would be delivered */
     long housekeeping_rows;
     int rmas_expired; /* RMA numbers whose validity passed (policy_job.c) */
+    int rmas_warned;  /* customers told their RMA expires within 7 days */
     int failures;     /* steps or items that failed and will be retried */
     struct hold_job_summary holds;
     struct makeup_job_summary makeup;

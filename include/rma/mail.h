@@ -200,4 +200,37 @@ enum rma_err mail_text_hold_captured(const char *base_url, const char *name,
                                      const char *rma_number, const char *amount,
                                      struct mail_text *out);
 
+/* ------------------------------------------------------------------ */
+/* The customer's mails for a case's other changes (SPEC §14), in
+ * mail_case.c: one table of texts with named blanks.  (A make-up payment's
+ * outcome has its own mail, "makeup_payment": makeup_ops.c.) */
+
+enum case_mail {
+    CASE_MAIL_HOLD_PLACED,     /* amount, when: the return's deadline */
+    CASE_MAIL_RETURN_RECEIVED, /* - */
+    CASE_MAIL_CAPTURE_FAILED,  /* amount */
+    CASE_MAIL_CANCELLED,       /* reason */
+    CASE_MAIL_REPAIR_QUOTE,    /* amount */
+    CASE_MAIL_EXPIRING,        /* when: the RMA number's expiry */
+    CASE_MAIL_EXPIRED,         /* - */
+    CASE_MAIL_COUNT
+};
+
+struct case_mail_facts {
+    const char *base_url; /* public_base_url: the links */
+    const char *name;     /* the customer's name, or NULL */
+    const char *rma_number;
+    const char *amount; /* "$129.99" (amount_text), or NULL */
+    time_t when;        /* 0: none */
+    const char *reason; /* the staff member's words, or NULL */
+};
+
+/* The outbox kind of a case mail ("hold_placed", ...). */
+const char *mail_case_kind(enum case_mail which);
+/* The text of a case mail; RMA_EINVAL when a fact it needs is missing or
+ * unusable. */
+enum rma_err mail_text_case(enum case_mail which,
+                            const struct case_mail_facts *f,
+                            struct mail_text *out);
+
 #endif

@@ -64,14 +64,20 @@ enum rma_err db_policy_set_makeup(struct db *db, int64_t rma_id, int64_t amount,
 enum rma_err db_policy_extend(struct db *db, int64_t rma_id, const char *status,
                               int days, const char *now);
 /* Up to max cases whose validity ran out before now, in a state that can
- * expire, locked; *out is malloc'ed (caller frees). */
-enum rma_err db_policy_expiry_due(struct db *db, const char *now, int max,
-                                  struct policy_expiry **out, int *n);
+ * expire, locked; *out is malloc'ed (caller frees).  With warning: those
+ * whose validity ends within 7 days of now instead, the customer not yet
+ * warned of that end. */
+enum rma_err db_policy_expiry_due(struct db *db, const char *now, bool warning,
+                                  int max, struct policy_expiry **out, int *n);
+/* Records that the customer was warned of the end `until` (ISO 8601). */
+enum rma_err db_policy_expiry_warned(struct db *db, int64_t rma_id,
+                                     const char *until);
 
 /* The job step (policy_job.c): expires every case whose RMA number's
  * validity passed (EV_EXPIRE, audited).  *expired counts them, or in a dry
  * run those that would be. */
-enum rma_err policy_expire_run(struct db *db, time_t now, bool dry_run,
-                               int *expired);
+struct hold_env;
+enum rma_err policy_expire_run(struct hold_env *env, bool dry_run, int *expired,
+                               int *warned);
 
 #endif

@@ -33,6 +33,7 @@ struct rma_ref {
     char customer_name[201];
     char replacement_method[12]; /* "" when not chosen */
     int64_t order_total_minor;   /* sum of the order's items */
+    bool address_confirmed;      /* a shipping address confirmed (§14) */
 };
 
 /* Who acts: written into every audit event. */

@@ -97,5 +97,11 @@ bool rma_status_customer_visible(enum rma_status s);
 bool rma_status_open(enum rma_status s);
 /* Shown first in the customer's list: open and visible. */
 bool rma_status_in_progress(enum rma_status s);
+/* Whether the shipping address may be set now (§14): before the outbound
+ * shipment of a replacement, repair or resend (advanced replacements ship
+ * before the return, the others after it).  Staff, confirming it for the
+ * customer, may also set it while the solution is being prepared. */
+bool rma_address_editable(enum rma_status s, enum rma_kind kind, bool advanced,
+                          bool staff);
 
 #endif

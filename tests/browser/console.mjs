@@ -329,6 +329,11 @@ export async function consoleWarehouse(j) {
   const rma = `/api/v1/rmas/${c.number}`;
   await customer(cookie, 'POST', rma + '/agree');
   await customer(cookie, 'POST', rma + '/replacement-method', { method: 'standard' });
+  // The replacement ships to the address the customer confirms (SPEC §14).
+  await customer(cookie, 'PUT', rma + '/shipping-address', {
+    name: 'Console Buyer', line1: '1 Main Street', city: 'Springfield', region: 'IL',
+    postal_code: '62701', country: 'US', phone: '+1 217 555 0100',
+  });
   const label = await customer(cookie, 'PUT', rma + '/attachments/shipping_label', png(320, 200, 7), 'image/png');
   const receipt = await customer(cookie, 'PUT', rma + '/attachments/postage_receipt', png(200, 300, 8), 'image/png');
   const tracking = 'DPD' + String(Date.now()).slice(-10);

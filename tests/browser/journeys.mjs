@@ -325,6 +325,10 @@ export async function advanced(j) {
   }
   await page.reload();
   await page.locator('#return-form').waitFor();
+  // The replacement's parcel, with the carrier's tracking link.
+  const parcel = page.locator('#shipments').getByRole('link', { name: /1Z999AA10000000001/ });
+  assertEq(await parcel.getAttribute('href'), 'https://www.ups.com/track?tracknum=1Z999AA10000000001',
+    'the tracking link');
   await j.screen('return');
   await submitReturn(j);
   await j.screen('timeline');
@@ -351,6 +355,11 @@ export async function makeup(j) {
   assert(actions.includes('submit_makeup_payment'),
     `the detail's actions offer submit_makeup_payment, for which the portal shows the form (${actions})`);
   await page.locator('#makeup-form').waitFor();
+  // The portal names who to pay (makeup_payee) and links the invoice.
+  assert((await page.locator('#makeup-payee').textContent()).includes('payments@vendor.example'),
+    'the make-up payment names the payee');
+  assertEq(await page.getByRole('link', { name: 'Get an invoice for this payment' }).getAttribute('href'),
+    'https://vendor.example/rma-invoice', 'the invoice link');
   const paid = await fetch(SIM() + '/sim/payments', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -441,4 +450,47 @@ export async function keyboard(j) {
 }
 keyboard.viewport = DESKTOP;
 
-export const journeys = { answers, rejectedUpload, advanced, makeup, refund, keyboard };
+// An out-of-warranty repair: the warehouse quotes it; the customer sees the
+// price and decides with "Approve Quote" (then a make-up payment is due) or
+// "Decline Quote".  At 360 px and, declining, at 1280 px.
+async function quoteJourney(j, decision) {
+  const page = j.page;
+  const email = uniqueEmail('portal-quote');
+  const c = await createCase(email, 'repair', { purchase: '2021-01-15' });
+  await login(j, email);
+  await enter(j, c.number);
+  await page.getByRole('button', { name: 'Agree', exact: true }).click();
+  await waitStatus(page, 'Waiting for your return');
+  const rec = await staff('warehouse', 'POST', `/api/v1/staff/rmas/${c.number}/receipt`, {
+    condition: 'used', serial_number: c.devices[0].serial_number,
+  });
+  assert(rec.status === 200, `receipt: ${rec.status} ${rec.text}`);
+  const q = await staff('warehouse', 'POST', `/api/v1/staff/rmas/${c.number}/quote`, {
+    amount: { currency_code: 'USD', value: '45.00' }, notes: 'New power board.',
+  });
+  assert(q.status === 200 || q.status === 201, `quote: ${q.status} ${q.text}`);
+  await page.reload();
+  await page.locator('#quote-amount').waitFor();
+  assertEq(await page.locator('#quote-amount').textContent(), '$45.00', 'the quoted price');
+  await j.screen('quote');
+  const button = decision === 'approve' ? 'Approve Quote' : 'Decline Quote';
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await page.locator('#quote-status', { hasText: decision === 'approve' ? 'You approved' : 'You declined' }).waitFor();
+  assert(!(await page.getByRole('button', { name: 'Approve Quote', exact: true }).count()),
+    'no decision buttons once decided');
+  await j.shot('quote-decided');
+}
+
+export async function quoteApproved(j) {
+  await quoteJourney(j, 'approve');
+}
+quoteApproved.viewport = PHONE;
+
+export async function quoteDeclined(j) {
+  await quoteJourney(j, 'decline');
+}
+quoteDeclined.viewport = DESKTOP;
+
+export const journeys = {
+  answers, rejectedUpload, advanced, makeup, refund, keyboard, quoteApproved, quoteDeclined,
+};

@@ -194,7 +194,7 @@ export async function createCase(email, kind, extra = {}) {
     customer: { email, name: 'Brenda Browser' },
     order: {
       order_number: order, sales_channel: 'web', shipping_country: 'US', currency: 'USD',
-      purchase_date: new Date(Date.now() - 90 * 86400e3).toISOString().slice(0, 10),
+      purchase_date: extra.purchase || new Date(Date.now() - 90 * 86400e3).toISOString().slice(0, 10),
       items: [{ model: 'CAM-4K-OUT', quantity: 1, unit_price: { currency_code: 'USD', value } }],
     },
     kind,

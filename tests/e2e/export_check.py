@@ -149,6 +149,9 @@ COLUMNS = {
              "makeup_reason", "replacement_method", "warehouse_region",
              "problem", "cancel_reason", "created_by", "updated_at",
              "confirmed_at", "closed_at"],
+    "shipments": ["shipped_at", "shipment_id", "rma_number", "rma_kind",
+                  "shipment_kind", "carrier", "tracking_number",
+                  "tracking_url", "shipped_by"],
 }
 AMOUNTS = {
     "ledger": {"amount"},
@@ -157,6 +160,7 @@ AMOUNTS = {
     "makeup-payments": {"amount_due", "paid_amount", "surplus"},
     "exceptions": {"amount"},
     "rmas": {"refund_amount", "replacement_value", "makeup_due"},
+    "shipments": set(),
 }
 
 # The database rows of each kind over [$from, $to), formatted by
@@ -213,6 +217,16 @@ EXPECTED = {
           FROM hold h JOIN rma r ON r.id = h.rma_id
           WHERE h.refund_id IS NOT NULL
             AND """ + WINDOW % ("h.refunded_at", "h.refunded_at") + """
+          UNION ALL
+          SELECT p.paid_at, NULL, 2 + p.id,
+            json_build_array(iso_utc(p.paid_at), 'sale_refund', NULL,
+              r.number, p.paypal_refund_id, p.capture_id, p.currency,
+              money_text(-p.amount_minor, p.currency), NULL,
+              money_text(-p.amount_minor, p.currency),
+              'refund of the original order')
+          FROM refund_payment p JOIN rma r ON r.id = p.rma_id
+          WHERE p.method = 'paypal' AND p.status = 'paid'
+            AND """ + WINDOW % ("p.paid_at", "p.paid_at") + """
         ) x ORDER BY at, id, k""",
     "makeup-payments": """
         SELECT json_build_array(iso_utc(m.submitted_at), m.id::text,
@@ -249,6 +263,13 @@ EXPECTED = {
         JOIN original_order o ON o.id = r.order_id
         WHERE """ + WINDOW % ("r.created_at", "r.created_at") + """
         ORDER BY r.created_at, r.id""",
+    "shipments": """
+        SELECT json_build_array(iso_utc(s.shipped_at), s.id::text, r.number,
+            r.kind, s.kind, s.carrier, s.tracking_number,
+            tracking_url(s.carrier, s.tracking_number), s.created_by)
+        FROM shipment s JOIN rma r ON r.id = s.rma_id
+        WHERE """ + WINDOW % ("s.shipped_at", "s.shipped_at") + """
+        ORDER BY s.shipped_at, s.id""",
 }
 
 

@@ -136,6 +136,9 @@ held_and_captured() {
         --data "{\"email\":\"$email\",\"code\":\"$code\"}")
     [ "$s" = 200 ] || { echo "sign-in: $s" >&2; return 1; }
     req POST "/api/v1/rmas/$number/agree" -b "$jar" -H "$P" >/dev/null
+    s=$(req PUT "/api/v1/rmas/$number/shipping-address" -b "$jar" -H "$P" -H "$J" \
+        --data '{"name":"Drill Customer","line1":"1 Main Street","city":"Springfield","region":"IL","postal_code":"62701","country":"US","phone":"+1 217 555 0100"}')
+    [ "$s" = 200 ] || { echo "address: $s $(cat "$body")" >&2; return 1; }
     req POST "/api/v1/rmas/$number/replacement-method" -b "$jar" -H "$P" -H "$J" \
         --data '{"method":"advanced"}' >/dev/null
     terms=$(field preauthorization.terms_version)

@@ -83,6 +83,27 @@ staff(const char *tok, const char *path, const char *body)
     return harness_http("POST", path, h, body, body ? strlen(body) : 0);
 }
 
+/* Finance's export of kind over today and tomorrow (UTC), as text. */
+static char *
+export_today(const struct world *w, const char *kind)
+{
+    time_t now = time(NULL);
+    char from[16], to[16], path[256], auth[256];
+    time_t t = now - 86400;
+    strftime(from, sizeof(from), "%Y-%m-%d", gmtime(&t));
+    t = now + 2 * 86400;
+    strftime(to, sizeof(to), "%Y-%m-%d", gmtime(&t));
+    snprintf(path, sizeof(path), "/api/v1/staff/exports/%s.csv?from=%s&to=%s",
+             kind, from, to);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", w->finance);
+    const char *h[] = {auth, NULL};
+    struct http_result r = harness_http("GET", path, h, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s export: %s", kind, r.body);
+    char *text = strdup(r.body);
+    harness_http_free(&r);
+    return text;
+}
+
 /* The customer paid the order with PayPal: the capture's id. */
 static char *
 paid_with_paypal(const char *email)
@@ -216,6 +237,16 @@ Test(case_ends, refund_paid_by_paypal_completes_the_case)
                           " m.kind = 'refund_paid'",
                           number),
                  1, "the customer is told");
+    /* Finance sees it with PayPal's settlement: a sale_refund row naming
+     * the case and the original capture, negative. */
+    char *csv = export_today(&w, "captures-refunds");
+    char want[256];
+    snprintf(want, sizeof(want), ",sale_refund,,%s,", number);
+    char *row = strstr(csv, want);
+    cr_assert_not_null(row, "%s", csv);
+    cr_assert(strstr(row, capture) != NULL && strstr(row, ",-129.99,") != NULL,
+              "%.200s", row);
+    free(csv);
     /* The audit trail goes through refund_due. */
     cr_assert_eq(sql_long("SELECT count(*) FROM audit_event a JOIN rma r ON"
                           " r.id = a.rma_id WHERE r.number = '%s' AND"
@@ -379,12 +410,36 @@ customer_post(struct world *w, const char *number, const char *what,
     harness_http_free(&r);
 }
 
+static void
+customer_put_address(struct world *w, const char *number, const char *body,
+                     long want)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/shipping-address", number);
+    struct http_result r =
+        harness_http("PUT", path, harness_portal_headers(w->cookie, NULL), body,
+                     strlen(body));
+    cr_assert_eq(r.status, want, "shipping-address: %s", r.body);
+    harness_http_free(&r);
+}
+
+static struct http_result
+staff_put(const char *tok, const char *path, const char *body)
+{
+    char auth[256];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+    const char *h[] = {auth, "Content-Type: application/json", NULL};
+    return harness_http("PUT", path, h, body, strlen(body));
+}
+
 /* A case of kind, agreed by its customer (standard method for a
  * replacement), its unit received by the warehouse. */
 static char *
-received_case(struct world *w, const char *kind)
+received_case_as(struct world *w, const char *kind, bool address)
 {
-    char *number = harness_create_case(w->agent, w->email, kind, true);
+    char *number = address ? harness_create_case(w->agent, w->email, kind, true)
+                           : harness_create_case_no_address(w->agent, w->email,
+                                                            kind, true);
     if (w->cookie == NULL)
         w->cookie = harness_login(w->email);
     customer_post(w, number, "agree", NULL, 200);
@@ -399,6 +454,12 @@ received_case(struct world *w, const char *kind)
     cr_assert_eq(r.status, 200, "receipt: %s", r.body);
     harness_http_free(&r);
     return number;
+}
+
+static char *
+received_case(struct world *w, const char *kind)
+{
+    return received_case_as(w, kind, true);
 }
 
 static struct http_result
@@ -438,6 +499,136 @@ Test(case_ends, standard_replacement_completes_when_shipped)
                           " m.kind = 'shipped'",
                           number),
                  1);
+    /* Staff find it by its outbound tracking number and by the original
+     * order's number, typed in lower case. */
+    char *order = sql("SELECT lower(o.order_number) FROM rma r JOIN"
+                      " original_order o ON o.id = r.order_id WHERE"
+                      " r.number = '%s'",
+                      number);
+    const char *queries[] = {"1z999aa10123456784", order};
+    for (int i = 0; i < 2; i++) {
+        char auth[256], path[256];
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", w.agent);
+        snprintf(path, sizeof(path), "/api/v1/staff/rmas?q=%s&limit=200",
+                 queries[i]);
+        const char *h[] = {auth, NULL};
+        r = harness_http("GET", path, h, NULL, 0);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        cr_assert(strstr(r.body, number) != NULL, "q=%s: %s", queries[i],
+                  r.body);
+        harness_http_free(&r);
+    }
+    free(order);
+    /* And in finance's shipments export, with its tracking link. */
+    char *csv = export_today(&w, "shipments");
+    cr_assert(strncmp(csv, "shipped_at,shipment_id,rma_number,", 34) == 0,
+              "%.100s", csv);
+    char want[128];
+    snprintf(want, sizeof(want), ",%s,replacement,replacement,UPS,", number);
+    char *row = strstr(csv, want);
+    cr_assert_not_null(row, "%s", csv);
+    cr_assert(strstr(row, "https://www.ups.com/track?tracknum="
+                          "1Z999AA10123456784") != NULL,
+              "%.200s", row);
+    free(csv);
+    free(number);
+    world_free(&w);
+}
+
+/* SPEC §14: nothing ships, and no hold is placed, before the shipping
+ * address is confirmed; the customer confirms it, or an agent for them
+ * (audited as on their behalf). */
+Test(case_ends, shipping_without_a_confirmed_address_is_refused)
+{
+    struct world w;
+    world_init(&w);
+    char *number = received_case_as(&w, "replacement", false);
+    struct http_result r = ship(&w, number);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(r.json, "error"), "code")),
+                     "address_required", "%s", r.body);
+    harness_http_free(&r);
+    cr_assert_eq(sql_long("SELECT count(*) FROM shipment s JOIN rma r ON"
+                          " r.id = s.rma_id WHERE r.number = '%s'",
+                          number),
+                 0, "nothing shipped");
+    char *status = sql("SELECT status FROM rma WHERE number = '%s'", number);
+    cr_assert_str_eq(status, "received");
+    free(status);
+    /* The customer confirms it (a country other than the order's is
+     * refused); then it ships. */
+    customer_put_address(
+        &w, number,
+        "{\"name\":\"Rae\",\"line1\":\"1 Rue\",\"city\":\"Paris\","
+        "\"country\":\"FR\",\"phone\":\"+33 1 23 45 67 89\"}",
+        422);
+    customer_put_address(
+        &w, number,
+        "{\"name\":\"Rae\",\"line1\":\"1 Main Street\",\"city\":"
+        "\"Springfield\",\"country\":\"US\",\"phone\":"
+        "\"+1 217 555 0100\"}",
+        200);
+    r = ship(&w, number);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")),
+                     "completed");
+    harness_http_free(&r);
+    free(number);
+    world_free(&w);
+}
+
+Test(case_ends, a_hold_waits_for_the_address_an_agent_may_confirm)
+{
+    struct world w;
+    world_init(&w);
+    char *number =
+        harness_create_case_no_address(w.agent, w.email, "replacement", true);
+    if (w.cookie == NULL)
+        w.cookie = harness_login(w.email);
+    customer_post(&w, number, "agree", NULL, 200);
+    customer_post(&w, number, "replacement-method", "{\"method\":\"advanced\"}",
+                  200);
+    const char *accept =
+        "{\"accept_terms\":true,\"terms_version\":\"2026-11\"}";
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/preauthorization", number);
+    struct http_result r =
+        harness_http("POST", path, harness_portal_headers(w.cookie, NULL),
+                     accept, strlen(accept));
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(r.json, "error"), "code")),
+                     "address_required", "%s", r.body);
+    harness_http_free(&r);
+    cr_assert_eq(sql_long("SELECT count(*) FROM hold h JOIN rma r ON"
+                          " r.id = h.rma_id WHERE r.number = '%s'",
+                          number),
+                 0, "no hold, no PayPal order");
+    /* The warehouse may not set it; an agent may, for the customer. */
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/shipping-address",
+             number);
+    const char *address =
+        "{\"name\":\"Rae\",\"line1\":\"1 Main Street\",\"city\":"
+        "\"Springfield\",\"country\":\"US\",\"phone\":\"+1 217 555 0100\"}";
+    r = staff_put(w.warehouse, path, address);
+    cr_assert_eq(r.status, 403, "%s", r.body);
+    harness_http_free(&r);
+    r = staff_put(w.agent, path, address);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    cr_assert_eq(
+        sql_long("SELECT count(*) FROM audit_event e JOIN rma r ON"
+                 " r.id = e.rma_id WHERE r.number = '%s' AND"
+                 " e.action = 'shipping_address' AND e.on_behalf"
+                 " AND e.actor_kind = 'staff' AND e.actor_role = 'agent'",
+                 number),
+        1, "audited as done for the customer");
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/preauthorization", number);
+    r = harness_http("POST", path, harness_portal_headers(w.cookie, NULL),
+                     accept, strlen(accept));
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    harness_http_free(&r);
     free(number);
     world_free(&w);
 }

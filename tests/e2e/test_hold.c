@@ -216,6 +216,16 @@ held_case(struct world *w, bool ship)
                        number);
     cr_assert_str_eq(window, "25 days", "deadline = authorization + 25 days");
     free(window);
+    /* The customer is told the amount held and the deadline (UTC). */
+    char *told = sql("SELECT m.subject || ' | ' || replace(m.body, E'\\n',"
+                     " ' ') FROM mail_outbox m"
+                     " JOIN rma r ON r.id = m.rma_id WHERE r.number = '%s'"
+                     " AND m.kind = 'hold_placed'",
+                     number);
+    cr_assert(strstr(told, "PayPal hold in place") &&
+                  strstr(told, "129.99 USD") && strstr(told, "(UTC)"),
+              "%s", told);
+    free(told);
     free(order);
     free(approve);
     if (ship) {
@@ -530,6 +540,11 @@ Test(hold, declined_capture_is_retried_then_fails_with_an_exception)
         "x.rma_id WHERE x.kind = 'capture_failed' AND r.number = '%s'",
         number);
     cr_assert_eq(exceptions, 1, "one exception for finance");
+    cr_assert_eq(sql_long("SELECT count(*) FROM mail_outbox m JOIN rma r ON"
+                          " r.id = m.rma_id WHERE m.kind = 'capture_failed'"
+                          " AND r.number = '%s'",
+                          number),
+                 1, "the customer is told what to do");
     cr_assert_eq(memo_balance(number), 0);
     free(hs);
     free(st);

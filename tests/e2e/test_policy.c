@@ -502,6 +502,23 @@ Test(policy, quote_routes_check_roles_and_state)
 
 /* ---- validity ---- */
 
+/* How many mails of kind the outbox holds for case number. */
+static long
+mails(const char *number, const char *kind)
+{
+    char q[512];
+    snprintf(q, sizeof(q),
+             "SELECT count(*) FROM mail_outbox m JOIN rma r ON r.id ="
+             " m.rma_id WHERE r.number = '%s' AND m.kind = '%s'",
+             number, kind);
+    char *v = harness_runf(false, "%s '%s' -XAtq -c \"%s\"",
+                           harness_env("RMA_TEST_PSQL"),
+                           harness_env("RMA_TEST_ADMIN_URL"), q);
+    long n = strtol(v, NULL, 10);
+    free(v);
+    return n;
+}
+
 /* rmactl run-jobs at t; asserts it ran. */
 static void
 run_jobs(time_t t)
@@ -567,10 +584,17 @@ Test(policy, rma_number_expires_90_days_after_approval)
                  90);
     harness_http_free(&r);
 
+    /* A week before, the customer is warned, once. */
+    run_jobs(t + 83 * DAY - 60);
+    cr_assert_eq(mails(number, "rma_expiring"), 0, "too early");
+    run_jobs(t + 83 * DAY + 60);
+    run_jobs(t + 84 * DAY);
+    cr_assert_eq(mails(number, "rma_expiring"), 1, "warned once");
     run_jobs(t + 90 * DAY); /* exactly 90 days: still valid */
     assert_status(&w, number, "pending_confirm");
     run_jobs(t + 90 * DAY + 1);
     assert_status(&w, number, "expired");
+    cr_assert_eq(mails(number, "rma_expired"), 1, "told it expired");
 
     /* Audited, by the system, and nothing left for the customer to do. */
     char path[256];

@@ -622,3 +622,74 @@ Test(mail_text, every_text_renders_as_a_valid_message)
         mail_text_free(&t[i]);
     }
 }
+
+/* SPEC §14: each change of a case has its own subject and text, with its
+ * facts (amounts, a deadline in UTC, the staff member's words, the link). */
+Test(mail_text, every_case_mail_has_its_own_subject_and_its_facts)
+{
+    struct case_mail_facts f = {
+        .base_url = BASE,
+        .name = "Zoë",
+        .rma_number = "RMA-2025-000001",
+        .amount = "129.99 USD",
+        .when = 1753531200, /* 2025-07-26T12:00:00Z */
+        .reason = "The customer found the missing part.",
+    };
+    const char *subjects[CASE_MAIL_COUNT] = {0};
+    for (int k = 0; k < CASE_MAIL_COUNT; k++) {
+        struct mail_text t;
+        cr_assert_eq(mail_text_case((enum case_mail)k, &f, &t), RMA_OK, "%s",
+                     mail_case_kind((enum case_mail)k));
+        cr_assert(strstr(t.subject, "RMA-2025-000001") != NULL, "%s",
+                  t.subject);
+        cr_assert(strstr(t.body, BASE "/#/rmas/RMA-2025-000001") != NULL, "%s",
+                  t.body);
+        cr_assert(strncmp(t.body, "Hello Zoë,\n\n", 13) == 0, "%s", t.body);
+        cr_assert_null(strchr(t.body, '{'), "a blank left: %s", t.body);
+        for (int j = 0; j < k; j++)
+            cr_assert_str_neq(subjects[j], t.subject);
+        subjects[k] = strdup(t.subject);
+        enum rma_err err;
+        char *msg = render("RMA Service <rma@example.com>", "zoe@example.com",
+                           t.subject, t.body, &err);
+        cr_assert_eq(err, RMA_OK, "%s", t.subject);
+        assert_crlf_lines(msg, 78);
+        free(msg);
+        mail_text_free(&t);
+    }
+    struct mail_text t;
+    cr_assert_eq(mail_text_case(CASE_MAIL_HOLD_PLACED, &f, &t), RMA_OK);
+    cr_assert(strstr(t.body, "129.99 USD") &&
+                  strstr(t.body, "2025-07-26T12:00:00Z (UTC)"),
+              "%s", t.body);
+    mail_text_free(&t);
+    cr_assert_eq(mail_text_case(CASE_MAIL_CANCELLED, &f, &t), RMA_OK);
+    cr_assert(strstr(t.body, "Reason: The customer found the missing part."),
+              "%s", t.body);
+    mail_text_free(&t);
+    cr_assert_eq(mail_text_case(CASE_MAIL_REPAIR_QUOTE, &f, &t), RMA_OK);
+    cr_assert(strstr(t.subject, "129.99 USD") != NULL, "%s", t.subject);
+    mail_text_free(&t);
+    for (int k = 0; k < CASE_MAIL_COUNT; k++)
+        free((char *)subjects[k]);
+}
+
+Test(mail_text, a_case_mail_without_the_facts_it_needs_is_refused)
+{
+    struct case_mail_facts f = {
+        .base_url = BASE, .name = "Ada", .rma_number = "RMA-2025-000001"};
+    struct mail_text t;
+    cr_assert_eq(mail_text_case(CASE_MAIL_HOLD_PLACED, &f, &t), RMA_EINVAL,
+                 "no amount, no deadline");
+    cr_assert_null(t.subject);
+    cr_assert_eq(mail_text_case(CASE_MAIL_CANCELLED, &f, &t), RMA_EINVAL,
+                 "no reason");
+    cr_assert_eq(mail_text_case(CASE_MAIL_RETURN_RECEIVED, &f, &t), RMA_OK);
+    mail_text_free(&t);
+    f.rma_number = "RMA-1\r\nBcc: x@example.com";
+    cr_assert_eq(mail_text_case(CASE_MAIL_RETURN_RECEIVED, &f, &t), RMA_EINVAL);
+    f.rma_number = "RMA-2025-000001";
+    f.amount = "1.00 USD\r\nX: y";
+    cr_assert_eq(mail_text_case(CASE_MAIL_REPAIR_QUOTE, &f, &t), RMA_EINVAL);
+    cr_assert_eq(mail_text_case(CASE_MAIL_COUNT, &f, &t), RMA_EINVAL);
+}

@@ -44,6 +44,8 @@ export async function renderDetail(root, number, query, ctx) {
     page.preauthorization(),
     page.returnInfo(),
     page.returned(),
+    page.quote(),
+    page.shipments(),
     page.makeup(),
     page.solution(),
     page.attachments(),
@@ -172,6 +174,53 @@ class Page {
     return section('PayPal hold', 'hold', h('dl', { class: 'facts' }, rows),
       open ? h('p', { class: 'hint' },
         'Submit the return information before the deadline, or the hold amount is charged.') : null);
+  }
+
+  // An out-of-warranty repair's quote: the amount, what it covers, and
+  // "Approve Quote" / "Decline Quote" while it waits for the customer.
+  quote() {
+    const q = this.r.policy && this.r.policy.quote;
+    if (!q) return null;
+    const rows = [];
+    const row = (k, ...v) => rows.push(h('dt', {}, k), h('dd', {}, ...v));
+    row('Repair price', h('strong', { id: 'quote-amount' }, money(q.amount)));
+    if (q.basis) row('What it covers', q.basis);
+    if (q.notes) row('Notes', q.notes);
+    const decided = { approved: 'You approved the quote.', declined: 'You declined the quote.' };
+    row('Your decision', h('span', { id: 'quote-status' }, decided[q.status] || 'Waiting for your decision'));
+    if (!this.can.has('decide_quote')) {
+      return section('Repair quote', 'quote', h('dl', { class: 'facts' }, rows));
+    }
+    const errorEl = h('p', { class: 'form-error' });
+    const approve = h('button', { type: 'button' }, 'Approve Quote');
+    const decline = h('button', { type: 'button', class: 'secondary' }, 'Decline Quote');
+    const decide = (button, decision, done) => this.act(button,
+      () => api.post(api.rmaPath(this.r.number, '/quote-decision'), { decision }), done, errorEl);
+    approve.addEventListener('click', () => decide(approve, 'approve',
+      'You approved the quote: we repair the device once it is paid.'));
+    decline.addEventListener('click', () => decide(decline, 'decline',
+      'You declined the quote: we send the device back as it is.'));
+    const fee = q.handling_fee ? h('p', { class: 'hint' },
+      `If you decline, we send the device back unrepaired for a handling fee of ${money(q.handling_fee)}.`) : null;
+    return section('Repair quote', 'quote',
+      h('p', {}, 'Your device is not covered by the warranty. We can repair it for the price below.'),
+      h('dl', { class: 'facts' }, rows), fee,
+      h('div', { class: 'buttons' }, approve, decline), errorEl);
+  }
+
+  // What we sent the customer, with the carrier's tracking link.
+  shipments() {
+    const list = this.r.shipments || [];
+    if (list.length === 0) return null;
+    const kindWords = { replacement: 'Replacement', repaired: 'Your repaired device', resend: 'Resent item' };
+    return section('Shipments to you', 'shipments',
+      h('ul', { class: 'shipments', id: 'shipments' }, ...list.map((s) => h('li', {},
+        h('strong', {}, kindWords[s.kind] || s.kind), ' — ', s.carrier, ' ',
+        s.tracking_url
+          ? h('a', { href: s.tracking_url, rel: 'noopener noreferrer', target: '_blank' },
+            s.tracking_number, h('span', { class: 'visually-hidden' }, ' (opens the carrier\'s tracking page)'))
+          : s.tracking_number,
+        ', shipped ', timeEl(s.shipped_at)))));
   }
 
   // "Agree" / "Disagree" with a comment.
@@ -351,6 +400,12 @@ class Page {
       clearMessages();
       if (!terms || !terms.version) {
         showError('The agreement could not be loaded: reload the page, or contact us if this goes on.', errorEl);
+        return;
+      }
+      if (!r.shipping_address) {
+        showError('Save the address the replacement ships to first (Shipping address, above).', errorEl);
+        const edit = document.querySelector('.address button');
+        if (edit) edit.focus();
         return;
       }
       if (!accept.checked) {
@@ -645,8 +700,21 @@ class Page {
     return section('Make-up payment', 'makeup',
       due ? h('p', {}, 'Amount due: ', h('strong', { id: 'makeup-due' }, money(due)),
         r.amounts.makeup_reason ? ` (${makeupReasonLabel(r.amounts.makeup_reason)})` : '') : null,
-      h('p', {}, 'Pay the amount due to our PayPal account, then tell us the PayPal transaction ID and add a screenshot of the payment.'),
+      this.payee(),
       outcome, form);
+  }
+
+  // Who to pay: the account (config makeup_payee) and the invoice link.
+  payee() {
+    const p = this.r.makeup_payee;
+    if (!p) {
+      return h('p', {}, 'Pay the amount due to our PayPal account, then tell us the PayPal transaction ID and add a screenshot of the payment.');
+    }
+    return h('div', { id: 'makeup-payee' },
+      h('p', {}, 'Pay the amount due with PayPal to ', h('strong', {}, p.account),
+        ', then tell us the PayPal transaction ID and add a screenshot of the payment.'),
+      p.invoice_url ? h('p', {}, h('a', { href: p.invoice_url, rel: 'noopener noreferrer', target: '_blank' },
+        'Get an invoice for this payment')) : null);
   }
 
   // Items, S/N or UID, warranty, amounts.

@@ -13,6 +13,7 @@ const KINDS = [
   ['makeup-payments', 'Make-up payments'],
   ['exceptions', 'Exceptions'],
   ['rmas', 'Cases'],
+  ['shipments', 'Shipments'],
 ];
 
 const ymd = (d) => d.toISOString().slice(0, 10);
