@@ -371,3 +371,36 @@ Test(config, export_max_lag_seconds_is_0_to_3600_default_10)
         config_free(&c);
     }
 }
+
+/* SPEC §14: the payee the portal names, and its invoice page. */
+Test(config, the_makeup_payee_is_one_line_and_its_invoice_https)
+{
+    char text[2048];
+    struct rma_config c;
+    struct config_problems p;
+    snprintf(text, sizeof(text),
+             "%smakeup_payee = payments@vendor.example\n"
+             "makeup_invoice_url = https://vendor.example/invoice\n",
+             valid);
+    cr_assert_eq(config_load(write_file("m.conf", text), &c, &p), 0);
+    cr_assert_str_eq(c.makeup_payee, "payments@vendor.example");
+    config_free(&c);
+    char payee[300];
+    memset(payee, 'a', 254);
+    payee[254] = '\0';
+    snprintf(text, sizeof(text), "%smakeup_payee = %s\n", valid, payee);
+    cr_assert_eq(config_load(write_file("m.conf", text), &c, &p), 0,
+                 "254 characters");
+    config_free(&c);
+    snprintf(text, sizeof(text), "%smakeup_payee = %sa\n", valid, payee);
+    cr_assert_gt(config_load(write_file("m.conf", text), &c, &p), 0);
+    cr_assert(has_problem(&p, "makeup_payee"));
+    config_problems_free(&p);
+    config_free(&c);
+    snprintf(text, sizeof(text),
+             "%smakeup_invoice_url = http://vendor.example/invoice\n", valid);
+    cr_assert_gt(config_load(write_file("m.conf", text), &c, &p), 0);
+    cr_assert(has_problem(&p, "makeup_invoice_url"));
+    config_problems_free(&p);
+    config_free(&c);
+}

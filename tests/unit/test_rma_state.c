@@ -173,3 +173,27 @@ Test(rma_state, names_round_trip_and_visibility)
     cr_assert_not(rma_status_in_progress(ST_COMPLETED));
     cr_assert_not(rma_status_open(ST_CANCELLED));
 }
+
+/* SPEC §14: the address may change until the unit ships; staff may set it
+ * while they prepare the solution; a refund ships nothing. */
+Test(rma_state, the_shipping_address_is_editable_until_the_unit_ships)
+{
+    cr_assert(rma_address_editable(ST_AWAITING_PREAUTH, KIND_REPLACEMENT, true,
+                                   false));
+    cr_assert(rma_address_editable(ST_AWAITING_SHIPMENT, KIND_REPLACEMENT, true,
+                                   false));
+    cr_assert_not(
+        rma_address_editable(ST_AWAITING_RETURN, KIND_REPLACEMENT, true, false),
+        "an advanced replacement has shipped by then");
+    cr_assert(rma_address_editable(ST_AWAITING_RETURN, KIND_REPLACEMENT, false,
+                                   false),
+              "a standard one ships after the return");
+    cr_assert(rma_address_editable(ST_RECEIVED, KIND_REPAIR, false, false));
+    cr_assert_not(
+        rma_address_editable(ST_REPAIR_SHIPPED, KIND_REPAIR, false, true));
+    cr_assert_not(
+        rma_address_editable(ST_DRAFT, KIND_REPLACEMENT, false, false));
+    cr_assert(rma_address_editable(ST_DRAFT, KIND_REPLACEMENT, false, true));
+    cr_assert_not(rma_address_editable(ST_CONFIRMED, KIND_REFUND, false, true));
+    cr_assert_not(rma_address_editable(ST_COMPLETED, KIND_RESEND, false, true));
+}
