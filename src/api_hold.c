@@ -268,7 +268,8 @@ api_staff_rma_receipt(struct api_ctx *ctx)
                                 EV_RECEIVE, &who, detail, ctx->now);
     free(detail);
     /* The hold: released when the unit is the right one; a capture already
-     * made is refunded in full; a mismatch waits for a supervisor. */
+     * made waits for the inspection and a supervisor's refund decision
+     * (capture-refund); a mismatch waits for a supervisor. */
     struct hold h;
     enum rma_err herr = RMA_ENOTFOUND;
     if (err == RMA_OK)
@@ -290,11 +291,6 @@ api_staff_rma_receipt(struct api_ctx *ctx)
                              key);
     } else if (err == RMA_OK && herr == RMA_OK && h.status == HOLD_AUTHORIZED) {
         err = case_release_hold_in_tx(&env, r.id, "received", &void_id);
-    } else if (err == RMA_OK && herr == RMA_OK && h.status == HOLD_CAPTURED &&
-               h.refund_requested_minor == 0) {
-        err = db_hold_request_refund(&ctx->app->db, h.id, h.capture_minor,
-                                     "the return arrived after the capture",
-                                     ctx->now);
     } else if (err == RMA_OK && herr != RMA_OK && herr != RMA_ENOTFOUND) {
         err = herr;
     }
@@ -308,13 +304,8 @@ api_staff_rma_receipt(struct api_ctx *ctx)
         return err;
     if (r.kind == KIND_REFUND)
         refund_pay_case(&env, r.id);
-    if (herr == RMA_OK && match && h.status == HOLD_AUTHORIZED) {
+    if (herr == RMA_OK && match && h.status == HOLD_AUTHORIZED)
         case_void_now(&env, void_id);
-    } else if (herr == RMA_OK && match && h.status == HOLD_CAPTURED &&
-               env.pc != NULL) {
-        struct hold_work w = {.hold_id = h.id, .op = HOLD_OP_REFUND};
-        hold_run(&env, &w, 1, 1);
-    }
     return api_staff_detail(ctx, r.id, false);
 }
 
@@ -453,5 +444,55 @@ api_staff_rma_refund_payout(struct api_ctx *ctx)
     err = api_refused(
         ctx, refund_payout(&env, r.id, m.minor, m.currency, reference, &no),
         &no);
+    return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
+}
+
+/* POST /staff/rmas/{number}/capture-refund {amount, reason}: the refund of
+ * a hold captured before its return arrived, per the inspection (SPEC §14;
+ * the agreement's clause 4); an amount of 0 refunds nothing. */
+static const struct field capture_refund_spec[] = {
+    {.name = "amount", .type = FT_MONEY, .required = true, .min = 0},
+    {.name = "reason",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 500,
+     .flags = F_MULTILINE},
+};
+
+enum rma_err
+api_staff_rma_capture_refund(struct api_ctx *ctx)
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(capture_refund_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    struct rma_ref r;
+    err = api_staff_case(ctx, &r);
+    json_t *amount = json_object_get(body, "amount");
+    const char *cur =
+        json_string_value(json_object_get(amount, "currency_code"));
+    struct money m = {0};
+    if (err == RMA_OK &&
+        (money_parse(json_string_value(json_object_get(amount, "value")), cur,
+                     &m) != RMA_OK ||
+         strcmp(cur, r.currency) != 0))
+        err = http_fail(ctx->res, RMA_ERULE, "currency_mismatch",
+                        arena_printf(ctx->arena,
+                                     "the refund is in the case's currency, %s",
+                                     r.currency),
+                        "amount");
+    const char *reason =
+        err == RMA_OK
+            ? arena_strdup(ctx->arena,
+                           json_string_value(json_object_get(body, "reason")))
+            : NULL;
+    json_decref(body);
+    if (err != RMA_OK)
+        return err;
+    struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
+    err = api_refused(
+        ctx, case_refund_capture(&env, r.id, m.minor, reason, &no), &no);
     return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }

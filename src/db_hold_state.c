@@ -80,6 +80,10 @@ static const struct db_stmt stmts[] = {
      "UPDATE hold SET refund_requested_minor = $2, refund_reason = $3,"
      " updated_at = $4 WHERE id = $1 AND status = 'captured'"
      " AND refund_requested_minor IS NULL", 4},
+    {"hold_decide_refund",
+     "UPDATE hold SET refund_decided_at = $2, refund_decided_by = $3,"
+     " updated_at = $2 WHERE id = $1 AND status = 'captured'"
+     " AND refund_decided_at IS NULL AND refund_requested_minor IS NULL", 3},
     {"hold_refunded",
      "UPDATE hold SET refund_id = $2, refund_minor = $3, refunded_at = $4,"
      " pending_refund_id = NULL,"
@@ -256,6 +260,15 @@ db_hold_request_refund(struct db *db, int64_t hold_id, int64_t amount_minor,
     const char *params[] = {db_num(id, hold_id), db_num(amount, amount_minor),
                             reason, now};
     return db_command(db, "hold_request_refund", 4, params, NULL);
+}
+
+enum rma_err
+db_hold_decide_refund(struct db *db, int64_t hold_id, const char *by,
+                      const char *now)
+{
+    char id[24];
+    const char *params[] = {db_num(id, hold_id), now, by};
+    return must_touch(db, "hold_decide_refund", 3, params);
 }
 
 enum rma_err

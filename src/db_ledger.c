@@ -70,7 +70,9 @@
  * balance. */
 /* SPEC §16, the business state: an authorized hold kept (no release asked
  * for) on a case that cannot have one; a captured hold whose case is
- * neither charged nor having the capture refunded.
+ * neither charged, nor received late and waiting for the supervisor's
+ * refund decision, nor having the capture refunded (or decided not to
+ * be).
  * hold id, case number, case status, method. */
 #define Q_STRAY_HOLDS                                                          \
     "SELECT h.id, r.number, r.status, coalesce(r.replacement_method, '')"      \
@@ -83,8 +85,9 @@
 #define Q_CAPTURED_CASES                                                       \
     "SELECT h.id, r.number, r.status, coalesce(r.replacement_method, '')"      \
     " FROM hold h JOIN rma r ON r.id = h.rma_id"                               \
-    " WHERE h.status = 'captured' AND r.status <> 'charged'"                   \
+    " WHERE h.status = 'captured' AND r.status NOT IN ('charged', 'received')" \
     " AND h.refund_requested_minor IS NULL AND h.refund_id IS NULL"            \
+    " AND h.refund_decided_at IS NULL"                                         \
     " ORDER BY h.id"
 
 #define Q_MEMO                                                                 \

@@ -56,7 +56,12 @@ static const struct db_stmt stmts[] = {
      " EXISTS (SELECT 1 FROM hold h WHERE h.rma_id = r.id"
      "  AND (h.status IN ('pending_approval', 'authorized')"
      "   OR (h.status = 'captured' AND h.refund_requested_minor IS NOT NULL"
-     "       AND h.refund_id IS NULL AND h.refund_failed_at IS NULL))),"
+     "       AND h.refund_id IS NULL AND h.refund_failed_at IS NULL)"
+     /* a late return whose refund a supervisor has not decided yet */
+     "   OR (h.status = 'captured' AND h.refund_requested_minor IS NULL"
+     "       AND h.refund_decided_at IS NULL AND EXISTS (SELECT 1"
+     "        FROM return_receipt rr WHERE rr.rma_id = r.id"
+     "        AND rr.received_at >= h.captured_at)))),"
      " EXISTS (SELECT 1 FROM refund_payment p WHERE p.rma_id = r.id"
      "  AND p.status <> 'paid')"
      " FROM rma r WHERE r.id = $1", 1},

@@ -11,6 +11,7 @@ librma_la_SOURCES += \
 	src/exception_ops.c \
 	src/case_ends.c \
 	src/case_address.c \
+	src/case_late_return.c \
 	src/case_notify.c \
 	src/case_ops.c \
 	src/case_paypal.c \

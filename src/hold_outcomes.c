@@ -328,6 +328,8 @@ hold_apply_refunded(struct hold_env *env, struct hold_work *w)
     if (err == RMA_OK)
         err = move_case(env, h->rma_id, EV_COMPLETE, d, &r);
     free(d);
+    if (err == RMA_OK)
+        err = case_notify(env, &r, CASE_MAIL_CAPTURE_REFUNDED, amount, 0, NULL);
     return err;
 }
 

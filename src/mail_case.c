@@ -80,6 +80,12 @@ static const struct text texts[CASE_MAIL_COUNT] = {
          "time. If you still need help with your device, contact our\n"
          "support team and we will open a new request.\n\n"
          "Details: {link}\n"},
+    [CASE_MAIL_CAPTURE_REFUNDED] =
+        {"capture_refunded", B_AMOUNT, "We have refunded {amount} for {number}",
+         "Your original device for {number} reached us after the hold had\n"
+         "been captured. We have inspected it and refunded {amount} to your\n"
+         "PayPal account; PayPal usually shows it within a few days.\n\n"
+         "Details: {link}\n"},
 };
 
 const char *

@@ -113,6 +113,13 @@ static const struct transition table[] = {
     {ST_RETURN_SUBMITTED, EV_WAIVE, ST_COMPLETED, KIND_REPLACEMENT,
      ACTOR_SUPERVISOR | ACTOR_SYSTEM},
     {ST_CHARGED, EV_RECEIVE, ST_RECEIVED, KIND_REPLACEMENT, ACTOR_WAREHOUSE},
+    /* Late, the customer may still send the unit back (the capture is
+     * then refunded per the inspection, case_late_return.c): the return's
+     * information is recorded and the case stays where it is. */
+    {ST_CHARGED, EV_SUBMIT_RETURN, ST_CHARGED, KIND_REPLACEMENT,
+     ACTOR_CUSTOMER},
+    {ST_CAPTURE_FAILED, EV_SUBMIT_RETURN, ST_CAPTURE_FAILED, KIND_REPLACEMENT,
+     ACTOR_CUSTOMER},
     {ST_CAPTURE_FAILED, EV_RECEIVE, ST_RECEIVED, KIND_REPLACEMENT,
      ACTOR_WAREHOUSE},
     /* Finance resolved the failed capture (collected or written off). */

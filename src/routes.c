@@ -76,6 +76,8 @@ const struct route routes[] = {
      STAFF(ROLE_SUPERVISOR), BODY_JSON, false},
     {HTTP_POST, STAFF_RMA "/capture-now", api_staff_rma_capture_now,
      STAFF(ROLE_SUPERVISOR), BODY_JSON, false},
+    {HTTP_POST, STAFF_RMA "/capture-refund", api_staff_rma_capture_refund,
+     STAFF(ROLE_SUPERVISOR), BODY_JSON, false},
 
     /* Attachments and the return (SPEC §5.4); uploads are raw bodies */
     {HTTP_PUT, RMA "/attachments/{kind}", api_attachment_put, CUSTOMER,

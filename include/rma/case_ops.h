@@ -61,6 +61,14 @@ enum rma_err case_notify(struct hold_env *env, const struct rma_ref *r,
                          enum case_mail which, int64_t minor, time_t when,
                          const char *reason);
 
+/* A supervisor decides the refund of a hold captured before its return
+ * arrived (case_late_return.c): amount_minor (0 to the captured amount; 0:
+ * none) once the unit is received and inspected, with the reason; the
+ * refund goes to PayPal after the commit (or by the job). */
+enum rma_err case_refund_capture(struct hold_env *env, int64_t rma_id,
+                                 int64_t amount_minor, const char *reason,
+                                 struct case_refusal *no);
+
 /* The customer accepts the pre-authorization agreement: the hold is
  * created under the case lock (only while the case awaits it), then its
  * PayPal order; approve_url (HOLD_URL_MAX) and order_id (HOLD_ID_MAX) are

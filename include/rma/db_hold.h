@@ -115,6 +115,11 @@ enum rma_err db_hold_request_capture(struct db *db, int64_t hold_id,
 /* authorized: a new deadline. */
 enum rma_err db_hold_extend(struct db *db, int64_t hold_id,
                             const char *deadline, const char *now);
+/* Records the supervisor's decision on refunding a captured hold after a
+ * late return (by: who); RMA_ECONFLICT when it was already decided or a
+ * refund already asked for. */
+enum rma_err db_hold_decide_refund(struct db *db, int64_t hold_id,
+                                   const char *by, const char *now);
 /* captured, no refund asked yet: a refund of amount_minor.  RMA_OK also
  * when one was asked before (nothing changes). */
 enum rma_err db_hold_request_refund(struct db *db, int64_t hold_id,

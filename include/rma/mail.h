@@ -206,13 +206,14 @@ enum rma_err mail_text_hold_captured(const char *base_url, const char *name,
  * outcome has its own mail, "makeup_payment": makeup_ops.c.) */
 
 enum case_mail {
-    CASE_MAIL_HOLD_PLACED,     /* amount, when: the return's deadline */
-    CASE_MAIL_RETURN_RECEIVED, /* - */
-    CASE_MAIL_CAPTURE_FAILED,  /* amount */
-    CASE_MAIL_CANCELLED,       /* reason */
-    CASE_MAIL_REPAIR_QUOTE,    /* amount */
-    CASE_MAIL_EXPIRING,        /* when: the RMA number's expiry */
-    CASE_MAIL_EXPIRED,         /* - */
+    CASE_MAIL_HOLD_PLACED,      /* amount, when: the return's deadline */
+    CASE_MAIL_RETURN_RECEIVED,  /* - */
+    CASE_MAIL_CAPTURE_FAILED,   /* amount */
+    CASE_MAIL_CANCELLED,        /* reason */
+    CASE_MAIL_REPAIR_QUOTE,     /* amount */
+    CASE_MAIL_EXPIRING,         /* when: the RMA number's expiry */
+    CASE_MAIL_EXPIRED,          /* - */
+    CASE_MAIL_CAPTURE_REFUNDED, /* amount */
     CASE_MAIL_COUNT
 };
 

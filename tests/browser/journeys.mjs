@@ -98,7 +98,7 @@ async function logout(j) {
 }
 
 // Uploads the return information through the form and submits it.
-async function submitReturn(j) {
+async function submitReturn(j, { status = 'Return on its way' } = {}) {
   const page = j.page;
   const form = page.locator('#return-form');
   await form.waitFor();
@@ -112,7 +112,8 @@ async function submitReturn(j) {
   if (await erasure.count()) await erasure.check();
   await j.shot('return-filled');
   await form.getByRole('button', { name: 'Submit', exact: true }).click();
-  await waitStatus(page, 'Return on its way');
+  if (status === 'Return on its way') await waitStatus(page, status);
+  else await page.locator('#return-form').waitFor({ state: 'detached' });
   await j.shot('return-submitted');
 }
 
@@ -491,6 +492,67 @@ export async function quoteDeclined(j) {
 }
 quoteDeclined.viewport = DESKTOP;
 
+// The return that arrives after the hold was charged: the portal still
+// takes its information; once the unit is in and inspected, a supervisor
+// refunds part of the charge (the agreement's clause 4) and the customer
+// sees it.  At 360 px (main screens also at 1280).
+export async function lateReturn(j) {
+  const page = j.page;
+  const email = uniqueEmail('portal-late');
+  const c = await createCase(email, 'replacement', { value: '129.99' });
+  let r = await staff('agent', 'PUT', `/api/v1/staff/rmas/${c.number}/shipping-address`, {
+    name: 'Brenda Browser', line1: '1 Main Street', city: 'Springfield', region: 'IL',
+    postal_code: '62701', country: 'US', phone: '+1 217 555 0100',
+  });
+  assertEq(r.status, 200, `the agent confirms the address: ${r.text}`);
+  await login(j, email);
+  // The hold, through the API with the page's session.
+  const order = await page.evaluate(async (n) => {
+    const h = { 'Content-Type': 'application/json', 'X-Requested-With': 'rma-portal' };
+    const post = (p, b) => fetch(`/api/v1/rmas/${n}${p}`, { method: 'POST', headers: h, body: b && JSON.stringify(b) });
+    await post('/agree');
+    const m = await (await post('/replacement-method', { method: 'advanced' })).json();
+    const pre = await post('/preauthorization', { accept_terms: true, terms_version: m.preauthorization.terms_version });
+    return (await pre.json()).order_id;
+  }, c.number);
+  assert(order, 'a PayPal order');
+  await fetch(SIM() + `/sim/orders/${order}/approve`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
+  });
+  await page.goto(BASE() + `/api/v1/paypal/return?token=${order}&PayerID=LATE1`);
+  await page.locator('#hold-amount').waitFor();
+  r = await staff('warehouse', 'POST', `/api/v1/staff/rmas/${c.number}/shipments`,
+    { carrier: 'UPS', tracking_number: '1Z999AA10000000002' });
+  assertEq(r.status, 200, `shipping: ${r.text}`);
+  r = await staff('supervisor', 'POST', `/api/v1/staff/rmas/${c.number}/capture-now`,
+    { reason: 'The return did not come.' });
+  assertEq(r.status, 200, `capture: ${r.text}`);
+  await page.reload();
+  await waitStatus(page, 'Hold charged');
+  assert(/You can still send the unit back/.test(await page.locator('#next-step').textContent()),
+    'the portal says the unit may still come back');
+  await j.screen('late-return');
+  await submitReturn(j, { status: 'Hold charged' });
+  r = await staff('warehouse', 'POST', `/api/v1/staff/rmas/${c.number}/receipt`, {
+    condition: 'used', serial_number: c.devices[0].serial_number,
+  });
+  assertEq(r.status, 200, `receipt: ${r.text}`);
+  r = await staff('warehouse', 'POST', `/api/v1/staff/rmas/${c.number}/inspection`, {
+    outcome: 'damaged_in_transit', notes: 'Cracked lens.',
+  });
+  assert(r.status === 200 || r.status === 201, `inspection: ${r.status} ${r.text}`);
+  r = await staff('supervisor', 'POST', `/api/v1/staff/rmas/${c.number}/capture-refund`, {
+    amount: { currency_code: 'USD', value: '100.00' }, reason: 'Cracked lens: 29.99 kept.',
+  });
+  assertEq(r.status, 200, `the supervisor's refund: ${r.text}`);
+  await page.reload();
+  await waitStatus(page, 'Completed');
+  assert((await page.locator('.hold').textContent()).includes('$100.00'), 'the refund is shown');
+  await j.screen('late-return-refunded');
+}
+lateReturn.viewport = PHONE;
+
 export const journeys = {
   answers, rejectedUpload, advanced, makeup, refund, keyboard, quoteApproved, quoteDeclined,
+  lateReturn,
 };

@@ -423,7 +423,9 @@ Test(hold, deadline_capture_then_late_return_refund)
                         number);
     cr_assert_gt(fee, 0, "PayPal's fee is booked");
 
-    /* The unit arrives after all: refund in full, once. */
+    /* The unit arrives after all.  The agreement's clause 4: the capture
+     * is refunded per the inspection's outcome, as a supervisor decides;
+     * until then nothing is refunded and the case is not complete. */
     at(&w, after + 2 * DAY);
     char *serial = serial_of(number);
     struct http_result r = receipt(&w, number, serial);
@@ -432,11 +434,52 @@ Test(hold, deadline_capture_then_late_return_refund)
     cr_assert_eq(run_jobs(after + 2 * DAY + 60, &summary), 0, "%s", summary);
     free(summary);
     st = case_status(number);
+    cr_assert_str_eq(st, "received", "waits for the refund decision");
+    free(st);
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/capture-refund",
+             number);
+    const char *part = "{\"amount\":{\"currency_code\":\"USD\",\"value\":"
+                       "\"100.00\"},\"reason\":\"Scratched housing.\"}";
+    r = staff(&w, w.agent, "POST", path, part);
+    cr_assert_eq(r.status, 403, "a supervisor's decision: %s", r.body);
+    harness_http_free(&r);
+    r = staff(&w, w.supervisor, "POST", path, part);
+    cr_assert_eq(r.status, 422, "before the inspection: %s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "inspection_required");
+    harness_http_free(&r);
+    char ip[256];
+    snprintf(ip, sizeof(ip), "/api/v1/staff/rmas/%s/inspection", number);
+    r = staff(&w, w.warehouse, "POST", ip,
+              "{\"outcome\":\"damaged_in_transit\",\"notes\":\"Scratched.\"}");
+    cr_assert(r.status == 200 || r.status == 201, "inspection: %s", r.body);
+    harness_http_free(&r);
+    /* At most what was captured: 129.99 is, 130.00 is not. */
+    r = staff(&w, w.supervisor, "POST", path,
+              "{\"amount\":{\"currency_code\":\"USD\",\"value\":"
+              "\"130.00\"},\"reason\":\"Too much.\"}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "amount_too_high");
+    harness_http_free(&r);
+    r = staff(&w, w.supervisor, "POST", path, part);
+    cr_assert_eq(r.status, 200, "decision: %s", r.body);
+    harness_http_free(&r);
+    r = staff(&w, w.supervisor, "POST", path, part);
+    cr_assert_eq(r.status, 409, "decided once: %s", r.body);
+    harness_http_free(&r);
+    cr_assert_eq(run_jobs(after + 2 * DAY + 120, &summary), 0, "%s", summary);
+    free(summary);
+    st = case_status(number);
     cr_assert_str_eq(st, "completed");
     free(st);
     char *refund = hold_field(number, "refund_minor");
-    cr_assert_str_eq(refund, "12999");
+    cr_assert_str_eq(refund, "10000", "the part the supervisor decided");
     free(refund);
+    cr_assert_eq(sql_long("SELECT count(*) FROM mail_outbox m JOIN rma r ON"
+                          " r.id = m.rma_id WHERE m.kind = 'capture_refunded'"
+                          " AND r.number = '%s'",
+                          number),
+                 1, "the customer is told");
     long refunds = sql_long(
         "SELECT count(*) FROM journal_entry e JOIN rma r ON r.id = e.rma_id "
         "WHERE e.kind = 'refund' AND r.number = '%s'",

@@ -715,7 +715,8 @@ Test(money_safety, capture_declined_or_failed_in_a_2xx_is_a_decline)
     world_free(&w);
 }
 
-/* A case charged at the deadline whose unit then arrives. */
+/* A case charged at the deadline whose unit then arrives, is inspected,
+ * and whose capture a supervisor refunds in full. */
 static char *
 charged_then_received(struct world *w)
 {
@@ -736,6 +737,17 @@ charged_then_received(struct world *w)
     cr_assert_eq(r.status, 200, "receipt: %s", r.body);
     harness_http_free(&r);
     free(serial);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/inspection", number);
+    r = staff(w->warehouse, path, "{\"outcome\":\"as_described\"}");
+    cr_assert(r.status == 200 || r.status == 201, "inspection: %s", r.body);
+    harness_http_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/capture-refund",
+             number);
+    r = staff(w->supervisor, path,
+              "{\"amount\":{\"currency_code\":\"USD\",\"value\":"
+              "\"129.99\"},\"reason\":\"The unit is in order.\"}");
+    cr_assert_eq(r.status, 200, "capture-refund: %s", r.body);
+    harness_http_free(&r);
     return number;
 }
 

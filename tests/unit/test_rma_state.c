@@ -35,6 +35,8 @@ static const char *const allowed[] = {
     "awaiting_return waive replacement supervisor,system completed",
     "return_submitted waive replacement supervisor,system completed",
     "charged receive replacement warehouse received",
+    "charged submit_return replacement customer charged",
+    "capture_failed submit_return replacement customer capture_failed",
     "capture_failed receive replacement warehouse received",
     /* finance resolved the failed capture's exception (SPEC §14) */
     "capture_failed complete replacement system completed",

@@ -450,6 +450,8 @@ class Page {
   // pictures (checked, then uploaded with progress), optional photos.
   returnInfo() {
     if (!this.can.has('submit_return')) return null;
+    // After a capture the return may still come, once.
+    if (this.r.return && this.r.return.submission) return null;
     const r = this.r;
     const errorEl = h('p', { class: 'form-error' });
     const uploaded = new Map(); // File -> attachment id, kept across retries

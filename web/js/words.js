@@ -122,9 +122,11 @@ export function nextStep(r) {
   case 'repair_shipped':
     return 'Your repaired unit is on its way.';
   case 'charged':
-    return 'The return deadline passed, so the hold was charged. If you still send the unit back, we refund the charge once it arrives.';
+    return r.return && r.return.submission
+      ? 'The return deadline passed, so the hold was charged. Your return is on its way: once it arrives and is inspected, we refund the charge as the agreement says.'
+      : 'The return deadline passed, so the hold was charged. You can still send the unit back: submit its return information below, and once it arrives and is inspected we refund the charge as the agreement says.';
   case 'capture_failed':
-    return 'The hold could not be charged. Our team will contact you.';
+    return 'The hold could not be charged. Send the unit back and submit its return information below, or contact our team.';
   case 'completed':
     return 'This solution is complete.';
   case 'cancelled':
