@@ -1,0 +1,368 @@
+/* test_every_kind.c - SPEC §14: every kind of case reaches `completed`
+ * through nginx, the simulator and the job, the customer told of each
+ * change by mail in order, and `rmactl ledger verify` clean at the end:
+ * refund (paid by PayPal, paid by other means), standard replacement,
+ * advanced replacement (on time; late, with a partial refund), repair (in
+ * warranty; out of warranty with the quote approved and paid, or declined
+ * and the unit returned as it is), resend.
+ *
+ * The simulator's outcome rules are shared: the tests take the harness's
+ * lock. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../harness.h"
+
+#define DAY (24L * 3600)
+
+static char *
+sql(const char *fmt, ...)
+{
+    char q[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof(q), fmt, ap);
+    va_end(ap);
+    char *out = harness_runf(false, "%s '%s' -XAtq -c \"%s\"",
+                             harness_env("RMA_TEST_PSQL"),
+                             harness_env("RMA_TEST_ADMIN_URL"), q);
+    out[strcspn(out, "\n")] = '\0';
+    return out;
+}
+
+struct world {
+    char *agent, *warehouse, *supervisor, *finance;
+    char *email, *cookie;
+};
+
+static char *
+token(const char *role)
+{
+    char *name = harness_unique_email(role);
+    char *t = harness_staff_token(role, name);
+    free(name);
+    return t;
+}
+
+static void
+world_init(struct world *w, const char *who)
+{
+    harness_sim_lock();
+    harness_sim_ok("DELETE", "/sim/faults", NULL);
+    memset(w, 0, sizeof(*w));
+    w->agent = token("agent");
+    w->warehouse = token("warehouse");
+    w->supervisor = token("supervisor");
+    w->finance = token("finance");
+    w->email = harness_unique_email(who);
+}
+
+static void
+world_free(struct world *w)
+{
+    free(w->agent);
+    free(w->warehouse);
+    free(w->supervisor);
+    free(w->finance);
+    free(w->email);
+    free(w->cookie);
+}
+
+/* ---- calls ---- */
+
+static struct http_result
+as_staff(const char *tok, const char *method, const char *number,
+         const char *what, const char *body)
+{
+    char auth[256], path[256];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/%s", number, what);
+    const char *h[] = {auth, "Content-Type: application/json", NULL};
+    return harness_http(method, path, h, body, body ? strlen(body) : 0);
+}
+
+/* A staff action that must succeed. */
+static void
+staff_ok(const char *tok, const char *number, const char *what,
+         const char *body)
+{
+    struct http_result r = as_staff(tok, "POST", number, what, body);
+    cr_assert(r.status == 200 || r.status == 201, "%s: %s", what, r.body);
+    harness_http_free(&r);
+}
+
+/* A customer action that must succeed. */
+static void
+customer_ok(struct world *w, const char *method, const char *number,
+            const char *what, const char *body)
+{
+    if (w->cookie == NULL)
+        w->cookie = harness_login(w->email);
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/%s", number, what);
+    struct http_result r =
+        harness_http(method, path, harness_portal_headers(w->cookie, NULL),
+                     body, body ? strlen(body) : 0);
+    cr_assert(r.status == 200 || r.status == 201, "%s: %s", what, r.body);
+    harness_http_free(&r);
+}
+
+static void
+run_jobs_at(time_t t)
+{
+    char now[32];
+    harness_iso(t, now);
+    free(harness_runf(false, "rmactl run-jobs --now %s 2>&1", now));
+}
+
+static void
+ship(struct world *w, const char *number)
+{
+    staff_ok(
+        w->warehouse, number, "shipments",
+        "{\"carrier\":\"UPS\",\"tracking_number\":\"1Z999AA10123456784\"}");
+}
+
+static void
+receive(struct world *w, const char *number)
+{
+    staff_ok(w->warehouse, number, "receipt",
+             "{\"condition\":\"good\",\"serial_number\":\"SN-E2E-0001\"}");
+}
+
+/* The customer pays amount (USD) with PayPal and claims it with a
+ * screenshot; matched by the simulator's record. */
+static void
+pay_makeup(struct world *w, const char *number, const char *amount)
+{
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"%s\"},"
+             "\"payer_email\":\"%s\"}",
+             amount, w->email);
+    json_t *j = harness_sim("POST", "/sim/payments", body);
+    char txn[32];
+    snprintf(txn, sizeof(txn), "%s",
+             json_string_value(json_object_get(j, "seller_transaction_id")));
+    json_decref(j);
+    char file[512], path[256], cookie[512];
+    snprintf(file, sizeof(file), "%s/tiny.png", IMAGE_FIXTURES);
+    FILE *f = fopen(file, "rb");
+    cr_assert_not_null(f, "%s", file);
+    unsigned char data[4096];
+    size_t len = fread(data, 1, sizeof(data), f);
+    fclose(f);
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/attachments/payment_receipt",
+             number);
+    snprintf(cookie, sizeof(cookie), "Cookie: %s", w->cookie);
+    const char *h[] = {"X-Requested-With: rma-portal", cookie,
+                       "Content-Type: image/png", NULL};
+    struct http_result r =
+        harness_http("PUT", path, h, (const char *)data, len);
+    cr_assert_eq(r.status, 201, "screenshot: %s", r.body);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    harness_http_free(&r);
+    snprintf(body, sizeof(body),
+             "{\"transaction_id\":\"%s\",\"payment_receipt_id\":%lld}", txn,
+             id);
+    customer_ok(w, "POST", number, "makeup-payment", body);
+}
+
+/* ---- what is checked at the end of each ---- */
+
+/* The kinds of the case's mails, in the order they were queued, with the
+ * deadline reminders left out (their number depends on when the job ran). */
+static char *
+mails(const char *number)
+{
+    return sql("SELECT string_agg(m.kind, ',' ORDER BY m.id) FROM mail_outbox"
+               " m JOIN rma r ON r.id = m.rma_id WHERE r.number = '%s' AND"
+               " m.kind <> 'reminder'",
+               number);
+}
+
+static void
+ends(const char *number, const char *want_mails)
+{
+    char *st = sql("SELECT status FROM rma WHERE number = '%s'", number);
+    cr_assert_str_eq(st, "completed", "%s", number);
+    free(st);
+    char *m = mails(number);
+    cr_assert_str_eq(m, want_mails, "the customer's mails for %s", number);
+    free(m);
+    char *out;
+    int rc = harness_run("rmactl ledger verify 2>&1", &out);
+    cr_assert_eq(rc, 0, "ledger verify: %s", out);
+    free(out);
+}
+
+/* Created, submitted and agreed by its customer: the solution's mail
+ * first. */
+static char *
+agreed(struct world *w, const char *kind)
+{
+    char *number = harness_create_case(w->agent, w->email, kind, true);
+    customer_ok(w, "POST", number, "agree", NULL);
+    return number;
+}
+
+/* ---- the kinds ---- */
+
+Test(every_kind, standard_replacement)
+{
+    struct world w;
+    world_init(&w, "kind-standard");
+    char *number = agreed(&w, "replacement");
+    customer_ok(&w, "POST", number, "replacement-method",
+                "{\"method\":\"standard\"}");
+    receive(&w, number);
+    ship(&w, number);
+    ends(number, "action_required,return_received,shipped");
+    free(number);
+    world_free(&w);
+}
+
+Test(every_kind, resend)
+{
+    struct world w;
+    world_init(&w, "kind-resend");
+    char *number = agreed(&w, "resend");
+    ship(&w, number);
+    ends(number, "action_required,shipped");
+    free(number);
+    world_free(&w);
+}
+
+Test(every_kind, repair_in_warranty)
+{
+    struct world w;
+    world_init(&w, "kind-repair");
+    char *number = agreed(&w, "repair");
+    receive(&w, number);
+    ship(&w, number);
+    ends(number, "action_required,return_received,shipped");
+    free(number);
+    world_free(&w);
+}
+
+/* Out of warranty (damaged in transit, a quote): approved and paid, then
+ * repaired and shipped; or declined, its handling fee paid, and the unit
+ * returned as it is. */
+static void
+quoted_repair(const char *decision, const char *fee)
+{
+    struct world w;
+    world_init(&w, "kind-quote");
+    char *number = agreed(&w, "repair");
+    receive(&w, number);
+    staff_ok(w.warehouse, number, "inspection",
+             "{\"outcome\":\"damaged_in_transit\",\"notes\":\"Cracked.\"}");
+    staff_ok(w.warehouse, number, "quote",
+             "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"50.00\"},"
+             "\"notes\":\"A new housing.\"}");
+    char body[64];
+    snprintf(body, sizeof(body), "{\"decision\":\"%s\"}", decision);
+    customer_ok(&w, "POST", number, "quote-decision", body);
+    /* The unit does not leave unpaid. */
+    struct http_result r = as_staff(
+        w.warehouse, "POST", number, "shipments",
+        "{\"carrier\":\"UPS\",\"tracking_number\":\"1Z999AA10123456784\"}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "fee_unpaid");
+    harness_http_free(&r);
+    pay_makeup(&w, number, fee);
+    ship(&w, number);
+    ends(number, "action_required,return_received,repair_quote,"
+                 "makeup_payment,shipped");
+    free(number);
+    world_free(&w);
+}
+
+Test(every_kind, repair_out_of_warranty_quote_approved_and_paid)
+{
+    quoted_repair("approve", "50.00");
+}
+
+Test(every_kind, repair_out_of_warranty_quote_declined_returned_as_is)
+{
+    quoted_repair("decline", "5.00");
+}
+
+/* An advanced replacement's hold, approved at the simulator: the case
+ * awaits its shipment. */
+static char *
+held(struct world *w)
+{
+    char *number = agreed(w, "replacement");
+    customer_ok(w, "POST", number, "replacement-method",
+                "{\"method\":\"advanced\"}");
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/preauthorization", number);
+    const char *accept =
+        "{\"accept_terms\":true,\"terms_version\":\"2026-11\"}";
+    struct http_result r =
+        harness_http("POST", path, harness_portal_headers(w->cookie, NULL),
+                     accept, strlen(accept));
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    char order[64];
+    snprintf(order, sizeof(order), "%s",
+             json_string_value(json_object_get(r.json, "order_id")));
+    harness_http_free(&r);
+    snprintf(path, sizeof(path), "/sim/orders/%s/approve", order);
+    harness_sim_ok("POST", path, "{}");
+    snprintf(path, sizeof(path), "/api/v1/paypal/return?token=%s&PayerID=K1",
+             order);
+    r = harness_http("GET", path, harness_portal_headers(w->cookie, NULL), NULL,
+                     0);
+    cr_assert_eq(r.status, 303, "%s", r.body);
+    harness_http_free(&r);
+    return number;
+}
+
+Test(every_kind, advanced_replacement_returned_on_time)
+{
+    struct world w;
+    world_init(&w, "kind-advanced");
+    char *number = held(&w);
+    ship(&w, number);
+    receive(&w, number);
+    /* The release is PayPal's void: at once, or by the job. */
+    run_jobs_at(time(NULL));
+    ends(number, "action_required,hold_placed,shipped,hold_released");
+    free(number);
+    world_free(&w);
+}
+
+Test(every_kind, advanced_replacement_returned_late_with_a_partial_refund)
+{
+    struct world w;
+    world_init(&w, "kind-late");
+    char *number = held(&w);
+    ship(&w, number);
+    run_jobs_at(time(NULL) + 26 * DAY); /* the deadline passed: captured */
+    char *st = sql("SELECT status FROM rma WHERE number = '%s'", number);
+    cr_assert_str_eq(st, "charged");
+    free(st);
+    /* The unit arrives after all; inspected, a supervisor refunds 100.00
+     * of the 129.99 captured. */
+    receive(&w, number);
+    staff_ok(w.warehouse, number, "inspection",
+             "{\"outcome\":\"damaged_in_transit\",\"notes\":\"Dented.\"}");
+    staff_ok(w.supervisor, number, "capture-refund",
+             "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"100.00\"},"
+             "\"reason\":\"Dented housing: 29.99 kept.\"}");
+    run_jobs_at(time(NULL) + 26 * DAY + 60);
+    ends(number, "action_required,hold_placed,shipped,hold_captured,"
+                 "return_received,capture_refunded");
+    char *refund = sql("SELECT h.refund_minor FROM hold h JOIN rma r ON r.id ="
+                       " h.rma_id WHERE r.number = '%s'",
+                       number);
+    cr_assert_str_eq(refund, "10000");
+    free(refund);
+    free(number);
+    world_free(&w);
+}
