@@ -50,19 +50,8 @@ api_staff_actor(const struct api_ctx *ctx)
 bool
 api_address_editable(const struct rma_ref *r)
 {
-    if (r->kind == KIND_REFUND)
-        return false;
-    bool advanced = strcmp(r->replacement_method, "advanced") == 0;
-    switch (r->status) {
-    case ST_CONFIRMED:
-    case ST_AWAITING_PREAUTH:
-    case ST_AWAITING_SHIPMENT: return true;
-    case ST_AWAITING_RETURN:
-    case ST_RETURN_SUBMITTED:
-    case ST_RECEIVED:
-    case ST_QUOTE_PENDING: return !advanced; /* ships after the return */
-    default: return false;
-    }
+    return rma_address_editable(r->status, r->kind,
+                                strcmp(r->replacement_method, "advanced") == 0);
 }
 
 /* What the customer may do now, from the state machine. */

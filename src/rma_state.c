@@ -237,3 +237,20 @@ rma_status_in_progress(enum rma_status s)
 {
     return rma_status_customer_visible(s) && rma_status_open(s);
 }
+
+bool
+rma_address_editable(enum rma_status s, enum rma_kind kind, bool advanced)
+{
+    if (kind == KIND_REFUND)
+        return false;
+    switch (s) {
+    case ST_CONFIRMED:
+    case ST_AWAITING_PREAUTH:
+    case ST_AWAITING_SHIPMENT: return true;
+    case ST_AWAITING_RETURN:
+    case ST_RETURN_SUBMITTED:
+    case ST_RECEIVED:
+    case ST_QUOTE_PENDING: return !advanced; /* ships after the return */
+    default: return false;
+    }
+}

@@ -97,5 +97,9 @@ bool rma_status_customer_visible(enum rma_status s);
 bool rma_status_open(enum rma_status s);
 /* Shown first in the customer's list: open and visible. */
 bool rma_status_in_progress(enum rma_status s);
+/* Whether the customer may set the address the replacement ships to now:
+ * before it ships, and on the standard path (which ships after the return)
+ * until the return is dealt with; never on a refund. */
+bool rma_address_editable(enum rma_status s, enum rma_kind kind, bool advanced);
 
 #endif
