@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "rma/api.h"
+#include "rma/case_ops.h"
 #include "rma/image.h"
-#include "rma/log.h"
 #include "rma/returns.h"
 #include "rma/upload.h"
 
@@ -33,24 +33,12 @@ known_kind(const char *kind)
     return false;
 }
 
-static bool
-return_kind(const char *kind)
+static struct rma_actor_info
+customer_actor(const struct api_ctx *ctx)
 {
-    return strcmp(kind, "shipping_label") == 0 ||
-           strcmp(kind, "postage_receipt") == 0 ||
-           strcmp(kind, "product_photo") == 0;
-}
-
-/* Whether the customer may add attachments of kind now: the return's
- * pictures while the return can be submitted, the others while the case is
- * open. */
-static bool
-upload_open(enum rma_status status, enum rma_kind case_kind, const char *kind)
-{
-    if (return_kind(kind))
-        return rma_state_next(status, EV_SUBMIT_RETURN, case_kind,
-                              ACTOR_CUSTOMER) >= 0;
-    return rma_status_in_progress(status);
+    struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                 false};
+    return who;
 }
 
 static enum rma_err
@@ -118,58 +106,12 @@ receive(struct api_ctx *ctx, struct upload_tmp *t)
     return RMA_OK;
 }
 
-/* Records the received picture and moves its file into place, in one
- * transaction that re-checks the case's state and the count under the
- * case's row lock. */
-static enum rma_err
-record(struct api_ctx *ctx, const struct rma_ref *r, struct upload_tmp *t,
-       struct attachment_new *a, int64_t *id)
-{
-    struct db *db = &ctx->app->db;
-    enum rma_status status;
-    int open = 0;
-    enum rma_err err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_attachment_lock_case(db, r->id, &status);
-    if (err == RMA_OK && !upload_open(status, r->kind, a->kind))
-        err = http_fail(ctx->res, RMA_ECONFLICT, "state_changed",
-                        "the RMA changed meanwhile: reload it", NULL);
-    if (err == RMA_OK)
-        err = db_attachment_count_open(db, r->id, a->kind, &open);
-    if (err == RMA_OK && open >= ATTACHMENT_MAX_PER_SUBMISSION)
-        err = too_many(ctx);
-    if (err == RMA_OK)
-        err = db_attachment_lock_file(db, a->sha256);
-    if (err == RMA_OK)
-        err = db_attachment_insert(db, a, ctx->now, id);
-    if (err == RMA_OK) {
-        struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
-                                     false};
-        json_t *d = json_pack("{s:I, s:s, s:s, s:I}", "attachment_id",
-                              (json_int_t)*id, "kind", a->kind, "sha256",
-                              a->sha256, "bytes", (json_int_t)a->bytes);
-        char *text = json_dumps(d, JSON_COMPACT);
-        json_decref(d);
-        err = db_rma_audit(db, r->id, &who, "attachment_added", text, ctx->now);
-        free(text);
-    }
-    if (err == RMA_OK)
-        err = upload_tmp_store(t, ctx->app->cfg->upload_dir, a->sha256);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    if (err != RMA_OK && t->stored)
-        /* Stored but not recorded: an orphan file, harmless (nothing names
-         * it) and overwritten by the same upload's retry. */
-        log_event(LOG_WARN, "upload_orphaned", "{s:s}", "sha256", a->sha256);
-    return err;
-}
-
 /* Whether a picture of kind may be added to r now: 409 or 422 (answered)
- * when not.  Decided again under the case's lock by record(). */
+ * when not.  Decided again under the case's lock by case_attach. */
 static enum rma_err
 may_add(struct api_ctx *ctx, const struct rma_ref *r, const char *kind)
 {
-    if (!upload_open(r->status, r->kind, kind))
+    if (!case_upload_open(r->status, r->kind, kind))
         return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
                          arena_printf(ctx->arena,
                                       "%s pictures cannot be added while "
@@ -245,7 +187,9 @@ api_attachment_put(struct api_ctx *ctx)
                                     info.width,
                                     info.height,
                                     ctx->customer.email};
-        err = record(ctx, &r, &t, &a, &id);
+        struct hold_env env = api_hold_env(ctx, customer_actor(ctx));
+        struct case_refusal no = {0};
+        err = api_refused(ctx, case_attach(&env, &t, &a, &id, &no), &no);
     }
     upload_tmp_discard(&t);
     if (err != RMA_OK)
@@ -302,9 +246,7 @@ api_staff_attachment_get(struct api_ctx *ctx)
     return err == RMA_OK ? serve(ctx, &r, &a) : err;
 }
 
-/* Deletes the row, then the file when no attachment uses it any more.  The
- * file's session lock keeps an upload of the same bytes from placing it
- * between the two. */
+/* Deletes the picture (case_detach) while its submission is open. */
 enum rma_err
 api_attachment_delete(struct api_ctx *ctx)
 {
@@ -315,46 +257,9 @@ api_attachment_delete(struct api_ctx *ctx)
         err = attachment_of(ctx, r.id, &a);
     if (err != RMA_OK)
         return err;
-    if (a.submitted || !upload_open(r.status, r.kind, a.kind))
-        return http_fail(ctx->res, RMA_ECONFLICT, "already_submitted",
-                         "this picture belongs to a submission already made",
-                         NULL);
-    struct db *db = &ctx->app->db;
-    err = db_attachment_lock_file_session(db, a.sha256);
-    if (err != RMA_OK)
-        return err;
-    bool deleted = false;
-    long refs = 1;
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_attachment_delete(db, a.id, r.id, &deleted);
-    if (err == RMA_OK && !deleted)
-        err = http_fail(ctx->res, RMA_ECONFLICT, "already_submitted",
-                        "this picture belongs to a submission already made",
-                        NULL);
-    if (err == RMA_OK) {
-        struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
-                                     false};
-        json_t *d =
-            json_pack("{s:I, s:s, s:s}", "attachment_id", (json_int_t)a.id,
-                      "kind", a.kind, "sha256", a.sha256);
-        char *text = json_dumps(d, JSON_COMPACT);
-        json_decref(d);
-        err =
-            db_rma_audit(db, r.id, &who, "attachment_deleted", text, ctx->now);
-        free(text);
-    }
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    else
-        api_rollback(ctx); /* before the unlock, which needs a live session */
-    /* Once committed the row is gone for good: a file left behind (the
-     * database unreachable just now) would only be an orphan that nothing
-     * names, so what follows is not answered. */
-    if (err == RMA_OK &&
-        db_attachment_file_refs(db, a.sha256, &refs) == RMA_OK && refs == 0)
-        (void)upload_remove(ctx->app->cfg->upload_dir, a.sha256);
-    db_attachment_unlock_file(db, a.sha256);
+    struct hold_env env = api_hold_env(ctx, customer_actor(ctx));
+    struct case_refusal no = {0};
+    err = api_refused(ctx, case_detach(&env, &a, &no), &no);
     if (err != RMA_OK)
         return err;
     ctx->res->outcome = OUT_NO_CONTENT;

@@ -73,8 +73,11 @@ struct paypal_client *
 api_paypal_client(struct api_ctx *ctx)
 {
     struct app *app = ctx->app;
-    if (app->paypal == NULL)
+    if (app->paypal == NULL) {
+        /* The token the jobs and other workers use, if there is one. */
         app->paypal = hold_paypal_client(app->cfg, true);
+        hold_paypal_token_load(app->paypal, &app->db, app->cfg);
+    }
     return app->paypal;
 }
 

@@ -15,19 +15,6 @@
 #include "rma/log.h"
 #include "rma/refund_ops.h"
 
-static enum rma_err
-conflict(struct api_ctx *ctx, const char *message)
-{
-    return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state", message, NULL);
-}
-
-static enum rma_err
-state_changed(struct api_ctx *ctx)
-{
-    return http_fail(ctx->res, RMA_ECONFLICT, "state_changed",
-                     "the RMA changed meanwhile: reload it", NULL);
-}
-
 /* ---- the customer's pre-authorization ---- */
 
 static const struct field preauth_spec[] = {
@@ -239,14 +226,6 @@ api_staff_rma_receipt(struct api_ctx *ctx)
         return err;
     }
     struct rma_actor_info who = api_staff_actor(ctx);
-    int to = rma_state_next(r.status, EV_RECEIVE, r.kind, who.kind);
-    if (to < 0) {
-        json_decref(body);
-        return conflict(ctx, arena_printf(ctx->arena,
-                                          "a receipt is not possible while "
-                                          "the RMA is %s",
-                                          rma_status_name(r.status)));
-    }
     struct receipt_row rc = {
         .rma_id = r.id,
         .condition = json_string_value(json_object_get(body, "condition")),
@@ -256,57 +235,11 @@ api_staff_rma_receipt(struct api_ctx *ctx)
         .received_at = ctx->now,
         .created_by = ctx->staff.name,
     };
-    bool match = false;
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_receipt_insert(&ctx->app->db, &rc, &match);
-    json_object_set_new(body, "serial_match", json_boolean(match));
-    char *detail = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    if (err == RMA_OK)
-        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to,
-                                EV_RECEIVE, &who, detail, ctx->now);
-    free(detail);
-    /* The hold: released when the unit is the right one; a capture already
-     * made waits for the inspection and a supervisor's refund decision
-     * (capture-refund); a mismatch waits for a supervisor. */
-    struct hold h;
-    enum rma_err herr = RMA_ENOTFOUND;
-    if (err == RMA_OK)
-        herr = db_hold_latest(&ctx->app->db, r.id, &h);
     struct hold_env env = api_hold_env(ctx, who);
-    int64_t void_id = 0;
-    /* A refund case: the refund is due now (SPEC §14). */
-    if (err == RMA_OK)
-        err = refund_open_in_tx(&env, &r);
-    if (err == RMA_OK && herr == RMA_OK && !match &&
-        (h.status == HOLD_AUTHORIZED || h.status == HOLD_CAPTURED)) {
-        char key[64];
-        snprintf(key, sizeof(key), "hold:%lld:serial_mismatch",
-                 (long long)h.id);
-        err = hold_exception(&env, "serial_mismatch", r.id, h.id, h.currency,
-                             h.amount_minor,
-                             "the received unit's S/N or UID does not match "
-                             "the case: the hold waits for a supervisor",
-                             key);
-    } else if (err == RMA_OK && herr == RMA_OK && h.status == HOLD_AUTHORIZED) {
-        err = case_release_hold_in_tx(&env, r.id, "received", &void_id);
-    } else if (err == RMA_OK && herr != RMA_OK && herr != RMA_ENOTFOUND) {
-        err = herr;
-    }
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    else
-        api_rollback(ctx);
-    if (err == RMA_ECONFLICT)
-        return state_changed(ctx);
-    if (err != RMA_OK)
-        return err;
-    if (r.kind == KIND_REFUND)
-        refund_pay_case(&env, r.id);
-    if (herr == RMA_OK && match && h.status == HOLD_AUTHORIZED)
-        case_void_now(&env, void_id);
-    return api_staff_detail(ctx, r.id, false);
+    struct case_refusal no = {0};
+    err = api_refused(ctx, case_receive(&env, &rc, body, &no), &no);
+    json_decref(body); /* after: the receipt borrowed its strings */
+    return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }
 
 /* ---- supervisor ---- */
@@ -446,7 +379,6 @@ api_staff_rma_refund_payout(struct api_ctx *ctx)
         &no);
     return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }
-
 /* POST /staff/rmas/{number}/capture-refund {amount, reason}: the refund of
  * a hold captured before its return arrived, per the inspection (SPEC §14;
  * the agreement's clause 4); an amount of 0 refunds nothing. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rma/api.h"
+#include "rma/case_ops.h"
 #include "rma/hold_ops.h"
 #include "rma/log.h"
 #include "rma/makeup_ops.h"
@@ -34,32 +35,6 @@ static const struct field claim_spec[] = {
      .max = INT64_MAX},
 };
 
-/* Why a claim cannot be made now, answered. */
-static enum rma_err
-refuse(struct api_ctx *ctx, enum makeup_submit why, enum rma_status status)
-{
-    switch (why) {
-    case MAKEUP_SUBMIT_NOTHING_DUE:
-        return http_fail(ctx->res, RMA_ECONFLICT, "nothing_due",
-                         "no make-up payment is due on this RMA", NULL);
-    case MAKEUP_SUBMIT_PENDING:
-        return http_fail(ctx->res, RMA_ECONFLICT, "claim_pending",
-                         "your payment is being checked: wait for the "
-                         "outcome",
-                         NULL);
-    case MAKEUP_SUBMIT_PAID:
-        return http_fail(ctx->res, RMA_ECONFLICT, "already_paid",
-                         "a payment for this RMA was already found", NULL);
-    default:
-        return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
-                         arena_printf(ctx->arena,
-                                      "a make-up payment cannot be submitted "
-                                      "while the RMA is %s",
-                                      rma_status_name(status)),
-                         NULL);
-    }
-}
-
 /* The screenshot: a payment_receipt attachment of the case. */
 static enum rma_err
 check_receipt(struct api_ctx *ctx, int64_t rma_id, json_int_t id)
@@ -81,66 +56,6 @@ check_receipt(struct api_ctx *ctx, int64_t rma_id, json_int_t id)
                                       a.kind),
                          "payment_receipt_id");
     return RMA_OK;
-}
-
-/* Records the claim and its audit event in one transaction under the
- * case's row lock, re-checking that a claim may be made. */
-static enum rma_err
-record_claim(struct api_ctx *ctx, const struct rma_ref *r, const char *txn,
-             json_int_t receipt, int64_t *id)
-{
-    struct db *db = &ctx->app->db;
-    struct makeup_case mc;
-    enum rma_err err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_makeup_case(db, r->id, true, &mc);
-    if (err != RMA_OK)
-        return err;
-    enum rma_status status;
-    err = db_attachment_lock_case(db, r->id, &status);
-    if (err != RMA_OK)
-        return err;
-    enum makeup_submit why =
-        makeup_can_submit(status, mc.due, mc.latest_id != 0, mc.latest_status);
-    if (why != MAKEUP_SUBMIT_OK)
-        return refuse(ctx, why, status);
-    /* The job's first look comes after the backoff's first step: the try
-     * made right after this commit goes first. */
-    struct makeup_policy policy = makeup_policy_default();
-    time_t retry = ctx->now_t + policy.backoff_first_s;
-    struct tm tm;
-    char first_retry[32];
-    gmtime_r(&retry, &tm);
-    strftime(first_retry, sizeof(first_retry), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    struct makeup_claim_new c = {r->id,
-                                 txn,
-                                 receipt,
-                                 mc.currency,
-                                 mc.due,
-                                 mc.reason,
-                                 ctx->customer.email,
-                                 first_retry};
-    err = db_makeup_insert(db, &c, ctx->now, id);
-    if (err == RMA_ERULE) /* the receipt went away meanwhile */
-        return http_fail(ctx->res, RMA_ECONFLICT, "state_changed",
-                         "the RMA changed meanwhile: reload it", NULL);
-    if (err == RMA_ECONFLICT) /* a concurrent claim won */
-        return refuse(ctx, MAKEUP_SUBMIT_PENDING, status);
-    if (err != RMA_OK)
-        return err;
-    json_t *d = json_pack("{s:I, s:s, s:I}", "claim_id", (json_int_t)*id,
-                          "transaction_id", txn, "payment_receipt_id",
-                          (json_int_t)receipt);
-    char *text = json_dumps(d, JSON_COMPACT);
-    json_decref(d);
-    struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
-                                 false};
-    err = db_rma_audit(db, r->id, &who, "makeup_payment_submitted", text,
-                       ctx->now);
-    free(text);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    return err;
 }
 
 enum rma_err
@@ -168,8 +83,14 @@ api_rma_makeup_payment(struct api_ctx *ctx)
                          "transaction_id");
     err = check_receipt(ctx, r.id, receipt);
     int64_t id = 0;
-    if (err == RMA_OK)
-        err = record_claim(ctx, &r, txn, receipt, &id);
+    if (err == RMA_OK) {
+        struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                     false};
+        struct hold_env henv = api_hold_env(ctx, who);
+        struct case_refusal no = {0};
+        err = api_refused(
+            ctx, case_claim_makeup(&henv, r.id, txn, receipt, &id, &no), &no);
+    }
     if (err != RMA_OK)
         return err;
 
@@ -268,41 +189,13 @@ api_staff_makeup_resolve(struct api_ctx *ctx)
         return no_claim(ctx);
     }
     const char *note = json_string_value(json_object_get(body, "note"));
-    struct rma_actor_info who = api_staff_actor(ctx);
-    struct makeup_claim_row c;
-    bool resolved = false;
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_makeup_claim(&ctx->app->db, id, true, &c);
-    if (err == RMA_ENOTFOUND) {
-        json_decref(body);
+    struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
+    err = case_resolve_makeup(&env, id, note, &no);
+    json_decref(body); /* after: the operation borrowed the note */
+    if (err == RMA_ENOTFOUND && no.code == NULL)
         return no_claim(ctx);
-    }
-    if (err == RMA_OK)
-        err = db_makeup_resolve(&ctx->app->db, id, who.name, note, ctx->now,
-                                &resolved);
-    if (err == RMA_OK && !resolved) {
-        json_decref(body);
-        return http_fail(ctx->res, RMA_ECONFLICT, "nothing_to_resolve",
-                         arena_printf(ctx->arena,
-                                      "make-up payment claim %lld has no open "
-                                      "exception (it is %s)",
-                                      id, makeup_status_name(c.status)),
-                         NULL);
-    }
-    if (err == RMA_OK) {
-        json_t *d =
-            json_pack("{s:I, s:s, s:s}", "claim_id", (json_int_t)id, "outcome",
-                      makeup_status_name(c.status), "note", note);
-        char *text = json_dumps(d, JSON_COMPACT);
-        json_decref(d);
-        err = db_rma_audit(&ctx->app->db, c.rma_id, &who,
-                           "makeup_payment_resolved", text, ctx->now);
-        free(text);
-    }
-    json_decref(body);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
+    err = api_refused(ctx, err, &no);
     if (err != RMA_OK)
         return err;
     char *json;

@@ -8,6 +8,7 @@
 
 #include "rma/api.h"
 #include "rma/buf.h"
+#include "rma/case_ops.h"
 #include "rma/returns.h"
 #include "rma/tracking.h"
 
@@ -88,17 +89,16 @@ api_rma_return_shipment(struct api_ctx *ctx)
     err = require_items(ctx, body);
     if (err == RMA_OK)
         err = api_customer_case(ctx, &r);
-    int to = -1;
-    if (err == RMA_OK) {
-        to = rma_state_next(r.status, EV_SUBMIT_RETURN, r.kind, ACTOR_CUSTOMER);
-        if (to < 0)
-            err = http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
-                            arena_printf(ctx->arena,
-                                         "submitting the return is not "
-                                         "possible while the RMA is %s",
-                                         rma_status_name(r.status)),
-                            NULL);
-    }
+    /* Answered early from the case as read, so that the refusals below
+     * keep their order; the operation decides again under the lock. */
+    if (err == RMA_OK &&
+        rma_state_next(r.status, EV_SUBMIT_RETURN, r.kind, ACTOR_CUSTOMER) < 0)
+        err = http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
+                        arena_printf(ctx->arena,
+                                     "submitting the return is not "
+                                     "possible while the RMA is %s",
+                                     rma_status_name(r.status)),
+                        NULL);
     const char *carrier_in =
         json_string_value(json_object_get(body, "carrier"));
     enum carrier carrier = carrier_identify(carrier_in ? carrier_in : "");
@@ -151,29 +151,13 @@ api_rma_return_shipment(struct api_ctx *ctx)
                                   records,
                                   json_is_true(ack),
                                   ctx->customer.email};
-    json_t *d = json_pack("{s:s, s:s}", "carrier", s.carrier, "tracking_number",
-                          tracking);
-    char *detail_text = json_dumps(d, JSON_COMPACT);
-    json_decref(d);
     struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
                                  false};
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to,
-                                EV_SUBMIT_RETURN, &who, detail_text, ctx->now);
-    if (err == RMA_OK)
-        err = db_return_submit(&ctx->app->db, &s, ctx->now);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    free(detail_text);
-    json_decref(body);
-    /* A concurrent change: another submission, or a picture deleted. */
-    if (err == RMA_ECONFLICT || err == RMA_ERULE)
-        return http_fail(ctx->res, RMA_ECONFLICT, "state_changed",
-                         "the RMA changed meanwhile: reload it", NULL);
-    if (err != RMA_OK)
-        return err;
-    return api_customer_detail(ctx, r.id);
+    struct hold_env env = api_hold_env(ctx, who);
+    struct case_refusal no = {0};
+    err = api_refused(ctx, case_submit_return(&env, &s, &no), &no);
+    json_decref(body); /* after: the submission borrowed the carrier */
+    return err == RMA_OK ? api_customer_detail(ctx, r.id) : err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -325,42 +309,18 @@ api_staff_rma_inspection(struct api_ctx *ctx)
         return err;
     struct rma_ref r;
     err = api_staff_case(ctx, &r);
-    /* After the receipt: also once a refund is due or paid, or the unit
-     * has gone back (SPEC §14 keeps the case moving on receipt). */
-    bool after_receipt = r.status == ST_RECEIVED || r.status == ST_REFUND_DUE ||
-                         r.status == ST_REPLACEMENT_SHIPPED ||
-                         r.status == ST_REPAIR_SHIPPED ||
-                         r.status == ST_COMPLETED;
-    if (err == RMA_OK && !after_receipt)
-        err = http_fail(ctx->res, RMA_ECONFLICT, "invalid_state",
-                        arena_printf(ctx->arena,
-                                     "an inspection is recorded after the "
-                                     "receipt, not while the RMA is %s",
-                                     rma_status_name(r.status)),
-                        NULL);
     if (err != RMA_OK) {
         json_decref(body);
         return err;
     }
     const char *outcome = json_string_value(json_object_get(body, "outcome"));
     const char *notes = json_string_value(json_object_get(body, "notes"));
-    struct rma_actor_info who = api_staff_actor(ctx);
     char *detail_text = json_dumps(body, JSON_COMPACT);
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_inspection_insert(&ctx->app->db, r.id, outcome, notes,
-                                   who.name, ctx->now);
-    if (err == RMA_OK)
-        err = db_rma_audit(&ctx->app->db, r.id, &who, "inspection", detail_text,
-                           ctx->now);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
+    struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
+    err = api_refused(
+        ctx, case_inspect(&env, r.id, outcome, notes, detail_text, &no), &no);
     free(detail_text);
     json_decref(body);
-    if (err == RMA_ECONFLICT)
-        return http_fail(ctx->res, err, "already_inspected",
-                         "this RMA's inspection is already recorded", NULL);
-    if (err != RMA_OK)
-        return err;
-    return api_staff_detail(ctx, r.id, true);
+    return err == RMA_OK ? api_staff_detail(ctx, r.id, true) : err;
 }

@@ -8,11 +8,7 @@
 
 #include "rma/api.h"
 #include "rma/case_ops.h"
-#include "rma/log.h"
-#include "rma/mail.h"
-#include "rma/policy_db.h"
 #include "rma/rma.h"
-#include "rma/staff_notify.h"
 
 static enum rma_err
 not_found(struct api_ctx *ctx)
@@ -77,18 +73,15 @@ api_rma_events(struct api_ctx *ctx)
     return RMA_OK;
 }
 
+/* One operation on the caller's case as the customer; its detail then. */
 static enum rma_err
-refuse_transition(struct api_ctx *ctx, const struct rma_ref *r,
-                  const char *what)
+answer(struct api_ctx *ctx, const struct rma_ref *r, enum rma_err err,
+       const struct case_refusal *no)
 {
-    char *msg =
-        arena_printf(ctx->arena, "%s is not possible while the RMA is %s", what,
-                     rma_status_name(r->status));
-    return http_fail(ctx->res, RMA_ECONFLICT, "invalid_state", msg, NULL);
+    err = api_refused(ctx, err, no);
+    return err == RMA_OK ? api_customer_detail(ctx, r->id) : err;
 }
 
-/* Agreement: confirmed; kinds other than replacement start fulfilment in
- * the same transaction (replacements wait for the method). */
 enum rma_err
 api_rma_agree(struct api_ctx *ctx)
 {
@@ -96,30 +89,9 @@ api_rma_agree(struct api_ctx *ctx)
     enum rma_err err = api_customer_case(ctx, &r);
     if (err != RMA_OK)
         return err;
-    int to = rma_state_next(r.status, EV_AGREE, r.kind, ACTOR_CUSTOMER);
-    if (to < 0)
-        return refuse_transition(ctx, &r, "agreeing");
-    struct rma_actor_info who = customer_actor(ctx);
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to,
-                                EV_AGREE, &who, NULL, ctx->now);
-    int next =
-        rma_state_next(ST_CONFIRMED, EV_START_FULFILMENT, r.kind, ACTOR_SYSTEM);
-    if (err == RMA_OK && next >= 0) {
-        r.status = ST_CONFIRMED;
-        struct rma_actor_info sys = {ACTOR_SYSTEM, "rma", NULL, false};
-        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)next,
-                                EV_START_FULFILMENT, &sys, NULL, ctx->now);
-    }
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    if (err == RMA_ECONFLICT)
-        return http_fail(ctx->res, err, "state_changed",
-                         "the RMA changed meanwhile: reload it", NULL);
-    if (err != RMA_OK)
-        return err;
-    return api_customer_detail(ctx, r.id);
+    struct hold_env env = api_hold_env(ctx, customer_actor(ctx));
+    struct case_refusal no = {0};
+    return answer(ctx, &r, case_agree(&env, r.id, &no), &no);
 }
 
 static const struct field disagree_spec[] = {
@@ -140,40 +112,15 @@ api_rma_disagree(struct api_ctx *ctx)
         return err;
     struct rma_ref r;
     err = api_customer_case(ctx, &r);
-    if (err != RMA_OK) {
-        json_decref(body);
-        return err;
+    struct case_refusal no = {0};
+    if (err == RMA_OK) {
+        struct hold_env env = api_hold_env(ctx, customer_actor(ctx));
+        const char *comment =
+            json_string_value(json_object_get(body, "comment"));
+        err = answer(ctx, &r, case_disagree(&env, r.id, comment, &no), &no);
     }
-    int to = rma_state_next(r.status, EV_DISAGREE, r.kind, ACTOR_CUSTOMER);
-    if (to < 0) {
-        json_decref(body);
-        return refuse_transition(ctx, &r, "disagreeing");
-    }
-    const char *comment = json_string_value(json_object_get(body, "comment"));
-    json_t *detail_doc = json_pack("{s:s}", "comment", comment);
-    char *detail_text = json_dumps(detail_doc, JSON_COMPACT);
-    json_decref(detail_doc);
-    struct rma_actor_info who = customer_actor(ctx);
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_rma_comment(&ctx->app->db, r.id, "customer", who.name, comment,
-                             ctx->now);
-    if (err == RMA_OK)
-        err = db_rma_transition(&ctx->app->db, &r, (enum rma_status)to,
-                                EV_DISAGREE, &who, detail_text, ctx->now);
-    if (err == RMA_OK) /* the agent who prepared it (staff_notify.h) */
-        err =
-            staff_notify_disagreed(&ctx->app->db, ctx->app->cfg, r.id, comment);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
-    free(detail_text);
-    json_decref(body);
-    if (err == RMA_ECONFLICT)
-        return http_fail(ctx->res, err, "state_changed",
-                         "the RMA changed meanwhile: reload it", NULL);
-    if (err != RMA_OK)
-        return err;
-    return api_customer_detail(ctx, r.id);
+    json_decref(body); /* after: the operation borrowed the comment */
+    return err;
 }
 
 static const char *const methods[] = {"standard", "advanced", NULL};
@@ -197,8 +144,7 @@ api_rma_method(struct api_ctx *ctx)
         return err;
     struct hold_env env = api_hold_env(ctx, customer_actor(ctx));
     struct case_refusal no = {0};
-    err = api_refused(ctx, case_choose_method(&env, r.id, advanced, &no), &no);
-    return err == RMA_OK ? api_customer_detail(ctx, r.id) : err;
+    return answer(ctx, &r, case_choose_method(&env, r.id, advanced, &no), &no);
 }
 
 enum rma_err
@@ -213,9 +159,10 @@ api_rma_address(struct api_ctx *ctx)
     err = api_customer_case(ctx, &r);
     if (err != RMA_OK)
         return err;
+    /* The state and the country are the operation's to check, under the
+     * case's lock. */
     struct hold_env env = api_hold_env(ctx, customer_actor(ctx));
     struct case_refusal no = {0};
-    err = api_refused(ctx, case_set_address(&env, r.id, address, country, &no),
-                      &no);
-    return err == RMA_OK ? api_customer_detail(ctx, r.id) : err;
+    return answer(ctx, &r, case_set_address(&env, r.id, country, address, &no),
+                  &no);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rma/api.h"
+#include "rma/case_ops.h"
 #include "rma/money.h"
 #include "rma/policy_db.h"
 #include "rma/refund.h"
@@ -404,18 +405,6 @@ refund_plan(struct api_ctx *ctx, json_t *doc, const char *currency,
     return RMA_OK;
 }
 
-/* Inside the creating transaction: stores what the plan decided. */
-static enum rma_err
-refund_record(struct api_ctx *ctx, int64_t rma_id,
-              const struct refund_plan *plan)
-{
-    if (!plan->applies)
-        return RMA_OK;
-    return db_policy_record_refund(&ctx->app->db, rma_id, plan->price,
-                                   plan->fee, plan->note,
-                                   plan->override_reason);
-}
-
 enum rma_err
 api_staff_rma_create(struct api_ctx *ctx)
 {
@@ -471,40 +460,23 @@ api_staff_rma_create(struct api_ctx *ctx)
     json_decref(doc);
     if (err != RMA_OK)
         return err;
-    struct rma_actor_info who = api_staff_actor(ctx);
+    struct case_new c = {
+        .doc_json = text,
+        .pay_method = pay_method,
+        .pay_capture = pay_capture,
+        .pay_reference = pay_reference,
+        .refund_applies = plan.applies,
+        .refund_price = plan.price,
+        .refund_fee = plan.fee,
+        .refund_note = plan.note,
+        .refund_override_reason = plan.override_reason,
+    };
+    struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
     int64_t id = 0;
-    err = api_begin(ctx);
-    if (err == RMA_OK)
-        err = db_rma_create(&ctx->app->db, text, who.name, ctx->now, &id);
-    if (err == RMA_OK)
-        err = refund_record(ctx, id, &plan);
-    bool pay_differs = false;
-    if (err == RMA_OK && pay_method != NULL) {
-        err = db_order_set_payment(&ctx->app->db, id, pay_method, pay_capture,
-                                   pay_reference);
-        pay_differs = err == RMA_ECONFLICT;
-    }
-    if (err == RMA_OK)
-        err = db_rma_snapshot(&ctx->app->db, id, who.name, ctx->now);
-    if (err == RMA_OK)
-        err = db_rma_audit(&ctx->app->db, id, &who, "create", NULL, ctx->now);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
+    err = api_refused(ctx, case_create(&env, &c, &id, &no), &no);
     free(text);
-    if (err != RMA_OK)
-        api_rollback(ctx);
-    if (pay_differs)
-        return http_fail(ctx->res, RMA_ERULE, "order_payment_differs",
-                         "the order was recorded with another payment",
-                         "order.payment");
-    if (err == RMA_ERULE)
-        return http_fail(ctx->res, err, "rule_violated",
-                         "unknown model, or the order belongs to another "
-                         "customer",
-                         NULL);
-    if (err != RMA_OK)
-        return err;
-    return api_staff_detail(ctx, id, true);
+    return err == RMA_OK ? api_staff_detail(ctx, id, true) : err;
 }
 
 static const char *
@@ -533,28 +505,11 @@ api_staff_rma_edit(struct api_ctx *ctx)
     json_decref(doc);
     if (err != RMA_OK)
         return err;
-    struct rma_actor_info who = api_staff_actor(ctx);
-    err = api_begin(ctx);
-    if (err == RMA_OK && r.status == ST_REJECTED) {
-        err = db_rma_transition(&ctx->app->db, &r, ST_DRAFT, EV_REVISE, &who,
-                                NULL, ctx->now);
-        r.status = ST_DRAFT;
-    }
-    if (err == RMA_OK)
-        err = db_rma_edit(&ctx->app->db, r.id, text, ctx->now);
-    if (err == RMA_OK)
-        err = db_rma_snapshot(&ctx->app->db, r.id, who.name, ctx->now);
-    if (err == RMA_OK)
-        err = db_rma_audit(&ctx->app->db, r.id, &who, "edit", text, ctx->now);
-    if (err == RMA_OK)
-        err = api_commit(ctx);
+    struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
+    struct case_refusal no = {0};
+    err = api_refused(ctx, case_edit(&env, r.id, text, &no), &no);
     free(text);
-    if (err == RMA_ECONFLICT)
-        return http_fail(ctx->res, err, "state_changed",
-                         "the RMA changed meanwhile: reload it", NULL);
-    if (err != RMA_OK)
-        return err;
-    return api_staff_detail(ctx, r.id, false);
+    return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }
 
 enum rma_err

@@ -56,14 +56,11 @@ case_ship(struct hold_env *env, int64_t rma_id, const char *kind,
                  "shipping is not possible while the RMA is %s",
                  rma_status_name(r.status));
     }
-    if (err == RMA_OK && !r.address_confirmed) {
-        err = RMA_ERULE;
-        no->code = "address_required";
-        snprintf(no->message, sizeof(no->message),
-                 "%s has no confirmed shipping address: the customer (or an "
-                 "agent for them) confirms it first",
-                 r.number);
-    }
+    if (err == RMA_OK && !r.address_confirmed)
+        err = case_refuse(no, RMA_ERULE, "address_required", NULL,
+                          "%s has no confirmed shipping address: the "
+                          "customer (or an agent for them) confirms it first",
+                          r.number);
     if (err == RMA_OK)
         err = db_case_owed(env->db, r.id, &o);
     /* A repaired unit leaves only when its fee is paid or resolved. */

@@ -12,29 +12,19 @@
 #include "rma/case_ops.h"
 #include "rma/policy_db.h"
 
-static enum rma_err
-refuse(struct case_refusal *no, enum rma_err err, const char *code,
-       const char *field, const char *message)
-{
-    no->code = code;
-    no->field = field;
-    snprintf(no->message, sizeof(no->message), "%s", message);
-    return err;
-}
-
 /* Under the case lock: the checks, then the decision recorded. */
 static enum rma_err
 decide(struct hold_env *env, const struct rma_ref *r, int64_t amount_minor,
        const char *reason, struct hold *h, struct case_refusal *no)
 {
     if (r->kind != KIND_REPLACEMENT || r->status != ST_RECEIVED)
-        return refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                      "a capture is refunded after its late return is "
-                      "received, and before the case completes");
+        return case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                           "a capture is refunded after its late return is "
+                           "received, and before the case completes");
     enum rma_err err = db_hold_latest(env->db, r->id, h);
     if (err == RMA_ENOTFOUND || (err == RMA_OK && h->status != HOLD_CAPTURED))
-        return refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                      "this RMA has no captured hold to refund");
+        return case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                           "this RMA has no captured hold to refund");
     if (err != RMA_OK)
         return err;
     struct policy_case pc;
@@ -42,19 +32,20 @@ decide(struct hold_env *env, const struct rma_ref *r, int64_t amount_minor,
     if (err != RMA_OK)
         return err;
     if (pc.inspection[0] == '\0')
-        return refuse(no, RMA_ERULE, "inspection_required", NULL,
-                      "record the inspection first: the refund follows its "
-                      "outcome");
+        return case_refuse(
+            no, RMA_ERULE, "inspection_required", NULL,
+            "record the inspection first: the refund follows its "
+            "outcome");
     if (amount_minor > h->capture_minor)
-        return refuse(no, RMA_ERULE, "amount_too_high", "amount",
-                      "the refund cannot exceed what was captured");
+        return case_refuse(no, RMA_ERULE, "amount_too_high", "amount",
+                           "the refund cannot exceed what was captured");
     if (strcmp(h->currency, r->currency) != 0)
-        return refuse(no, RMA_ERULE, "currency_mismatch", "amount",
-                      "the refund is in the capture's currency");
+        return case_refuse(no, RMA_ERULE, "currency_mismatch", "amount",
+                           "the refund is in the capture's currency");
     err = db_hold_decide_refund(env->db, h->id, env->who.name, env->now);
     if (err == RMA_ECONFLICT)
-        return refuse(no, RMA_ECONFLICT, "already_decided", NULL,
-                      "the refund of this capture was already decided");
+        return case_refuse(no, RMA_ECONFLICT, "already_decided", NULL,
+                           "the refund of this capture was already decided");
     if (err == RMA_OK && amount_minor > 0)
         err = db_hold_request_refund(env->db, h->id, amount_minor, reason,
                                      env->now);
@@ -77,8 +68,8 @@ case_refund_capture(struct hold_env *env, int64_t rma_id, int64_t amount_minor,
                     const char *reason, struct case_refusal *no)
 {
     if (amount_minor < 0)
-        return refuse(no, RMA_ERULE, "invalid_amount", "amount",
-                      "the refund is zero or more");
+        return case_refuse(no, RMA_ERULE, "invalid_amount", "amount",
+                           "the refund is zero or more");
     struct rma_ref r;
     struct hold h;
     enum rma_err err = case_begin(env, rma_id, &r);

@@ -18,9 +18,9 @@
 /* PayPal drops an order that was not approved within 3 hours. */
 #define ORDER_LIFETIME_S (3 * 3600)
 
-static enum rma_err
-refuse(struct case_refusal *no, enum rma_err err, const char *code,
-       const char *field, const char *fmt, ...)
+enum rma_err
+case_refuse(struct case_refusal *no, enum rma_err err, const char *code,
+            const char *field, const char *fmt, ...)
 {
     no->code = code;
     no->field = field;
@@ -29,6 +29,15 @@ refuse(struct case_refusal *no, enum rma_err err, const char *code,
     vsnprintf(no->message, sizeof(no->message), fmt, ap);
     va_end(ap);
     return err;
+}
+
+enum rma_err
+case_refuse_state(struct case_refusal *no, const struct rma_ref *r,
+                  const char *what)
+{
+    return case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                       "%s is not possible while the RMA is %s", what,
+                       rma_status_name(r->status));
 }
 
 /* ---- the transaction of an operation ---- */
@@ -110,13 +119,14 @@ case_choose_method(struct hold_env *env, int64_t rma_id, bool advanced,
     enum rma_event ev = advanced ? EV_CHOOSE_ADVANCED : EV_CHOOSE_STANDARD;
     int to = rma_state_next(r.status, ev, r.kind, env->who.kind);
     if (r.kind != KIND_REPLACEMENT)
-        err = refuse(no, RMA_ERULE, "not_a_replacement", "method",
-                     "only replacements have a replacement method");
+        err = case_refuse(no, RMA_ERULE, "not_a_replacement", "method",
+                          "only replacements have a replacement method");
     else if (to < 0)
-        err = refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                     "choosing the replacement method is not possible while "
-                     "the RMA is %s",
-                     rma_status_name(r.status));
+        err =
+            case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                        "choosing the replacement method is not possible while "
+                        "the RMA is %s",
+                        rma_status_name(r.status));
     const char *method = advanced ? "advanced" : "standard";
     char *d = hold_detail_json("{s:s}", "method", method);
     if (err == RMA_OK)
@@ -207,8 +217,8 @@ pending_hold(struct hold_env *env, const struct rma_ref *r,
 {
     enum rma_err err = db_hold_live(env->db, r->id, h);
     if (err == RMA_OK && h->status != HOLD_PENDING_APPROVAL)
-        return refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                      "the hold is already in place");
+        return case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                           "the hold is already in place");
     if (err == RMA_OK && h->order_created_at != 0 &&
         env->now_t - h->order_created_at >= ORDER_LIFETIME_S) {
         err = db_hold_abandon(env->db, h->id, env->now);
@@ -246,35 +256,35 @@ case_preauthorize(struct hold_env *env, int64_t rma_id, const char *client_addr,
                   char *approve_url, char *order_id, struct case_refusal *no)
 {
     if (env->pc == NULL)
-        return refuse(no, RMA_EUPSTREAM, "paypal_unavailable", NULL,
-                      "PayPal is not configured");
+        return case_refuse(no, RMA_EUPSTREAM, "paypal_unavailable", NULL,
+                           "PayPal is not configured");
     struct rma_ref r;
     struct hold h;
     enum rma_err err = case_begin(env, rma_id, &r);
     if (err != RMA_OK)
         return err;
     if (!case_awaits_hold(&r))
-        err = refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                     "a hold is not possible while the RMA is %s",
-                     rma_status_name(r.status));
+        err = case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                          "a hold is not possible while the RMA is %s",
+                          rma_status_name(r.status));
     else if (r.replacement_minor <= 0)
-        err = refuse(no, RMA_ERULE, "no_replacement_value", NULL,
-                     "the RMA has no replacement value to hold");
+        err = case_refuse(no, RMA_ERULE, "no_replacement_value", NULL,
+                          "the RMA has no replacement value to hold");
     else if (!r.address_confirmed)
-        err = refuse(no, RMA_ERULE, "address_required", NULL,
-                     "confirm the shipping address first: the replacement "
-                     "ships there once the hold is in place");
+        err = case_refuse(no, RMA_ERULE, "address_required", NULL,
+                          "confirm the shipping address first: the "
+                          "replacement ships there once the hold is in place");
     if (err == RMA_OK)
         err = pending_hold(env, &r, client_addr, &h, no);
     err = case_end(env, err);
     if (err == RMA_OK && h.approve_url[0] == '\0')
         err = create_order(env, &r, &h);
     if (err == RMA_ECONFLICT && no->code == NULL) /* abandoned meanwhile */
-        err = refuse(no, RMA_ECONFLICT, "state_changed", NULL,
-                     "the RMA changed meanwhile: reload it");
+        err = case_refuse(no, RMA_ECONFLICT, "state_changed", NULL,
+                          "the RMA changed meanwhile: reload it");
     if (err == RMA_EUPSTREAM && no->code == NULL)
-        err = refuse(no, RMA_EUPSTREAM, "paypal_unavailable", NULL,
-                     "PayPal did not answer: try again in a moment");
+        err = case_refuse(no, RMA_EUPSTREAM, "paypal_unavailable", NULL,
+                          "PayPal did not answer: try again in a moment");
     if (err != RMA_OK)
         return err;
     snprintf(approve_url, HOLD_URL_MAX, "%s", h.approve_url);
@@ -291,11 +301,11 @@ held(struct hold_env *env, const struct rma_ref *r, struct hold *h,
 {
     enum rma_err err = db_hold_live(env->db, r->id, h);
     if (err == RMA_ENOTFOUND || (err == RMA_OK && h->status != HOLD_AUTHORIZED))
-        return refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                      "the RMA has no hold in place");
+        return case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                           "the RMA has no hold in place");
     if (err == RMA_OK && h->void_requested_at != 0)
-        return refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                      "the hold is already being released");
+        return case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                           "the hold is already being released");
     return err;
 }
 
@@ -310,17 +320,17 @@ case_waive_hold(struct hold_env *env, int64_t rma_id, const char *detail_json,
         return err;
     err = held(env, &r, &h, no);
     if (err == RMA_OK && strcmp(h.capture_reason, "manual") == 0)
-        err = refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                     "a capture of the hold was asked for: it cannot be "
-                     "waived");
+        err = case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                          "a capture of the hold was asked for: it cannot be "
+                          "waived");
     /* A mismatched receipt leaves the case received with its hold in
      * place: the supervisor's waiver releases it. */
     const char *reason = r.status == ST_RECEIVED ? "received" : "waived";
     if (err == RMA_OK)
         err = db_hold_request_void(env->db, h.id, env->now, reason);
     if (err == RMA_ECONFLICT && no->code == NULL)
-        refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-               "a capture of the hold is under way: it cannot be waived");
+        case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                    "a capture of the hold is under way: it cannot be waived");
     if (err == RMA_OK)
         err = db_rma_audit(env->db, r.id, &env->who, "waive_hold", detail_json,
                            env->now);
@@ -341,12 +351,12 @@ case_capture_now(struct hold_env *env, int64_t rma_id, const char *detail_json,
         return err;
     err = held(env, &r, &h, no);
     if (err == RMA_OK && r.status != ST_AWAITING_RETURN)
-        err = refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                     "a capture is not possible while the RMA is %s",
-                     rma_status_name(r.status));
+        err = case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                          "a capture is not possible while the RMA is %s",
+                          rma_status_name(r.status));
     if (err == RMA_OK && strcmp(h.capture_reason, "manual") == 0)
-        err = refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
-                     "a capture of the hold was already asked for");
+        err = case_refuse(no, RMA_ECONFLICT, "invalid_state", NULL,
+                          "a capture of the hold was already asked for");
     if (err == RMA_OK)
         err = db_hold_request_capture(env->db, h.id, env->now);
     if (err == RMA_OK)
@@ -374,8 +384,8 @@ case_extend_deadline(struct hold_env *env, int64_t rma_id, time_t deadline,
     const char *refusal =
         err == RMA_OK ? hold_extension_refusal(&h, deadline) : NULL;
     if (refusal != NULL)
-        err = refuse(no, RMA_ERULE, "deadline_out_of_bounds", "deadline", "%s",
-                     refusal);
+        err = case_refuse(no, RMA_ERULE, "deadline_out_of_bounds", "deadline",
+                          "%s", refusal);
     if (err == RMA_OK)
         err = db_hold_extend(env->db, h.id, deadline_text, env->now);
     if (err == RMA_OK)

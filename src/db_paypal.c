@@ -61,6 +61,18 @@ static const struct db_stmt stmts[] = {
      1},
     {"paypal_intent_find_key", "SELECT " INTENT_COLUMNS ", false" FIND_KEY, 4},
     {"installation_prefix", "SELECT request_id_prefix FROM installation", 0},
+    /* PayPal's access token shared by the processes (0020). */
+    {"paypal_token_get",
+     "SELECT access_token, extract(epoch FROM expires_at)::bigint"
+     " FROM paypal_token WHERE client_id_hash = $1 AND expires_at > now()",
+     1},
+    {"paypal_token_put",
+     "INSERT INTO paypal_token (client_id_hash, access_token, expires_at)"
+     " VALUES ($1, $2, to_timestamp($3::bigint))"
+     " ON CONFLICT (client_id_hash) DO UPDATE SET"
+     " access_token = EXCLUDED.access_token,"
+     " expires_at = EXCLUDED.expires_at, updated_at = now()",
+     3},
     {"paypal_intent_list_open",
      "SELECT " INTENT_COLUMNS ", false FROM paypal_intent"
      " WHERE status IN ('pending', 'unknown')"
@@ -314,4 +326,34 @@ paypal_intent_list_open(struct db *db, long older_than_s,
     }
     PQclear(r);
     return err;
+}
+
+/* ---- the shared access token ---- */
+
+enum rma_err
+db_paypal_token_get(struct db *db, const char *key, char *token, size_t n,
+                    time_t *use_until)
+{
+    const char *params[] = {key};
+    enum rma_err err;
+    PGresult *r = db_run(db, "paypal_token_get", 1, params, &err);
+    if (r == NULL)
+        return err;
+    const char *t = PQntuples(r) == 1 ? db_get(r, 0, 0) : NULL;
+    err = t == NULL ? RMA_ENOTFOUND : strlen(t) < n ? RMA_OK : RMA_EINTERNAL;
+    if (err == RMA_OK) {
+        db_copy(token, n, t);
+        *use_until = (time_t)to_i64(db_get(r, 0, 1));
+    }
+    PQclear(r);
+    return err;
+}
+
+enum rma_err
+db_paypal_token_put(struct db *db, const char *key, const char *token,
+                    time_t use_until)
+{
+    char until[24];
+    const char *params[] = {key, token, db_num(until, (int64_t)use_until)};
+    return db_command(db, "paypal_token_put", 3, params, NULL);
 }

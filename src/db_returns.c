@@ -11,7 +11,6 @@
 #define FILE_LOCK_CLASS "7007"
 
 static const struct db_stmt stmts[] = {
-    {"returns_lock_case", "SELECT status FROM rma WHERE id = $1 FOR UPDATE", 1},
     {"returns_count_open",
      "SELECT count(*) FROM attachment WHERE rma_id = $1"
      " AND submitted_at IS NULL AND submission = attachment_submission($2)",
@@ -78,23 +77,6 @@ one_number(struct db *db, const char *stmt, int n, const char *const *params,
     }
     *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
-    return RMA_OK;
-}
-
-enum rma_err
-db_attachment_lock_case(struct db *db, int64_t rma_id, enum rma_status *status)
-{
-    char id[24];
-    const char *params[] = {db_num(id, rma_id)};
-    enum rma_err err;
-    PGresult *r = db_run(db, "returns_lock_case", 1, params, &err);
-    if (r == NULL)
-        return err;
-    int s = PQntuples(r) == 1 ? rma_status_parse(PQgetvalue(r, 0, 0)) : -1;
-    PQclear(r);
-    if (s < 0)
-        return RMA_ENOTFOUND;
-    *status = (enum rma_status)s;
     return RMA_OK;
 }
 

@@ -9,12 +9,16 @@ librma_la_SOURCES += \
 	src/api_webhook.c \
 	src/db_exception.c \
 	src/exception_ops.c \
+	src/case_attachment.c \
+	src/case_customer.c \
 	src/case_ends.c \
-	src/case_address.c \
+	src/case_makeup.c \
 	src/case_late_return.c \
 	src/case_notify.c \
 	src/case_ops.c \
 	src/case_paypal.c \
+	src/case_staff.c \
+	src/case_warehouse.c \
 	src/db_hold.c \
 	src/db_hold_sql.h \
 	src/db_hold_state.c \

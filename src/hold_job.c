@@ -249,6 +249,8 @@ hold_job_run(struct db *db, const struct rma_config *cfg,
                   "paypal_base_url is not set");
         return RMA_OK;
     }
+    if (!o->dry_run)
+        hold_paypal_token_load(env.pc, db, cfg);
     /* The outcomes are settled on connections of their own, a thread
      * each; without them (none can connect) they are settled on the job's
      * connection, in turn with the rest. */
@@ -302,6 +304,8 @@ hold_job_run(struct db *db, const struct rma_config *cfg,
         first = err;
     for (int k = 0; k < want && k < HOLD_SETTLERS_MAX; k++)
         db_close(&settle_db[k]);
+    if (!o->dry_run)
+        hold_paypal_token_save(env.pc, db, cfg);
     paypal_client_free(env.pc);
     return first;
 }

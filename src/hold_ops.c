@@ -4,11 +4,13 @@
 #include "rma/hold_ops.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rma/crypto.h"
 #include "rma/ledger.h"
 #include "rma/log.h"
 #include "rma/mail.h"
@@ -84,6 +86,62 @@ hold_paypal_client(const struct rma_config *cfg, bool interactive)
         o.retry_after_max_ms = 1000;
     }
     return paypal_client_new(&o);
+}
+
+/* ---- the access token shared by the processes ---- */
+
+/* The key of cfg's PayPal account: SHA-256 (hex) of base URL and client
+ * id; false without PayPal. */
+static bool
+token_key(const struct rma_config *cfg, char key[SHA256_HEX_LEN])
+{
+    if (cfg->paypal_base_url == NULL || cfg->paypal_client_id == NULL)
+        return false;
+    char *account =
+        hold_detail_json("[s, s]", cfg->paypal_base_url, cfg->paypal_client_id);
+    if (account == NULL)
+        return false;
+    unsigned char hash[SHA256_LEN];
+    crypto_sha256(account, strlen(account), hash);
+    crypto_hex(hash, SHA256_LEN, key);
+    free(account);
+    return true;
+}
+
+void
+hold_paypal_token_load(struct paypal_client *pc, struct db *db,
+                       const struct rma_config *cfg)
+{
+    char key[SHA256_HEX_LEN];
+    if (pc == NULL || !token_key(cfg, key))
+        return;
+    char *token = malloc(PAYPAL_TOKEN_MAX);
+    time_t until = 0;
+    if (token != NULL &&
+        db_paypal_token_get(db, key, token, PAYPAL_TOKEN_MAX, &until) == RMA_OK)
+        paypal_client_set_token(pc, token, until);
+    if (token != NULL)
+        OPENSSL_cleanse(token, PAYPAL_TOKEN_MAX);
+    free(token);
+}
+
+void
+hold_paypal_token_save(struct paypal_client *pc, struct db *db,
+                       const struct rma_config *cfg)
+{
+    char key[SHA256_HEX_LEN];
+    if (pc == NULL || !token_key(cfg, key))
+        return;
+    char *token = malloc(PAYPAL_TOKEN_MAX);
+    time_t until = 0;
+    if (token != NULL &&
+        paypal_client_fetched_token(pc, token, PAYPAL_TOKEN_MAX, &until) &&
+        db_paypal_token_put(db, key, token, until) != RMA_OK)
+        log_event(LOG_WARN, "paypal_token_not_kept", "{s:s}", "reason",
+                  "database");
+    if (token != NULL)
+        OPENSSL_cleanse(token, PAYPAL_TOKEN_MAX);
+    free(token);
 }
 
 /* ---- prepare, call, settle ---- */

@@ -99,7 +99,9 @@ step_refunds(struct db *db, const struct rma_config *cfg,
     };
     hold_env_set_now(&env, opt->now);
     env.pc = hold_paypal_client(cfg, false);
+    hold_paypal_token_load(env.pc, db, cfg);
     enum rma_err err = refund_job_run(&env, &s->refunds);
+    hold_paypal_token_save(env.pc, db, cfg);
     paypal_client_free(env.pc);
     s->failures += s->refunds.errors;
     if (err == RMA_OK && s->refunds.paid > 0) {

@@ -61,6 +61,7 @@ makeup_job_run(struct db *db, const struct rma_config *cfg,
                   "paypal_base_url is not set");
         return RMA_OK;
     }
+    hold_paypal_token_load(pc, db, cfg);
     struct makeup_env env;
     makeup_env_init(&env, db, pc, cfg, o->now, "run-jobs");
     env.notify = true;
@@ -103,6 +104,7 @@ makeup_job_run(struct db *db, const struct rma_config *cfg,
         }
     }
     id_list_free(&tried);
+    hold_paypal_token_save(pc, db, cfg);
     paypal_client_free(pc);
     return first;
 }

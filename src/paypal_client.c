@@ -106,6 +106,7 @@ paypal_client_forget_token(struct paypal_client *pc)
     free_secret(pc->token);
     pc->token = NULL;
     pc->token_expires_ms = 0;
+    pc->token_fetched = false;
 }
 
 void

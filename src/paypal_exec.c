@@ -74,6 +74,34 @@ paypal_exch_url(struct paypal_client *pc, struct exch *x, const char *before,
 
 static void exch_call(struct paypal_client *pc, struct exch *x);
 
+void
+paypal_client_set_token(struct paypal_client *pc, const char *token,
+                        time_t use_until)
+{
+    paypal_client_forget_token(pc);
+    time_t left = use_until - time(NULL);
+    if (token == NULL || token[0] == '\0' || left <= 0)
+        return;
+    pc->token = strdup(token);
+    if (pc->token == NULL)
+        return;
+    pc->token_expires_ms = now_ms() + (int64_t)left * 1000;
+    pc->token_gen++; /* a 401 on it replaces it, as any other */
+}
+
+bool
+paypal_client_fetched_token(const struct paypal_client *pc, char *out, size_t n,
+                            time_t *use_until)
+{
+    int64_t left_ms = pc->token_expires_ms - now_ms();
+    if (pc->token == NULL || !pc->token_fetched || left_ms <= 0 ||
+        strlen(pc->token) >= n)
+        return false;
+    memcpy(out, pc->token, strlen(pc->token) + 1);
+    *use_until = time(NULL) + (time_t)(left_ms / 1000);
+    return true;
+}
+
 /* Fetches a token when none is cached or it is about to expire. */
 static enum rma_err
 ensure_token(struct paypal_client *pc)
@@ -120,6 +148,7 @@ ensure_token(struct paypal_client *pc)
         err = RMA_EINTERNAL;
         goto done;
     }
+    pc->token_fetched = true;
     pc->stats.token_fetches++;
     log_event(LOG_INFO, "paypal_token", "{s:I}", "expires_in", (json_int_t)ttl);
 done:

@@ -22,6 +22,7 @@ struct paypal_client {
     char *token;              /* owned, never logged */
     int64_t token_expires_ms; /* monotonic */
     unsigned token_gen;       /* counts the tokens fetched */
+    bool token_fetched;       /* token came from PayPal to this client */
     struct paypal_client_stats stats;
 };
 

@@ -18,6 +18,7 @@
 #ifndef RMA_CASE_OPS_H
 #define RMA_CASE_OPS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,6 +30,14 @@ struct case_refusal {
     const char *field; /* the input field at fault, or NULL */
     char message[200];
 };
+
+/* Fills no (message printf-like, cut to its size) and returns err. */
+enum rma_err case_refuse(struct case_refusal *no, enum rma_err err,
+                         const char *code, const char *field, const char *fmt,
+                         ...) __attribute__((format(printf, 5, 6)));
+/* 409 invalid_state: "<what> is not possible while the RMA is <status>". */
+enum rma_err case_refuse_state(struct case_refusal *no, const struct rma_ref *r,
+                               const char *what);
 
 /* Runs the database transaction of an operation on rma_id: begins, locks
  * the case row into *r, then the caller re-checks and applies; the caller
@@ -45,14 +54,6 @@ bool case_awaits_hold(const struct rma_ref *r);
  * hold (at once when PayPal answers, else by the job). */
 enum rma_err case_choose_method(struct hold_env *env, int64_t rma_id,
                                 bool advanced, struct case_refusal *no);
-
-/* Sets the address the replacement, repaired unit or resend ships to
- * (address_json: the validated fields; country must be the order's).  By
- * the customer, or by staff for them (env->who.on_behalf, audited), who
- * may also set it while the solution is prepared. */
-enum rma_err case_set_address(struct hold_env *env, int64_t rma_id,
-                              const char *address_json, const char *country,
-                              struct case_refusal *no);
 
 /* Queues the customer's mail `which` about case r in the operation's
  * transaction: minor (in r's currency; -1 for none), when (0 for none) and
@@ -154,5 +155,122 @@ enum rma_err case_complete_if_settled(struct hold_env *env,
 enum rma_err case_ship(struct hold_env *env, int64_t rma_id, const char *kind,
                        const char *carrier, const char *tracking,
                        const char *detail_json, struct case_refusal *no);
+
+/* ---- the customer's part (case_customer.c) ---- */
+
+/* Agreement: confirmed; kinds other than replacement start fulfilment in
+ * the same transaction (replacements wait for the method). */
+enum rma_err case_agree(struct hold_env *env, int64_t rma_id,
+                        struct case_refusal *no);
+/* Disagreement with comment (borrowed): the comment, the transition and
+ * the mail to the agent who prepared the case. */
+enum rma_err case_disagree(struct hold_env *env, int64_t rma_id,
+                           const char *comment, struct case_refusal *no);
+/* The address the replacement, repaired unit or resend ships to
+ * (address_json, validated), in the original order's country: by the
+ * customer while the case lets them set it, or by staff for them
+ * (env->who.on_behalf, audited), who may also set it while the solution
+ * is prepared.  Pre-authorizations and shipments wait for it (§14). */
+enum rma_err case_set_address(struct hold_env *env, int64_t rma_id,
+                              const char *country, const char *address_json,
+                              struct case_refusal *no);
+/* The customer's decision on the repair quote; a decline leaves the
+ * policy's handling fee due.  A quote missing or decided meanwhile is a
+ * bare RMA_ECONFLICT. */
+enum rma_err case_decide_quote(struct hold_env *env, int64_t rma_id,
+                               bool approve, struct case_refusal *no);
+
+/* ---- staff (case_staff.c) ---- */
+
+/* A new case: its validated document, the order's payment (pay_method
+ * NULL: none given) and what the refund policy decided (refund_applies). */
+struct case_new {
+    const char *doc_json;
+    const char *pay_method, *pay_capture, *pay_reference;
+    bool refund_applies;
+    int64_t refund_price, refund_fee;   /* minor units */
+    const char *refund_note;            /* for the customer */
+    const char *refund_override_reason; /* the agent's, or NULL */
+};
+/* Creates the case (*id), its snapshot and audit event.  Refuses
+ * order_payment_differs and rule_violated (RMA_ERULE). */
+enum rma_err case_create(struct hold_env *env, const struct case_new *c,
+                         int64_t *id, struct case_refusal *no);
+/* Edits a draft or rejected case (a rejected one goes back to draft) with
+ * doc_json (validated). */
+enum rma_err case_edit(struct hold_env *env, int64_t rma_id,
+                       const char *doc_json, struct case_refusal *no);
+/* Moves the case by ev as the staff member env->who, with everything that
+ * follows: EV_SUBMIT becomes EV_SUBMIT_REVIEWED where policy asks for a
+ * review; an approval checks four eyes (403 four_eyes); the customer is
+ * mailed when the case becomes theirs to confirm; a confirmed case starts
+ * fulfilment; a cancelled one (cancel_reason) releases its hold.  what
+ * names the action in the refusal. */
+enum rma_err case_staff_move(struct hold_env *env, int64_t rma_id,
+                             enum rma_event ev, const char *detail_json,
+                             const char *what, const char *cancel_reason,
+                             struct case_refusal *no);
+/* The warehouse's repair quote (in the case's currency, where the policy
+ * allows one): the amount becomes due and the customer is asked. */
+enum rma_err case_quote(struct hold_env *env, int64_t rma_id,
+                        int64_t amount_minor, const char *currency,
+                        const char *notes, struct case_refusal *no);
+/* The supervisor extends the RMA number's validity by days (up to
+ * POLICY_EXTENSION_MAX_DAYS in all). */
+enum rma_err case_extend_validity(struct hold_env *env, int64_t rma_id,
+                                  int days, const char *detail_json,
+                                  struct case_refusal *no);
+
+/* ---- the unit's way back (case_warehouse.c) ---- */
+
+struct return_submission;
+struct receipt_row;
+/* The customer's return shipment s (checked: items, attachments); a
+ * concurrent change is a bare RMA_ECONFLICT. */
+enum rma_err case_submit_return(struct hold_env *env,
+                                const struct return_submission *s,
+                                struct case_refusal *no);
+/* The warehouse's receipt rc; detail (borrowed, the request's body) gets
+ * serial_match and becomes the audit detail.  After commit: a refund case
+ * is paid, a released hold voided, a captured one refunded. */
+enum rma_err case_receive(struct hold_env *env, const struct receipt_row *rc,
+                          json_t *detail, struct case_refusal *no);
+/* The inspection after the receipt, once (already_inspected). */
+enum rma_err case_inspect(struct hold_env *env, int64_t rma_id,
+                          const char *outcome, const char *notes,
+                          const char *detail_json, struct case_refusal *no);
+
+/* ---- pictures (case_attachment.c) ---- */
+
+struct upload_tmp;
+struct attachment;
+struct attachment_new;
+/* Whether the customer may add or delete attachments of kind in status:
+ * the return's pictures while the return can be submitted, the others
+ * while the case is open. */
+bool case_upload_open(enum rma_status status, enum rma_kind case_kind,
+                      const char *kind);
+/* Records the received picture a (its case a->rma_id, at most
+ * ATTACHMENT_MAX_PER_SUBMISSION open per kind) and moves t's file into
+ * place; *id is the new attachment's. */
+enum rma_err case_attach(struct hold_env *env, struct upload_tmp *t,
+                         const struct attachment_new *a, int64_t *id,
+                         struct case_refusal *no);
+/* Deletes a (already_submitted once its submission was made), then its
+ * file when nothing else uses it. */
+enum rma_err case_detach(struct hold_env *env, const struct attachment *a,
+                         struct case_refusal *no);
+
+/* ---- make-up payment claims (case_makeup.c) ---- */
+
+/* The customer's claim of transaction txn (normalized) with the
+ * screenshot receipt_id (checked); *id is the claim's. */
+enum rma_err case_claim_makeup(struct hold_env *env, int64_t rma_id,
+                               const char *txn, int64_t receipt_id, int64_t *id,
+                               struct case_refusal *no);
+/* Finance resolves claim_id's open exception with note; RMA_ENOTFOUND
+ * (not refused) when there is no such claim. */
+enum rma_err case_resolve_makeup(struct hold_env *env, int64_t claim_id,
+                                 const char *note, struct case_refusal *no);
 
 #endif

@@ -8,6 +8,7 @@
 #define RMA_DB_PAYPAL_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "rma/db.h"
 #include "rma/err.h"
@@ -55,5 +56,17 @@ enum rma_err paypal_intent_find(struct db *db, const char *request_id,
 enum rma_err paypal_intent_list_open(struct db *db, long older_than_s,
                                      struct paypal_intent *out, size_t max,
                                      size_t *n);
+
+/* PayPal's access token shared by the processes that call PayPal, for the
+ * account key names (a hex SHA-256, hold_ops.c): copied into token (n
+ * bytes) with the time until which it may be used; RMA_ENOTFOUND when none
+ * is stored or it is past that time.  The token is a secret: never
+ * logged. */
+enum rma_err db_paypal_token_get(struct db *db, const char *key, char *token,
+                                 size_t n, time_t *use_until);
+/* Stores token for key, replacing the one there (one PayPal rejected, or
+ * one about to end). */
+enum rma_err db_paypal_token_put(struct db *db, const char *key,
+                                 const char *token, time_t use_until);
 
 #endif

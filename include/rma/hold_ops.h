@@ -135,5 +135,16 @@ enum rma_err hold_exception(struct hold_env *env, const char *kind,
  * request path (the job finishes what it leaves). */
 struct paypal_client *hold_paypal_client(const struct rma_config *cfg,
                                          bool interactive);
+/* PayPal's access token shared by the service's processes (a new
+ * `rmactl run-jobs` each time its timer fires would otherwise ask for one
+ * every run): load gives pc the stored one while it may be used; save
+ * stores the one pc fetched itself (a first, one replacing a token PayPal
+ * rejected, or one past its time).  On db's connection, outside any
+ * transaction; neither fails its caller (the token is only a saving), and
+ * both do nothing without a client. */
+void hold_paypal_token_load(struct paypal_client *pc, struct db *db,
+                            const struct rma_config *cfg);
+void hold_paypal_token_save(struct paypal_client *pc, struct db *db,
+                            const struct rma_config *cfg);
 
 #endif

@@ -102,6 +102,21 @@ void paypal_client_stats(const struct paypal_client *pc,
 /* Forgets the cached token (tests; after a credential change). */
 void paypal_client_forget_token(struct paypal_client *pc);
 
+/* The token cache beyond one process (the client knows no table: its
+ * caller loads and stores, hold_ops.c).  An access token's bytes with the
+ * NUL are at most PAYPAL_TOKEN_MAX. */
+#define PAYPAL_TOKEN_MAX 2048
+/* Takes token (copied) as the client's own until use_until (wall clock),
+ * as if it had fetched it; a 401 on it fetches another, once, as for any
+ * token.  Nothing when use_until has passed. */
+void paypal_client_set_token(struct paypal_client *pc, const char *token,
+                             time_t use_until);
+/* The token the client fetched from PayPal itself (not one it was given),
+ * copied into out (n bytes), with the time until which it may be used
+ * (wall clock); false when it holds none of its own. */
+bool paypal_client_fetched_token(const struct paypal_client *pc, char *out,
+                                 size_t n, time_t *use_until);
+
 /* ---- helpers without I/O ---- */
 
 /* A PayPal money string ("12.34", "1500") for m; RMA_EINVAL for an unknown

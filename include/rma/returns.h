@@ -41,10 +41,6 @@ struct attachment_new {
     const char *uploaded_by;
 };
 
-/* Locks the case's row until the transaction ends (uploads and the
- * submission of the return serialize on it) and reads its status. */
-enum rma_err db_attachment_lock_case(struct db *db, int64_t rma_id,
-                                     enum rma_status *status);
 /* Attachments of the case not yet submitted in the submission of kind. */
 enum rma_err db_attachment_count_open(struct db *db, int64_t rma_id,
                                       const char *kind, int *n);

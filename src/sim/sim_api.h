@@ -100,5 +100,6 @@ sim_handler sim_control_config;
 sim_handler sim_control_order_approve;
 sim_handler sim_control_state;
 sim_handler sim_control_reset;
+sim_handler sim_control_tokens_revoke;
 
 #endif

@@ -177,7 +177,20 @@ sim_control_state(struct sim_request *rq, struct sim_response *rs)
                   "transactions",
                   (json_int_t)json_array_size(sim_transactions(s)), "webhooks",
                   (json_int_t)json_array_size(sim_webhook_list(s))));
+    json_object_set_new(body, "oauth_tokens_issued",
+                        json_integer((json_int_t)s->tokens_issued));
     sim_reply_json(rs, 200, body);
+}
+
+/* DELETE /sim/tokens: every access token issued so far stops working (a
+ * revocation: the next call with one answers 401). */
+void
+sim_control_tokens_revoke(struct sim_request *rq, struct sim_response *rs)
+{
+    struct sim *s = g_sim;
+    json_int_t n = (json_int_t)json_object_size(s->tokens);
+    json_object_clear(s->tokens);
+    sim_reply_json(rs, 200, json_pack("{s:I}", "revoked", n));
 }
 
 void

@@ -76,6 +76,7 @@ static const struct route routes[] = {
     {"POST", "/sim/orders/*/approve", sim_control_order_approve, R_MUTATES},
     {"GET", "/sim/state", sim_control_state, 0},
     {"POST", "/sim/reset", sim_control_reset, R_MUTATES},
+    {"DELETE", "/sim/tokens", sim_control_tokens_revoke, 0},
     {"POST", "/sim/webhooks/flush", sim_control_webhooks_flush, R_NOLOCK},
 };
 

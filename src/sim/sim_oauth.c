@@ -107,6 +107,7 @@ sim_oauth_token(struct sim_request *rq, struct sim_response *rs)
         if (sim_jint(entry, "expires") <= sim_now(s))
             json_object_del(s->tokens, key);
     }
+    s->tokens_issued++;
     int64_t ttl = s->config.token_ttl_seconds;
     json_object_set_new(s->tokens, token,
                         json_pack("{s:s, s:I}", "client_id", client->id,

@@ -117,7 +117,8 @@ struct sim {
     /* Every webhook record before this index is final (delivered or
      * failed): the delivery thread starts looking for work here. */
     size_t webhook_scan_from;
-    json_t *tokens; /* owned; access_token -> {client_id, expires} */
+    json_t *tokens;        /* owned; access_token -> {client_id, expires} */
+    int64_t tokens_issued; /* /v1/oauth2/token answers with a token */
 };
 
 extern struct sim *g_sim;

@@ -965,3 +965,75 @@ Test(hold, serial_mismatch_on_receipt_blocks_the_release_until_a_supervisor)
     free(number);
     world_free(&w);
 }
+
+/* Access tokens /v1/oauth2/token handed out so far. */
+static long
+oauth_tokens_issued(void)
+{
+    json_t *state = harness_sim("GET", "/sim/state", NULL);
+    long n =
+        (long)json_integer_value(json_object_get(state, "oauth_tokens_issued"));
+    json_decref(state);
+    return n;
+}
+
+/* Each `rmactl run-jobs` is a process of its own: the token one run got
+ * is used by the next (one OAuth call for both), until PayPal rejects it
+ * (a 401: replaced once) or its time is up (not used: replaced). */
+Test(hold, job_runs_share_one_oauth_token_until_it_is_rejected_or_expires)
+{
+    struct world w;
+    world_init(&w);
+    char *number = held_case(&w, true);
+    /* A capture PayPal leaves PENDING: every run asks about it. */
+    harness_sim_outcome("capture", "PENDING", 1);
+    time_t t = w.t0 + 25 * DAY + 3600;
+    at(&w, t);
+    long c0 = oauth_tokens_issued();
+    char *summary;
+    cr_assert_eq(run_jobs(t, &summary), 0, "%s", summary);
+    free(summary);
+    char *pending = hold_field(number, "pending_capture_id");
+    cr_assert_neq(pending[0], '\0', "the capture is pending");
+    long c1 = oauth_tokens_issued();
+    /* The clock moved 25 days: the stored token is no longer PayPal's. */
+    cr_assert_leq(c1 - c0, 1, "one token for the first run, got %ld", c1 - c0);
+    char *first = sql("SELECT access_token FROM paypal_token");
+    cr_assert_neq(first[0], '\0', "the token is kept for the next run");
+
+    cr_assert_eq(run_jobs(t + 60, &summary), 0, "%s", summary);
+    free(summary);
+    cr_assert_eq(oauth_tokens_issued(), c1,
+                 "the second run asked PayPal for another token");
+    char *still = sql("SELECT access_token FROM paypal_token");
+    cr_assert_str_eq(still, first);
+
+    /* Revoked at PayPal: the next run's first call answers 401, the token
+     * is fetched again once and replaces the stored one. */
+    json_decref(harness_sim("DELETE", "/sim/tokens", NULL));
+    cr_assert_eq(run_jobs(t + 120, &summary), 0, "%s", summary);
+    free(summary);
+    cr_assert_eq(oauth_tokens_issued(), c1 + 1, "a rejected token is replaced");
+    char *replaced = sql("SELECT access_token FROM paypal_token");
+    cr_assert_str_neq(replaced, first);
+
+    /* Past its time: not used, replaced. */
+    free(sql("UPDATE paypal_token SET expires_at = now() - interval "
+             "'1 minute'"));
+    cr_assert_eq(run_jobs(t + 180, &summary), 0, "%s", summary);
+    free(summary);
+    cr_assert_eq(oauth_tokens_issued(), c1 + 2, "an expired token is replaced");
+    char *fresh = sql("SELECT access_token || ' ' || (expires_at > now() + "
+                      "interval '1 hour')::text FROM paypal_token");
+    cr_assert(strncmp(fresh, replaced, strlen(replaced)) != 0, "%s", fresh);
+    cr_assert(strstr(fresh, " true") != NULL, "%s", fresh);
+
+    json_decref(harness_sim_settle(pending, "COMPLETED"));
+    free(fresh);
+    free(replaced);
+    free(still);
+    free(first);
+    free(pending);
+    free(number);
+    world_free(&w);
+}

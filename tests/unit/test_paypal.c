@@ -1,13 +1,18 @@
 /* test_paypal.c - the PayPal client without a network: response and error
  * parsing from fixture files, money strings, request ids, backoff, times and
  * webhook signature verification with test certificates. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "rma/paypal.h"
 #include "rma/paypal_intent.h"
@@ -710,4 +715,137 @@ Test(paypal_webhook, a_verifier_needs_its_options)
     o.webhook_id = "WH";
     o.ca_file = "/nonexistent/ca.pem";
     cr_assert_null(paypal_webhook_verifier_new(&o), "unreadable CA file");
+}
+
+/* ---- the certificate cache's limits ---- */
+
+/* A certificate server on 127.0.0.1 that never has one: it counts the
+ * requests and answers each 503.  Runs until the test's process ends. */
+struct cert_server {
+    int fd;
+    int port;
+    int requests; /* under lock */
+    pthread_mutex_t lock;
+    pthread_t thread;
+};
+
+static void *
+cert_server_run(void *arg)
+{
+    struct cert_server *s = arg;
+    static const char answer[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                 "Content-Length: 0\r\n"
+                                 "Connection: close\r\n\r\n";
+    for (;;) {
+        int c = accept(s->fd, NULL, NULL);
+        if (c < 0)
+            return NULL;
+        char buf[4096];
+        size_t got = 0;
+        while (got < sizeof(buf) - 1) {
+            ssize_t n = read(c, buf + got, sizeof(buf) - 1 - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+            buf[got] = '\0';
+            if (strstr(buf, "\r\n\r\n") != NULL)
+                break;
+        }
+        pthread_mutex_lock(&s->lock);
+        s->requests++;
+        pthread_mutex_unlock(&s->lock);
+        ssize_t w = write(c, answer, sizeof(answer) - 1);
+        (void)w;
+        close(c);
+    }
+}
+
+static void
+cert_server_start(struct cert_server *s)
+{
+    memset(s, 0, sizeof(*s));
+    pthread_mutex_init(&s->lock, NULL);
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(s->fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    cr_assert_eq(listen(s->fd, 16), 0);
+    socklen_t len = sizeof(a);
+    cr_assert_eq(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
+    s->port = ntohs(a.sin_port);
+    cr_assert_eq(pthread_create(&s->thread, NULL, cert_server_run, s), 0);
+}
+
+static int
+cert_server_requests(struct cert_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    int n = s->requests;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+/* A verifier that fetches its certificates from s. */
+static struct paypal_webhook_verifier *
+fetching_verifier(const struct cert_server *s)
+{
+    char origin[64];
+    snprintf(origin, sizeof(origin), "http://127.0.0.1:%d", s->port);
+    const char *const origins[] = {origin, NULL};
+    struct paypal_webhook_options o = {.webhook_id = "WH-TEST",
+                                       .cert_origins = origins,
+                                       .ca_file = PAYPAL_FIXTURES "/ca.pem"};
+    struct paypal_webhook_verifier *v = paypal_webhook_verifier_new(&o);
+    cr_assert_not_null(v);
+    return v;
+}
+
+/* A delivery naming certificate n of s, verified at now. */
+static enum rma_err
+deliver(struct paypal_webhook_verifier *v, const struct cert_server *s, int n,
+        time_t now)
+{
+    char url[128];
+    snprintf(url, sizeof(url),
+             "http://127.0.0.1:%d/v1/notifications/certs/CERT-%d", s->port, n);
+    struct paypal_webhook_headers h = {"tx-1", SENT, "AAAA", url,
+                                       "SHA256withRSA"};
+    return paypal_webhook_verify(v, &h, BODY, strlen(BODY), now);
+}
+
+Test(paypal_webhook, a_failed_certificate_fetch_is_not_retried_for_60_s)
+{
+    struct cert_server s;
+    cert_server_start(&s);
+    struct paypal_webhook_verifier *v = fetching_verifier(&s);
+    cr_assert_eq(deliver(v, &s, 1, SENT_T), RMA_EUPSTREAM);
+    cr_assert_eq(cert_server_requests(&s), 1);
+    cr_assert_eq(deliver(v, &s, 1, SENT_T + 1), RMA_EUPSTREAM);
+    cr_assert_eq(deliver(v, &s, 1, SENT_T + 59), RMA_EUPSTREAM);
+    cr_assert_eq(cert_server_requests(&s), 1,
+                 "a failed URL was fetched again within 60 s");
+    /* Another URL is its own question. */
+    cr_assert_eq(deliver(v, &s, 2, SENT_T + 59), RMA_EUPSTREAM);
+    cr_assert_eq(cert_server_requests(&s), 2);
+    /* 60 s on, the failed URL is asked again. */
+    cr_assert_eq(deliver(v, &s, 1, SENT_T + 60), RMA_EUPSTREAM);
+    cr_assert_eq(cert_server_requests(&s), 3);
+    paypal_webhook_verifier_free(v);
+}
+
+Test(paypal_webhook, certificate_fetches_are_capped_at_10_a_minute)
+{
+    struct cert_server s;
+    cert_server_start(&s);
+    struct paypal_webhook_verifier *v = fetching_verifier(&s);
+    /* Deliveries naming 15 certificate URLs within one minute. */
+    for (int i = 0; i < 15; i++)
+        cr_assert_eq(deliver(v, &s, i, SENT_T + i), RMA_EUPSTREAM, "%d", i);
+    cr_assert_eq(cert_server_requests(&s), 10,
+                 "the deliveries made the verifier fetch at will");
+    /* The next minute: fetches again, up to the cap. */
+    cr_assert_eq(deliver(v, &s, 100, SENT_T + 61), RMA_EUPSTREAM);
+    cr_assert_eq(cert_server_requests(&s), 11);
+    paypal_webhook_verifier_free(v);
 }
