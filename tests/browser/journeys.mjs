@@ -393,6 +393,10 @@ export async function refund(j) {
       !(await hasEndpoint('PUT', '/api/v1/rmas/RMA-2026-000001/attachments/shipping_label'))) {
     throw new Skip('verified up to Agree; the service has no attachments or return-shipment endpoints yet');
   }
+  // Where to send it, and how to pack it.
+  await page.locator('#packing-guidance summary').click();
+  assert(/original box/.test(await page.locator('#packing-guidance').textContent()), 'the packing guidance');
+  assert((await page.locator('.ship-to').textContent()).includes(c.number), 'the parcel is marked with the RMA number');
   await submitReturn(j);
   const rec = await staff('warehouse', 'POST', `/api/v1/staff/rmas/${c.number}/receipt`, {
     condition: 'good', serial_number: c.devices[0].serial_number,

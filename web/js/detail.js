@@ -594,6 +594,14 @@ class Page {
         h('p', {}, 'Write ', h('strong', {}, r.number), ' on the parcel.')) : null,
       h('p', {}, h('a', { href: '/api/v1' + api.rmaPath(r.number, '/packing-slip'), target: '_blank', rel: 'noopener' },
         'Print the packing slip'), ' and put it in the parcel.'),
+      h('details', { class: 'packing', id: 'packing-guidance' },
+        h('summary', {}, 'How to pack the unit'),
+        h('ul', {},
+          h('li', {}, 'Use the original box, or a sturdy box with at least 5 cm (2 in) of padding on every side.'),
+          h('li', {}, 'Remove memory cards and accessories we did not ask for: we cannot send them back.'),
+          h('li', {}, 'Reset the unit to its factory settings if you can: its data may be erased.'),
+          h('li', {}, 'Send it with a carrier that gives a tracking number, and keep the postage receipt.'),
+          h('li', {}, 'A unit damaged on the way because it was poorly packed is not covered by the warranty: its repair would be quoted.'))),
       form);
   }
 
