@@ -410,6 +410,17 @@ export async function refund(j) {
   assert(/Return received|Refund being paid|Completed/.test(await statusText(page)),
     `after the receipt: ${await statusText(page)}`);
   await j.shot('refund-after-receipt');
+  // The order was not paid with PayPal: finance pays it out; the customer
+  // sees it paid and the case completed.
+  const paid = await staff('finance', 'POST', `/api/v1/staff/rmas/${c.number}/refund-payout`, {
+    amount: { currency_code: 'USD', value: '89.99' }, reference: 'BANK-TRANSFER-42',
+  });
+  assertEq(paid.status, 200, `refund payout: ${paid.text}`);
+  await page.reload();
+  await waitStatus(page, 'Completed');
+  assert(/^Paid.*\$89\.99/.test(await page.locator('#refund-status').textContent()),
+    `the refund is shown paid: ${await page.locator('#refund-status').textContent()}`);
+  await j.screen('refund-paid');
 }
 refund.viewport = PHONE;
 

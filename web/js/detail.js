@@ -736,6 +736,14 @@ class Page {
     row('Problem', r.problem);
     const am = r.amounts || {};
     if (am.refund) row('Refund', h('span', { id: 'amount-refund' }, money(am.refund)));
+    const rf = r.refund;
+    if (rf) {
+      const how = rf.method === 'paypal' ? ' to the PayPal account you paid with' : '';
+      row('Refund status', h('span', { id: 'refund-status' },
+        rf.status === 'paid'
+          ? ['Paid', how, ': ', money(rf.amount), ' ', timeEl(rf.paid_at)]
+          : 'Being paid' + how));
+    }
     if (am.replacement_value) {
       row('Replacement value', h('span', { id: 'amount-replacement' }, money(am.replacement_value)));
     }
