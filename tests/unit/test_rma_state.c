@@ -173,3 +173,26 @@ Test(rma_state, names_round_trip_and_visibility)
     cr_assert_not(rma_status_in_progress(ST_COMPLETED));
     cr_assert_not(rma_status_open(ST_CANCELLED));
 }
+
+Test(rma_state, the_shipping_address_is_editable_until_the_unit_ships)
+{
+    /* Before shipping, on either path. */
+    cr_assert(rma_address_editable(ST_CONFIRMED, KIND_REPLACEMENT, false));
+    cr_assert(
+        rma_address_editable(ST_AWAITING_PREAUTH, KIND_REPLACEMENT, true));
+    cr_assert(rma_address_editable(ST_AWAITING_SHIPMENT, KIND_RESEND, false));
+    /* The standard path ships after the return: editable meanwhile. */
+    cr_assert(
+        rma_address_editable(ST_RETURN_SUBMITTED, KIND_REPLACEMENT, false));
+    cr_assert(rma_address_editable(ST_QUOTE_PENDING, KIND_REPAIR, false));
+    /* The advanced path has shipped by then. */
+    cr_assert_not(
+        rma_address_editable(ST_AWAITING_RETURN, KIND_REPLACEMENT, true));
+    cr_assert_not(rma_address_editable(ST_RECEIVED, KIND_REPLACEMENT, true));
+    /* Nothing ships on a refund; nothing changes before agreement or after
+     * the end. */
+    cr_assert_not(rma_address_editable(ST_CONFIRMED, KIND_REFUND, false));
+    cr_assert_not(
+        rma_address_editable(ST_PENDING_CONFIRM, KIND_REPLACEMENT, false));
+    cr_assert_not(rma_address_editable(ST_COMPLETED, KIND_REPLACEMENT, false));
+}
