@@ -16,4 +16,4 @@ CREATE TABLE paypal_token (
     updated_at     timestamptz NOT NULL DEFAULT now()
 );
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON paypal_token TO rma_app;
+GRANT SELECT, INSERT, UPDATE ON paypal_token TO rma_app;

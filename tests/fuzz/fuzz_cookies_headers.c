@@ -1,6 +1,6 @@
 /* fuzz_cookies_headers.c - libFuzzer target: what the service reads from
  * the FastCGI environment before a handler runs (src/http_server.c,
- * src/http_request.c): method, path, query and Content-Length
+ * src/http_auth.c, src/http_request.c): method, path, query and Content-Length
  * (parse_request), the request id, headers (http_header), the session
  * cookie, the CSRF check, the injectable clock, Content-Type, the bounded
  * body reader, the Allow header, and the response written back.
@@ -11,12 +11,14 @@
  * FUZZ_TEST_MODE=1, FUZZ_TEST_CLOCK=1, FUZZ_BODY=none (the route takes no
  * body).
  *
- * http_server.c is included to reach its static functions; nothing here
- * touches a database.  Invariants: each function agrees with an
- * independent reading of the parameters, the body reader returns exactly
- * the body or refuses it at the limit, and the response is a well-formed
- * CGI header block (no header split by CR or LF) with a valid JSON body. */
+ * http_server.c and http_auth.c are included to reach their static
+ * functions; nothing here touches a database.  Invariants: each function
+ * agrees with an independent reading of the parameters, the body reader
+ * returns exactly the body or refuses it at the limit, and the response is
+ * a well-formed CGI header block (no header split by CR or LF) with a
+ * valid JSON body. */
 #include "fuzz.h"
+#include "http_auth.c"
 #include "http_server.c"
 
 #define MAX_ENV 64

@@ -198,4 +198,29 @@ Test(rma_state, the_shipping_address_is_editable_until_the_unit_ships)
     cr_assert(rma_address_editable(ST_DRAFT, KIND_REPLACEMENT, false, true));
     cr_assert_not(rma_address_editable(ST_CONFIRMED, KIND_REFUND, false, true));
     cr_assert_not(rma_address_editable(ST_COMPLETED, KIND_RESEND, false, true));
+    /* Before shipping, on either path. */
+    cr_assert(
+        rma_address_editable(ST_CONFIRMED, KIND_REPLACEMENT, false, false));
+    cr_assert(rma_address_editable(ST_AWAITING_PREAUTH, KIND_REPLACEMENT, true,
+                                   false));
+    cr_assert(
+        rma_address_editable(ST_AWAITING_SHIPMENT, KIND_RESEND, false, false));
+    /* The standard path ships after the return: editable meanwhile. */
+    cr_assert(rma_address_editable(ST_RETURN_SUBMITTED, KIND_REPLACEMENT, false,
+                                   false));
+    cr_assert(
+        rma_address_editable(ST_QUOTE_PENDING, KIND_REPAIR, false, false));
+    /* The advanced path has shipped by then. */
+    cr_assert_not(rma_address_editable(ST_AWAITING_RETURN, KIND_REPLACEMENT,
+                                       true, false));
+    cr_assert_not(
+        rma_address_editable(ST_RECEIVED, KIND_REPLACEMENT, true, false));
+    /* Nothing ships on a refund; nothing changes before agreement or after
+     * the end. */
+    cr_assert_not(
+        rma_address_editable(ST_CONFIRMED, KIND_REFUND, false, false));
+    cr_assert_not(rma_address_editable(ST_PENDING_CONFIRM, KIND_REPLACEMENT,
+                                       false, false));
+    cr_assert_not(
+        rma_address_editable(ST_COMPLETED, KIND_REPLACEMENT, false, false));
 }
