@@ -112,3 +112,33 @@ api_staff_rma_address(struct api_ctx *ctx)
                       &no);
     return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
 }
+
+/* POST /staff/rmas/{number}/request-proof-of-purchase {note}: the customer
+ * is asked, by mail and in the portal, to upload one. */
+static const struct field proof_spec[] = {
+    {.name = "note",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 500,
+     .flags = F_MULTILINE},
+};
+
+enum rma_err
+api_staff_rma_request_proof(struct api_ctx *ctx)
+{
+    json_t *body;
+    enum rma_err err = api_body(ctx, FIELDS(proof_spec), &body);
+    if (err != RMA_OK)
+        return err;
+    struct rma_ref r;
+    err = api_staff_case(ctx, &r);
+    if (err == RMA_OK) {
+        struct hold_env env = api_hold_env(ctx, api_staff_actor(ctx));
+        struct case_refusal no = {0};
+        const char *note = json_string_value(json_object_get(body, "note"));
+        err = api_refused(ctx, case_request_proof(&env, r.id, note, &no), &no);
+    }
+    json_decref(body); /* after: the operation borrowed the note */
+    return err == RMA_OK ? api_staff_detail(ctx, r.id, false) : err;
+}

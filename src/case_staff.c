@@ -276,3 +276,28 @@ case_extend_validity(struct hold_env *env, int64_t rma_id, int days,
                            detail_json, env->now);
     return case_end(env, err);
 }
+
+/* ---- a proof of purchase ---- */
+
+enum rma_err
+case_request_proof(struct hold_env *env, int64_t rma_id, const char *note,
+                   struct case_refusal *no)
+{
+    struct rma_ref r;
+    enum rma_err err = case_begin(env, rma_id, &r);
+    if (err != RMA_OK)
+        return err;
+    /* The customer sees the case and it is still going on. */
+    if (!rma_status_in_progress(r.status))
+        return case_end(
+            env, case_refuse_state(no, &r, "asking for a proof of purchase"));
+    err = db_rma_request_proof(env->db, r.id, note, env->now);
+    char *d = hold_detail_json("{s:s}", "comment", note);
+    if (err == RMA_OK)
+        err = db_rma_audit(env->db, r.id, &env->who, "proof_requested", d,
+                           env->now);
+    free(d);
+    if (err == RMA_OK)
+        err = case_notify(env, &r, CASE_MAIL_PROOF_REQUESTED, -1, 0, note);
+    return case_end(env, err);
+}

@@ -139,6 +139,10 @@ static const struct db_stmt stmts[] = {
      3},
     {"rma_set_cancel_reason", "UPDATE rma SET cancel_reason = $2 WHERE id = $1",
      2},
+    {"rma_request_proof",
+     "UPDATE rma SET proof_requested_at = $2, proof_request_note = $3,"
+     " updated_at = $2 WHERE id = $1",
+     3},
 };
 const struct db_stmt_table db_rma_stmts = {stmts,
                                            sizeof(stmts) / sizeof(stmts[0])};
@@ -460,4 +464,14 @@ db_rma_set_cancel_reason(struct db *db, int64_t id, const char *reason)
     snprintf(buf, sizeof(buf), "%lld", (long long)id);
     const char *params[] = {buf, reason};
     return db_command(db, "rma_set_cancel_reason", 2, params, NULL);
+}
+
+enum rma_err
+db_rma_request_proof(struct db *db, int64_t id, const char *note,
+                     const char *now)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%lld", (long long)id);
+    const char *params[] = {buf, now, note};
+    return db_command(db, "rma_request_proof", 3, params, NULL);
 }

@@ -86,6 +86,15 @@ static const struct text texts[CASE_MAIL_COUNT] = {
          "been captured. We have inspected it and refunded {amount} to your\n"
          "PayPal account; PayPal usually shows it within a few days.\n\n"
          "Details: {link}\n"},
+    [CASE_MAIL_PROOF_REQUESTED] =
+        {"proof_requested", B_REASON,
+         "Please send a proof of purchase for {number}",
+         "To go on with {number} we need a proof of purchase of your\n"
+         "device: a picture of the receipt or the invoice, with the date\n"
+         "and the seller.\n\n"
+         "{reason}\n\n"
+         "Upload it here (JPEG, PNG or WEBP):\n\n"
+         "{link}\n"},
 };
 
 const char *

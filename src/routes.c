@@ -55,6 +55,8 @@ const struct route routes[] = {
      BODY_JSON, false},
     {HTTP_PUT, STAFF_RMA "/shipping-address", api_staff_rma_address,
      STAFF(CASEWORK), BODY_JSON, false},
+    {HTTP_POST, STAFF_RMA "/request-proof-of-purchase",
+     api_staff_rma_request_proof, STAFF(CASEWORK), BODY_JSON, false},
 
     /* The advanced replacement's hold (SPEC §5.3) */
     {HTTP_POST, RMA "/preauthorization", api_rma_preauthorize, CUSTOMER,

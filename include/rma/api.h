@@ -102,6 +102,7 @@ enum rma_err api_rma_disagree(struct api_ctx *ctx);
 enum rma_err api_rma_method(struct api_ctx *ctx);
 enum rma_err api_rma_address(struct api_ctx *ctx);
 enum rma_err api_staff_rma_address(struct api_ctx *ctx);
+enum rma_err api_staff_rma_request_proof(struct api_ctx *ctx);
 enum rma_err api_staff_rma_capture_refund(struct api_ctx *ctx);
 enum rma_err api_staff_rma_create(struct api_ctx *ctx);
 enum rma_err api_staff_rma_edit(struct api_ctx *ctx);

@@ -217,6 +217,11 @@ enum rma_err case_quote(struct hold_env *env, int64_t rma_id,
                         const char *notes, struct case_refusal *no);
 /* The supervisor extends the RMA number's validity by days (up to
  * POLICY_EXTENSION_MAX_DAYS in all). */
+/* An agent asks the customer for a proof of purchase, with a note (their
+ * words, in the mail and the customer's detail), while the case goes on;
+ * asking again replaces the note. */
+enum rma_err case_request_proof(struct hold_env *env, int64_t rma_id,
+                                const char *note, struct case_refusal *no);
 enum rma_err case_extend_validity(struct hold_env *env, int64_t rma_id,
                                   int days, const char *detail_json,
                                   struct case_refusal *no);

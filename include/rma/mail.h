@@ -214,6 +214,7 @@ enum case_mail {
     CASE_MAIL_EXPIRING,         /* when: the RMA number's expiry */
     CASE_MAIL_EXPIRED,          /* - */
     CASE_MAIL_CAPTURE_REFUNDED, /* amount */
+    CASE_MAIL_PROOF_REQUESTED,  /* reason: the agent's words */
     CASE_MAIL_COUNT
 };
 

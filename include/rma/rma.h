@@ -118,6 +118,10 @@ enum rma_err db_rma_set_method(struct db *db, int64_t id, const char *method,
                                const char *now);
 enum rma_err db_rma_set_address(struct db *db, int64_t id,
                                 const char *address_json, const char *now);
+/* Records the agent's request for a proof of purchase (note: their words,
+ * shown to the customer). */
+enum rma_err db_rma_request_proof(struct db *db, int64_t id, const char *note,
+                                  const char *now);
 enum rma_err db_rma_set_cancel_reason(struct db *db, int64_t id,
                                       const char *reason);
 

@@ -567,7 +567,29 @@ export async function lateReturn(j) {
 }
 lateReturn.viewport = PHONE;
 
+// An agent asks for a proof of purchase; the customer uploads a picture of
+// the receipt from the portal.  At 1280 px (main screens also at 360).
+export async function proofOfPurchase(j) {
+  const page = j.page;
+  const email = uniqueEmail('portal-proof');
+  const c = await createCase(email, 'refund', { value: '59.99' });
+  const asked = await staff('agent', 'POST', `/api/v1/staff/rmas/${c.number}/request-proof-of-purchase`,
+    { note: 'The order number on your receipt does not match ours.' });
+  assertEq(asked.status, 200, `the agent asks: ${asked.text}`);
+  await login(j, email);
+  await enter(j, c.number);
+  await page.locator('#proof-form').waitFor();
+  assert((await page.locator('#proof-note').textContent()).includes('does not match ours'), "the agent's words");
+  await j.screen('proof-of-purchase');
+  await page.getByLabel('Receipt or invoice').setInputFiles(
+    { name: 'receipt.png', mimeType: 'image/png', buffer: png(400, 600, 9) });
+  await page.locator('#proof-form').getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.locator('#proof-status', { hasText: 'Received' }).waitFor();
+  await j.shot('proof-uploaded');
+}
+proofOfPurchase.viewport = DESKTOP;
+
 export const journeys = {
   answers, rejectedUpload, advanced, makeup, refund, keyboard, quoteApproved, quoteDeclined,
-  lateReturn,
+  lateReturn, proofOfPurchase,
 };

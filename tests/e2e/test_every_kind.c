@@ -368,3 +368,64 @@ Test(every_kind, advanced_replacement_returned_late_with_a_partial_refund)
     free(number);
     world_free(&w);
 }
+
+/* An agent asks for a proof of purchase: the customer is mailed with the
+ * agent's words and sees the request until one is uploaded. */
+Test(every_kind, a_proof_of_purchase_is_asked_for_and_uploaded)
+{
+    struct world w;
+    world_init(&w, "kind-proof");
+    char *number = agreed(&w, "refund");
+    struct http_result r =
+        as_staff(w.warehouse, "POST", number, "request-proof-of-purchase",
+                 "{\"note\":\"Your receipt, please.\"}");
+    cr_assert_eq(r.status, 403, "agents and supervisors ask: %s", r.body);
+    harness_http_free(&r);
+    r = as_staff(w.agent, "POST", number, "request-proof-of-purchase",
+                 "{\"note\":\"\"}");
+    cr_assert_eq(r.status, 422, "a note is required: %s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "required");
+    harness_http_free(&r);
+    staff_ok(w.agent, number, "request-proof-of-purchase",
+             "{\"note\":\"The receipt's date is not readable.\"}");
+    char *told = sql("SELECT m.subject || ' | ' || replace(m.body, E'\\\\n', "
+                     "' ') FROM mail_outbox m JOIN rma r ON r.id = m.rma_id"
+                     " WHERE r.number = '%s' AND m.kind = 'proof_requested'",
+                     number);
+    cr_assert(strstr(told, "proof of purchase") &&
+                  strstr(told, "The receipt's date is not readable."),
+              "%s", told);
+    free(told);
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s", number);
+    r = harness_http("GET", path, harness_portal_headers(w.cookie, NULL), NULL,
+                     0);
+    json_t *p = json_object_get(r.json, "proof_of_purchase");
+    cr_assert_not_null(json_object_get(p, "requested_at"), "%s", r.body);
+    cr_assert_null(json_object_get(p, "received_at"), "%s", r.body);
+    harness_http_free(&r);
+    /* The customer uploads one. */
+    char file[512], cookie[512];
+    snprintf(file, sizeof(file), "%s/tiny.png", IMAGE_FIXTURES);
+    FILE *f = fopen(file, "rb");
+    cr_assert_not_null(f, "%s", file);
+    unsigned char data[4096];
+    size_t len = fread(data, 1, sizeof(data), f);
+    fclose(f);
+    snprintf(path, sizeof(path),
+             "/api/v1/rmas/%s/attachments/proof_of_purchase", number);
+    snprintf(cookie, sizeof(cookie), "Cookie: %s", w.cookie);
+    const char *h[] = {"X-Requested-With: rma-portal", cookie,
+                       "Content-Type: image/png", NULL};
+    r = harness_http("PUT", path, h, (const char *)data, len);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    harness_http_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s", number);
+    r = harness_http("GET", path, harness_portal_headers(w.cookie, NULL), NULL,
+                     0);
+    p = json_object_get(r.json, "proof_of_purchase");
+    cr_assert_not_null(json_object_get(p, "received_at"), "%s", r.body);
+    harness_http_free(&r);
+    free(number);
+    world_free(&w);
+}

@@ -44,6 +44,7 @@ export async function renderDetail(root, number, query, ctx) {
     page.preauthorization(),
     page.returnInfo(),
     page.returned(),
+    page.proof(),
     page.quote(),
     page.shipments(),
     page.makeup(),
@@ -206,6 +207,49 @@ class Page {
       h('p', {}, 'Your device is not covered by the warranty. We can repair it for the price below.'),
       h('dl', { class: 'facts' }, rows), fee,
       h('div', { class: 'buttons' }, approve, decline), errorEl);
+  }
+
+  // A proof of purchase an agent asked for: their words, and the upload.
+  proof() {
+    const p = this.r.proof_of_purchase;
+    if (!p) return null;
+    if (p.received_at) {
+      return section('Proof of purchase', 'proof',
+        h('p', { id: 'proof-status' }, 'Received ', timeEl(p.received_at), '. Thank you!'));
+    }
+    const open = !['completed', 'cancelled', 'expired'].includes(this.r.status);
+    if (!open) return null;
+    const errorEl = h('p', { class: 'form-error' });
+    const file = h('input', { id: 'proof-file', name: 'proof', type: 'file', accept: ACCEPT, required: true });
+    const progress = h('ul', { class: 'progress-list', 'aria-label': 'Uploads' });
+    const submit = h('button', { type: 'submit' }, 'Upload');
+    const form = h('form', { class: 'subform', id: 'proof-form', novalidate: true },
+      field('Receipt or invoice', file, 'A picture of it (JPEG, PNG or WEBP, at most 10 MB), with the date and the seller.'),
+      errorEl, progress, h('div', { class: 'buttons' }, submit));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearMessages();
+      const f = file.files[0];
+      if (!f) {
+        file.setAttribute('aria-invalid', 'true');
+        showError('Choose a picture of the receipt or invoice.', errorEl);
+        file.focus();
+        return;
+      }
+      submit.disabled = true;
+      try {
+        await uploadWithProgress(this.r.number, 'proof_of_purchase', f, 'proof of purchase', progress);
+        await this.rerender('Your proof of purchase was uploaded. Thank you!');
+      } catch (err) {
+        if (err.status === 401) return;
+        showError(err.message, errorEl);
+        submit.disabled = false;
+      }
+    });
+    return section('Proof of purchase', 'proof',
+      h('p', {}, 'We need a proof of purchase of your device to go on.'),
+      p.note ? h('blockquote', { id: 'proof-note' }, p.note) : null,
+      form);
   }
 
   // What we sent the customer, with the carrier's tracking link.
