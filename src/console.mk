@@ -11,6 +11,7 @@ librma_la_SOURCES += \
 	src/csv_reader.c \
 	src/db_console.c \
 	src/db_orders.c \
+	src/order_lines.c \
 	src/db_staff_account.c \
 	src/mail_staff.c \
 	src/staff_notify.c
@@ -18,6 +19,7 @@ noinst_HEADERS += \
 	include/rma/console.h \
 	include/rma/csv_reader.h \
 	include/rma/ctl.h \
+	include/rma/order_lines.h \
 	include/rma/orders.h \
 	include/rma/staff_account.h \
 	include/rma/staff_notify.h

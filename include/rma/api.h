@@ -207,6 +207,11 @@ void api_rollback(struct api_ctx *ctx);
 struct paypal_client *api_paypal_client(struct api_ctx *ctx);
 /* The environment of a case operation (case_ops.h) for this request. */
 struct hold_env api_hold_env(struct api_ctx *ctx, struct rma_actor_info who);
+/* For a new case (doc: the create body, validated): 422
+ * device_not_on_order (answered, field "devices") when a device is not
+ * on its original order's lines (order_lines.h); the stored order's lines
+ * when the order is already there, else the request's items. */
+enum rma_err api_devices_on_order(struct api_ctx *ctx, json_t *doc);
 /* The answer to a case operation's error: its refusal when it refused, a
  * 409 state_changed for a bare conflict, else err as it is. */
 struct case_refusal;

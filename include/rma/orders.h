@@ -13,6 +13,7 @@
 #include "rma/arena.h"
 #include "rma/db.h"
 #include "rma/err.h"
+#include "rma/order_lines.h"
 
 enum order_import_outcome {
     ORDER_CREATED,
@@ -34,5 +35,12 @@ enum rma_err db_order_import(struct db *db, const char *doc,
 enum rma_err db_order_search_json(struct db *db, const char *q,
                                   const char *today, struct arena *a,
                                   char **json);
+
+/* The lines of the stored order (sales_channel, order_number), in the
+ * order they were stored, into *lines (arena; models too) and *n;
+ * RMA_ENOTFOUND when no such order is stored. */
+enum rma_err db_order_lines(struct db *db, const char *sales_channel,
+                            const char *order_number, struct arena *a,
+                            struct order_line **lines, size_t *n);
 
 #endif

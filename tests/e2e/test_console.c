@@ -1001,3 +1001,117 @@ Test(queues, finance_pays_a_refund_due_from_refunds_to_pay)
     free(warehouse);
     free(agent);
 }
+
+/* A create body for order (sales channel shop) of buyer: the request's
+ * items are one line of items_model; devices is the JSON array. */
+static char *
+create_on_order(const char *buyer, const char *order, const char *items_model,
+                const char *devices)
+{
+    char *body = NULL;
+    int n = asprintf(
+        &body,
+        "{\"customer\":{\"email\":\"%s\",\"name\":\"Olga Order\"},"
+        "\"order\":{\"order_number\":\"%s\",\"sales_channel\":\"shop\","
+        "\"shipping_country\":\"US\",\"currency\":\"USD\","
+        "\"purchase_date\":\"2026-09-01\",\"items\":[{\"model\":\"%s\","
+        "\"quantity\":1,\"unit_price\":{\"currency_code\":\"USD\","
+        "\"value\":\"649.00\"}}]},\"kind\":\"replacement\","
+        "\"problem\":\"It reboots.\",\"replacement_value\":{"
+        "\"currency_code\":\"USD\",\"value\":\"649.00\"},\"devices\":%s}",
+        buyer, order, items_model, devices);
+    cr_assert_gt(n, 0);
+    return body;
+}
+
+static void
+expect_off_order(const char *token, const char *body, const char *order)
+{
+    long before = console_sql_long("SELECT count(*) FROM rma r JOIN"
+                                   " original_order o ON o.id = r.order_id"
+                                   " WHERE o.order_number = '%s'",
+                                   order);
+    long orders = console_sql_long("SELECT count(*) FROM original_order"
+                                   " WHERE order_number = '%s'",
+                                   order);
+    struct http_result r =
+        console_bearer("POST", "/api/v1/staff/rmas", token, body);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "device_not_on_order", "%s",
+                     r.body);
+    json_t *e = json_object_get(r.json, "error");
+    cr_assert_str_eq(json_string_value(json_object_get(e, "field")), "devices");
+    cr_assert_not_null(strstr(json_string_value(json_object_get(e, "message")),
+                              "is not on order"),
+                       "%s", r.body);
+    harness_http_free(&r);
+    cr_assert_eq(console_sql_long("SELECT count(*) FROM rma r JOIN"
+                                  " original_order o ON o.id = r.order_id"
+                                  " WHERE o.order_number = '%s'",
+                                  order),
+                 before, "no case made");
+    cr_assert_eq(console_sql_long("SELECT count(*) FROM original_order"
+                                  " WHERE order_number = '%s'",
+                                  order),
+                 orders, "no order stored");
+}
+
+Test(orders, a_device_not_on_the_original_order_is_refused)
+{
+    char *buyer = harness_unique_email("offorder");
+    char order[64], path[512];
+    snprintf(order, sizeof(order), "OFF-%d", (int)getpid());
+    snprintf(path, sizeof(path), "%s/offorder-%d.csv",
+             harness_env("RMA_TEST_RUN"), (int)getpid());
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "order_number,sales_channel,customer_email,customer_name,"
+            "shipping_country,currency,purchase_date,model,quantity,"
+            "unit_price\r\n"
+            "%s,shop,%s,Olga Order,US,USD,2026-09-01,NVR-8CH,1,649.00\r\n"
+            "%s,shop,%s,Olga Order,US,USD,2026-09-01,PSU-12V,2,19.99\r\n",
+            order, buyer, order, buyer);
+    fclose(f);
+    free(harness_runf(false, "rmactl orders import '%s'", path));
+    char *agent = token_for("agent");
+
+    /* Exactly on the imported order: the NVR and both power supplies. */
+    char *body = create_on_order(
+        buyer, order, "NVR-8CH",
+        "[{\"model\":\"NVR-8CH\",\"serial_number\":\"NVR-ON-0001\"},"
+        "{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-ON-0001\"},"
+        "{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-ON-0002\"}]");
+    struct http_result r =
+        console_bearer("POST", "/api/v1/staff/rmas", agent, body);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    harness_http_free(&r);
+    free(body);
+
+    /* A camera the order does not have, though the request's items (not
+     * the stored order's) name it. */
+    body = create_on_order(
+        buyer, order, "CAM-4K-OUT",
+        "[{\"model\":\"CAM-4K-OUT\",\"serial_number\":\"CAM-OFF-0001\"}]");
+    expect_off_order(agent, body, order);
+    free(body);
+    /* A third power supply of an order of two. */
+    body = create_on_order(
+        buyer, order, "PSU-12V",
+        "[{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-OFF-0001\"},"
+        "{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-OFF-0002\"},"
+        "{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-OFF-0003\"}]");
+    expect_off_order(agent, body, order);
+    free(body);
+    /* An order entered with the case: its own lines rule, and nothing is
+     * stored when a device is not on them. */
+    char fresh[64];
+    snprintf(fresh, sizeof(fresh), "NEWOFF-%d", (int)getpid());
+    body = create_on_order(buyer, fresh, "NVR-8CH",
+                           "[{\"model\":\"DB-PRO\",\"uid\":\"DBP-OFF-0001\"}]");
+    expect_off_order(agent, body, fresh);
+    free(body);
+
+    free(agent);
+    free(buyer);
+}
