@@ -6,9 +6,9 @@
 // fields the API requires.  The service decides: a refused or stale action
 // shows the API's answer (a 409 with "Reload").
 
-import * as api from './api.js?v=1';
+import * as api from './api.js?v=2';
 import { h, clear, announce, showError, clearMessages, money, timeEl, dateText, newId } from '/js/dom.js?v=1';
-import { kindLabel, statusLabel, roleLabel, eventLabel, words } from './words.js?v=1';
+import { kindLabel, statusLabel, roleLabel, eventLabel, words } from './words.js?v=2';
 
 const CASEWORK = ['agent', 'supervisor'];
 const CANCELLABLE = ['draft', 'pending_review', 'pending_confirm', 'confirmed', 'rejected',

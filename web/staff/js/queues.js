@@ -3,9 +3,9 @@
 // finance resolves, and the scan box that finds a case by RMA number,
 // tracking number, serial number or UID.
 
-import * as api from './api.js?v=1';
+import * as api from './api.js?v=2';
 import { h, clear, announce, showError, clearMessages, money, timeEl, newId } from '/js/dom.js?v=1';
-import { kindLabel, statusLabel, words, age } from './words.js?v=1';
+import { kindLabel, statusLabel, words, age } from './words.js?v=2';
 
 const caseLink = (number) => h('a', { href: '#/rmas/' + number }, number);
 
@@ -98,21 +98,141 @@ function caseTable(items) {
         it.created_by ? h('span', { class: 'muted small block' }, 'By ' + it.created_by) : null))))));
 }
 
-function exceptionTable(items) {
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'queue-table' },
-    h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, 'Exception'),
-      h('th', { scope: 'col' }, 'RMA'),
-      h('th', { scope: 'col' }, 'Amount'),
-      h('th', { scope: 'col' }, 'Waiting'),
-      h('th', { scope: 'col' }, 'Detail'))),
-    h('tbody', {}, items.map((it) => h('tr', {},
+// What each outcome of a resolution means (SPEC §14): money received or
+// paid outside PayPal is booked in the ledger by the resolution.
+const EXCEPTION_OUTCOMES = [
+  ['closed', 'Closed: no money moved'],
+  ['collected', 'Collected: we received money outside PayPal'],
+  ['paid_out', 'Paid out: we paid money outside PayPal'],
+];
+
+// The form that resolves exception it (POST /exceptions/{id}/resolve
+// {outcome, note, amount?}); the API's refusals are shown in its words.
+function resolveForm(it, formId, rerender, close) {
+  const key = `exception-${it.id}`;
+  const currency = it.currency || (it.amount && it.amount.currency_code) || '';
+  const outcome = h('select', { id: key + '-outcome', name: 'outcome', required: true },
+    EXCEPTION_OUTCOMES.map(([v, label]) => h('option', { value: v }, label)));
+  const amount = h('input', {
+    id: key + '-amount', name: 'amount', type: 'text', inputmode: 'decimal', autocomplete: 'off',
+    pattern: '[0-9]+([.][0-9]{1,4})?', placeholder: '49.00', 'aria-describedby': key + '-amount-hint',
+  });
+  const amountField = h('div', { class: 'field', hidden: true },
+    h('label', { for: key + '-amount' }, `Amount that moved${currency ? ` (${currency})` : ''}`),
+    amount,
+    h('p', { class: 'hint', id: key + '-amount-hint' }, 'Booked in the ledger with the resolution.'));
+  const note = h('textarea', { id: key + '-note', name: 'note', rows: 3, maxlength: 2000, required: true });
+  const error = h('p', { class: 'form-error', id: key + '-error' });
+  const submit = h('button', { type: 'submit' }, 'Resolve');
+  const closer = h('button', { type: 'button', class: 'secondary', onclick: close }, 'Close');
+  const form = h('form', { id: formId, class: 'subform action-form', novalidate: true, 'aria-label': `Resolve exception #${it.id}` },
+    h('h3', {}, `Resolve exception #${it.id}`),
+    h('div', { class: 'field' }, h('label', { for: key + '-outcome' }, 'Outcome'), outcome),
+    amountField,
+    h('div', { class: 'field' }, h('label', { for: key + '-note' }, 'Resolution note'), note),
+    error,
+    h('div', { class: 'buttons' }, submit, closer));
+  const moved = () => outcome.value !== 'closed';
+  outcome.addEventListener('change', () => {
+    amountField.hidden = !moved();
+    if (!moved()) amount.value = '';
+  });
+  const invalid = (el, message) => {
+    el.setAttribute('aria-invalid', 'true');
+    showError(message, error);
+    el.focus();
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearMessages();
+    for (const x of form.querySelectorAll('[aria-invalid]')) x.removeAttribute('aria-invalid');
+    for (const x of form.querySelectorAll('.reload')) x.remove();
+    const body = { outcome: outcome.value, note: note.value.trim() };
+    // The amount is the service's to require (422 amount_required): its
+    // answer is shown beside the field.
+    const v = amount.value.trim();
+    if (moved() && v) {
+      if (!/^[0-9]+(\.[0-9]{1,4})?$/.test(v)) {
+        invalid(amount, 'Amount that moved: write an amount such as 49.00.');
+        return;
+      }
+      body.amount = { currency_code: currency, value: v };
+    }
+    if (!body.note) {
+      invalid(note, 'Say how it was resolved.');
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await api.post(`/exceptions/${encodeURIComponent(it.id)}/resolve`, body);
+      await rerender();
+      announce(`Exception ${it.id}${it.number ? ` of ${it.number}` : ''} resolved (${words(body.outcome)}).`);
+    } catch (err) {
+      submit.disabled = false;
+      if (err.status === 409) {
+        showError(`${err.message}. Someone resolved it or changed its case meanwhile: reload the list.`, error);
+        error.after(h('p', { class: 'reload' },
+          h('button', { type: 'button', class: 'secondary', onclick: () => rerender() }, 'Reload')));
+        return;
+      }
+      showError(err.status === 422 ? `Not resolved: ${err.message}.` : err.message, error);
+      const bad = err.field && form.elements[err.field];
+      if (bad) {
+        if (bad === amount) amountField.hidden = false;
+        bad.setAttribute('aria-invalid', 'true');
+        bad.focus();
+      }
+    }
+  });
+  return form;
+}
+
+// Every open exception, of every kind, oldest first; finance resolves
+// each with its outcome, a note, and the amount when money moved.
+function exceptionTable(ctx, items, rerender) {
+  const canResolve = ctx.me.role === 'finance';
+  const rows = [];
+  for (const it of items) {
+    const formId = `resolve-${it.id}`;
+    const formRow = h('tr', { class: 'form-row', hidden: true },
+      h('td', { colspan: canResolve ? 6 : 5 }));
+    let opener = null;
+    const toggle = (open) => {
+      formRow.hidden = !open;
+      opener.setAttribute('aria-expanded', String(open));
+      if (open) {
+        const cell = clear(formRow.firstChild);
+        cell.append(resolveForm(it, formId, rerender, () => toggle(false)));
+        cell.querySelector('select').focus();
+      } else {
+        opener.focus();
+      }
+    };
+    if (canResolve) {
+      opener = h('button', {
+        type: 'button', class: 'secondary small-button', 'aria-expanded': 'false', 'aria-controls': formId,
+        'aria-label': `Resolve exception #${it.id}`,
+      }, 'Resolve');
+      opener.addEventListener('click', () => toggle(formRow.hidden));
+    }
+    rows.push(h('tr', { dataset: { exception: it.id } },
       h('th', { scope: 'row' }, words(it.exception_kind), h('span', { class: 'muted small block' }, '#' + it.id)),
       h('td', {}, it.number ? caseLink(it.number) : '—',
         it.status ? h('span', { class: 'muted small block' }, statusLabel(it.status)) : null),
       h('td', {}, it.amount ? money(it.amount) : '—'),
       h('td', { class: 'age' }, age(it.age_seconds)),
-      h('td', {}, it.note || ''))))));
+      h('td', {}, it.note || ''),
+      canResolve ? h('td', { class: 'no-print' }, opener) : null), formRow);
+  }
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'queue-table exceptions' },
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, 'Exception'),
+      h('th', { scope: 'col' }, 'RMA'),
+      h('th', { scope: 'col' }, 'Amount'),
+      h('th', { scope: 'col' }, 'Waiting'),
+      h('th', { scope: 'col' }, 'Detail'),
+      canResolve ? h('th', { scope: 'col', class: 'no-print' }, h('span', { class: 'visually-hidden' }, 'Action')) : null)),
+    h('tbody', {}, rows)));
 }
 
 // A make-up claim beside the customer's screenshot, with "Resolve".
@@ -170,7 +290,7 @@ export async function renderQueue(ctx, name) {
   const rerender = () => renderQueue(ctx, name);
   let body;
   if (!items.length) body = h('p', { class: 'card' }, 'Nothing waits here.');
-  else if (name === 'exceptions') body = exceptionTable(items);
+  else if (name === 'exceptions') body = exceptionTable(ctx, items, rerender);
   else if (name === 'makeup_claims') body = h('ul', { class: 'claims' }, items.map((it) => claimCard(ctx, it, rerender)));
   else body = caseTable(items);
   clear(ctx.view).append(...[
