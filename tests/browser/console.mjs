@@ -128,6 +128,79 @@ async function customer(cookie, method, urlPath, body, type = 'application/json'
   return text ? JSON.parse(text) : null;
 }
 
+// An original order of buyer imported with `rmactl orders import`: one
+// NVR-8CH at 649.00 and two PSU-12V; returns its number.
+function importOrder(j, buyer, prefix = 'SHOP') {
+  const order = prefix + '-' + randomBytes(4).toString('hex').toUpperCase();
+  const csv = path.join(j.dir, `orders-${order}.csv`);
+  fs.writeFileSync(csv, 'order_number,sales_channel,customer_email,customer_name,shipping_country,' +
+    'currency,purchase_date,model,quantity,unit_price\r\n' +
+    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,NVR-8CH,1,649.00\r\n` +
+    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,PSU-12V,2,19.99\r\n` +
+    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,CAM-4K-OUT,1,129.99\r\n`);
+  const out = execFileSync('rmactl', ['--config', env('RMA_CONFIG'), 'orders', 'import', csv],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert(/1 created/.test(out), `the order is imported: ${out}`);
+  return order;
+}
+
+// "New Solution" on order (typed in lower case): a replacement of its NVR
+// with serial, "Create Draft"; returns the new case's number.
+async function newSolution(j, order, serial, { screens = false } = {}) {
+  const page = j.page;
+  await page.getByRole('link', { name: 'New Solution', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'New Solution' }).waitFor();
+  await page.getByLabel('Order number or the customer\u2019s e-mail').fill(order.toLowerCase());
+  await page.getByRole('button', { name: 'Find Order', exact: true }).click();
+  await page.getByRole('button', { name: 'Use This Order', exact: true }).click();
+  await page.getByRole('heading', { name: `Order ${order}` }).waitFor();
+  // The order's three lines, and nothing else, each with its warranty.
+  assertEq(await page.locator('fieldset.line').count(), 3, 'the order\'s lines are offered');
+  assert(/in warranty until/.test(await page.locator('fieldset.line').first().textContent()), 'the warranty is shown');
+  await page.getByLabel('Kind').selectOption('replacement');
+  await page.getByLabel('Return this NVR-8CH').check();
+  await page.getByRole('group', { name: /NVR-8CH/ }).getByLabel('Serial number').fill(serial);
+  await page.getByLabel('What is wrong').fill('The NVR loses its recordings every night.');
+  assertEq(await page.getByLabel('Replacement value (the hold)').inputValue(), '649.00', 'the value is the line\'s price');
+  if (screens) await screen(j, 'new-solution');
+  await page.getByRole('button', { name: 'Create Draft', exact: true }).click();
+  const heading = page.getByRole('heading', { level: 1, name: /^RMA-\d{4}-\d{6}$/ });
+  await heading.waitFor();
+  await waitStatus(page, 'Draft');
+  return heading.textContent();
+}
+
+// Exports: kind over [from, to), "Download"; the file must be the bytes
+// `rmactl export` writes for the same kind and period.
+async function downloadExport(j, kind, from, to, { screens = false } = {}) {
+  const page = j.page;
+  await page.getByRole('link', { name: 'Exports', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Exports' }).waitFor();
+  await page.getByLabel('Export', { exact: true }).selectOption(kind);
+  await page.getByLabel('Period').selectOption('custom');
+  await page.getByLabel('From (inclusive)').fill(from);
+  await page.getByLabel('To (exclusive)').fill(to);
+  if (screens) await screen(j, 'exports');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download', exact: true }).click(),
+  ]);
+  const file = path.join(j.dir, `${kind}.csv`);
+  await download.saveAs(file);
+  const got = fs.readFileSync(file);
+  const want = execFileSync('rmactl', ['--config', env('RMA_CONFIG'), 'export', kind, '--from', from, '--to', to],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert(want.length > 0 && want.includes('\r\n'), 'rmactl export wrote a CSV with its header');
+  assert(Buffer.compare(got, want) === 0, `the ${kind} download equals rmactl export (${got.length} and ${want.length} bytes)`);
+  assertEq(download.suggestedFilename().endsWith('.csv'), true, `a CSV file name (${download.suggestedFilename()})`);
+  return got;
+}
+
+async function logOut(j) {
+  await j.page.getByRole('button', { name: 'Log Out', exact: true }).click();
+  await j.page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+}
+
 // ---- the journeys ----
 
 // The agent, keyboard only: sign in with Tab and Enter, open Drafts, the
@@ -191,38 +264,10 @@ consoleAgent.viewport = DESKTOP;
 export async function consoleNewSolution(j) {
   const page = j.page;
   const email = person('agent');
-  const order = 'SHOP-' + randomBytes(4).toString('hex').toUpperCase();
   const buyer = uniqueEmail('console-order');
-  const csv = path.join(j.dir, 'orders.csv');
-  fs.writeFileSync(csv, 'order_number,sales_channel,customer_email,customer_name,shipping_country,' +
-    'currency,purchase_date,model,quantity,unit_price\r\n' +
-    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,NVR-8CH,1,649.00\r\n` +
-    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,PSU-12V,2,19.99\r\n` +
-    `${order},shop,${buyer},"Olga Order",US,USD,2026-09-01,CAM-4K-OUT,1,129.99\r\n`);
-  const out = execFileSync('rmactl', ['--config', env('RMA_CONFIG'), 'orders', 'import', csv],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  assert(/1 created/.test(out), `the order is imported: ${out}`);
+  const order = importOrder(j, buyer);
   await signIn(j, email);
-  await page.getByRole('link', { name: 'New Solution', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: 'New Solution' }).waitFor();
-  await page.getByLabel('Order number or the customer\u2019s e-mail').fill(order.toLowerCase());
-  await page.getByRole('button', { name: 'Find Order', exact: true }).click();
-  await page.getByRole('button', { name: 'Use This Order', exact: true }).click();
-  await page.getByRole('heading', { name: `Order ${order}` }).waitFor();
-  // The order's three lines, and nothing else, each with its warranty.
-  assertEq(await page.locator('fieldset.line').count(), 3, 'the order\'s lines are offered');
-  assert(/in warranty until/.test(await page.locator('fieldset.line').first().textContent()), 'the warranty is shown');
-  await page.getByLabel('Kind').selectOption('replacement');
-  await page.getByLabel('Return this NVR-8CH').check();
-  await page.getByRole('group', { name: /NVR-8CH/ }).getByLabel('Serial number').fill('NVR8-NEW-0001');
-  await page.getByLabel('What is wrong').fill('The NVR loses its recordings every night.');
-  assertEq(await page.getByLabel('Replacement value (the hold)').inputValue(), '649.00', 'the value is the line\'s price');
-  await screen(j, 'new-solution');
-  await page.getByRole('button', { name: 'Create Draft', exact: true }).click();
-  const heading = page.getByRole('heading', { level: 1, name: /^RMA-\d{4}-\d{6}$/ });
-  await heading.waitFor();
-  await waitStatus(page, 'Draft');
-  const number = await heading.textContent();
+  const number = await newSolution(j, order, 'NVR8-NEW-0001', { screens: true });
   await page.getByRole('button', { name: 'Submit for Review', exact: true }).click();
   await waitStatus(page, 'Pending review');
   const r = await staff('supervisor', 'GET', `/api/v1/staff/rmas/${number}`);
@@ -441,33 +486,191 @@ export async function consoleFinance(j) {
   await page.getByRole('link', { name: 'Open Exceptions', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Exceptions' }).waitFor();
   await j.shot('exceptions');
-  await page.getByRole('link', { name: 'Exports', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: 'Exports' }).waitFor();
-  await page.getByLabel('Export', { exact: true }).selectOption('ledger');
-  await page.getByLabel('Period').selectOption('custom');
   const from = '2026-01-01';
   const to = new Date(Date.now() + 86400e3).toISOString().slice(0, 10);
-  await page.getByLabel('From (inclusive)').fill(from);
-  await page.getByLabel('To (exclusive)').fill(to);
-  await screen(j, 'exports');
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download', exact: true }).click(),
-  ]);
-  const file = path.join(j.dir, 'ledger.csv');
-  await download.saveAs(file);
-  const got = fs.readFileSync(file);
-  const want = execFileSync('rmactl', ['--config', env('RMA_CONFIG'), 'export', 'ledger', '--from', from, '--to', to],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  assert(want.length > 0 && want.includes('\r\n'), 'rmactl export wrote a CSV with its header');
-  assert(Buffer.compare(got, want) === 0, `the download equals rmactl export (${got.length} and ${want.length} bytes)`);
-  assertEq(download.suggestedFilename().endsWith('.csv'), true, `a CSV file name (${download.suggestedFilename()})`);
+  await downloadExport(j, 'ledger', from, to, { screens: true });
   // A period the wrong way round is refused before anything is asked.
   await page.getByLabel('To (exclusive)').fill('2025-01-01');
   await page.getByRole('button', { name: 'Download', exact: true }).click();
   await page.locator('#alert', { hasText: /must be after/ }).waitFor();
 }
 consoleFinance.viewport = DESKTOP;
+
+// One case through the real stack, person after person (issue 17): the
+// agent makes a solution from an imported order and submits it; the
+// supervisor cannot approve one of their own (four eyes) and approves it;
+// the customer agrees in the portal, chooses the standard replacement,
+// pays part of the make-up fee and sends the return; the warehouse scans
+// its tracking number, receives, inspects and ships; finance resolves the
+// make-up exception from "Exceptions" (the service's 422 shown first) and
+// downloads the exceptions export, the same bytes as `rmactl export`.
+export async function consoleChain(j) {
+  const page = j.page;
+  const agent = person('agent');
+  const supervisor = person('supervisor');
+  const warehouse = person('warehouse');
+  const finance = person('finance');
+  const buyer = uniqueEmail('console-chain');
+  const order = importOrder(j, buyer, 'CHAIN');
+
+  // The agent: New Solution, a make-up fee (not on the console's form: the
+  // staff API, in the person's session), Submit for Review.
+  await signIn(j, agent);
+  const serial = 'NVR-CHAIN-' + randomBytes(3).toString('hex').toUpperCase();
+  const number = await newSolution(j, order, serial);
+  const patched = await page.evaluate(async (n) => (await fetch('/api/v1/staff/rmas/' + n, {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'rma-console' },
+    body: JSON.stringify({ makeup_due: { currency_code: 'USD', value: '9.99' }, makeup_reason: 'shipping_fee' }),
+  })).status, number);
+  assertEq(patched, 200, 'the make-up fee is set on the draft');
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: number }).waitFor();
+  await page.getByRole('button', { name: 'Submit for Review', exact: true }).click();
+  await waitStatus(page, 'Pending review');
+  await logOut(j);
+
+  // The supervisor: one of their own on the same order is refused (403
+  // four_eyes, shown in the service's words); the agent's is approved.
+  await signIn(j, supervisor);
+  const own = await page.evaluate(async (body) => {
+    const h = { 'Content-Type': 'application/json', 'X-Requested-With': 'rma-console' };
+    const made = await (await fetch('/api/v1/staff/rmas', { method: 'POST', headers: h, body })).json();
+    await fetch(`/api/v1/staff/rmas/${made.number}/submit`, { method: 'POST', headers: { 'X-Requested-With': 'rma-console' } });
+    return made.number;
+  }, JSON.stringify({
+    customer: { email: buyer, name: 'Olga Order' },
+    order: {
+      order_number: order, sales_channel: 'shop', shipping_country: 'US', currency: 'USD',
+      purchase_date: '2026-09-01',
+      items: [{ model: 'NVR-8CH', quantity: 1, unit_price: { currency_code: 'USD', value: '649.00' } }],
+    },
+    kind: 'replacement', problem: 'Channel 2 shows no picture.',
+    devices: [{ model: 'NVR-8CH', serial_number: serial + '-B' }],
+    replacement_value: { currency_code: 'USD', value: '649.00' },
+  }));
+  assert(/^RMA-\d{4}-\d{6}$/.test(own || ''), `the supervisor's own case (${own})`);
+  await page.goto(BASE() + '/staff/#/rmas/' + own);
+  await page.getByRole('heading', { level: 1, name: own }).waitFor();
+  await waitStatus(page, 'Pending review');
+  j.expectHttpError(403);
+  await page.getByRole('button', { name: 'Approve', exact: true }).click();
+  await page.locator('#alert', { hasText: /another supervisor must approve it/ }).waitFor();
+  await waitStatus(page, 'Pending review');
+  await page.getByRole('link', { name: 'Queues', exact: true }).click();
+  await page.getByRole('link', { name: 'Open Pending review', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Pending review' }).waitFor();
+  await page.getByRole('link', { name: number, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: number }).waitFor();
+  await page.getByRole('button', { name: 'Approve', exact: true }).click();
+  await waitStatus(page, 'Waiting for the customer');
+  await logOut(j);
+
+  // The customer, in the portal: signs in by the mailed code, Agree,
+  // Standard Replacement, 5.00 of the 9.99 fee paid, the return sent.
+  await page.goto(BASE() + '/');
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await page.getByLabel('E-mail address').fill(buyer);
+  await page.getByRole('button', { name: 'Send Code', exact: true }).click();
+  await page.getByLabel('Code from the e-mail').fill(await mailedCode(buyer));
+  await page.getByRole('button', { name: 'Log In', exact: true }).click();
+  await page.getByRole('heading', { name: 'Your RMA solutions' }).waitFor();
+  await page.getByRole('listitem').filter({ hasText: number })
+    .getByRole('button', { name: 'Enter', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: number }).waitFor();
+  await page.getByRole('button', { name: 'Agree', exact: true }).click();
+  await page.getByRole('button', { name: 'Standard Replacement', exact: true }).click();
+  await page.locator('#rma-status', { hasText: 'Waiting for your return' }).waitFor();
+  await page.locator('#makeup-form').waitFor();
+  const paid = await fetch(SIM() + '/sim/payments', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    // Two minutes ago: PayPal's search shows a payment after a while.
+    body: JSON.stringify({
+      amount: { currency_code: 'USD', value: '5.00' }, payer_email: buyer,
+      time: new Date(Date.now() - 120e3).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    }),
+  }).then((r) => r.json());
+  await page.getByLabel('PayPal transaction ID').fill(paid.seller_transaction_id);
+  await page.getByLabel('Screenshot of the payment').setInputFiles(
+    { name: 'paid.png', mimeType: 'image/png', buffer: png(300, 160, 11) });
+  await page.locator('#makeup-form').getByRole('button', { name: 'Submit', exact: true }).click();
+  await page.locator('#makeup-outcome').waitFor();
+  const tracking = 'DPD' + String(Date.now()).slice(-10);
+  const form = page.locator('#return-form');
+  await form.waitFor();
+  await page.getByLabel('Carrier').fill('DPD');
+  await page.getByLabel('Tracking number').fill(tracking);
+  await page.getByLabel('Photo of the shipping label').setInputFiles(
+    { name: 'label.png', mimeType: 'image/png', buffer: png(320, 200, 12) });
+  await page.getByLabel('Postage receipt').setInputFiles(
+    { name: 'receipt.png', mimeType: 'image/png', buffer: png(200, 300, 13) });
+  const erasure = page.getByLabel(/data on the device may be erased/);
+  if (await erasure.count()) await erasure.check();
+  await form.getByRole('button', { name: 'Submit', exact: true }).click();
+  await page.locator('#rma-status', { hasText: 'Return on its way' }).waitFor();
+  await j.shot('chain-customer');
+  await page.getByRole('button', { name: 'Log Out', exact: true }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+
+  // The warehouse: the return's tracking number in the scan box, Receive,
+  // Inspect, Ship.
+  await signIn(j, warehouse);
+  const box = page.getByLabel('Scan or type a code');
+  await box.fill(tracking.toLowerCase());
+  await box.press('Enter');
+  await page.getByRole('heading', { level: 1, name: number }).waitFor();
+  await waitStatus(page, 'Return on the way');
+  await act(j, 'Receive', async (f) => {
+    await f.getByLabel('Condition').selectOption('good');
+    assertEq(await f.getByLabel('Serial number on the unit').inputValue(), serial, 'the case\'s serial is offered');
+  });
+  await waitStatus(page, 'Received');
+  await act(j, 'Inspect', async (f) => {
+    await f.getByLabel('Outcome').selectOption('as_described');
+    await f.getByLabel('Notes').fill('Loses recordings on the bench.');
+  });
+  await page.locator('#status', { hasText: 'Inspection recorded.' }).waitFor();
+  await act(j, 'Ship', async (f) => {
+    await f.getByLabel('Tracking number').fill('1Z999AA10123456784');
+  });
+  await waitStatus(page, /Replacement shipped|Completed/);
+  await logOut(j);
+
+  // Finance: the make-up exception in "Exceptions", resolved as collected;
+  // without the amount the service refuses (422) and says why.
+  await signIn(j, finance);
+  await page.getByRole('link', { name: 'Open Exceptions', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Exceptions' }).waitFor();
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: number, exact: true }) });
+  await row.waitFor();
+  assert(/makeup underpaid/.test(await row.textContent()), `a make-up exception: ${await row.textContent()}`);
+  await row.getByRole('button', { name: /^Resolve exception/ }).click();
+  const resolve = page.getByRole('form', { name: /^Resolve exception/ });
+  await resolve.waitFor();
+  await resolve.getByLabel('Outcome').selectOption('collected');
+  await resolve.getByLabel('Resolution note').fill('The customer paid the other 4.99 by bank transfer, ref. 5512.');
+  j.expectHttpError(422);
+  await resolve.getByRole('button', { name: 'Resolve', exact: true }).click();
+  await page.locator('#alert', { hasText: /need the amount that moved/ }).waitFor();
+  const amount = resolve.getByLabel(/^Amount that moved/);
+  assertEq(await amount.getAttribute('aria-invalid'), 'true', 'the amount is marked invalid');
+  await screen(j, 'exception-resolve', { fullPage: false });
+  await amount.fill('4.99');
+  await resolve.getByRole('button', { name: 'Resolve', exact: true }).click();
+  await page.locator('#status', { hasText: `of ${number} resolved (collected)` }).waitFor();
+  assertEq(await page.getByRole('link', { name: number, exact: true }).count(), 0, 'the exception left the queue');
+  const done = await staff('finance', 'GET', '/api/v1/staff/exceptions?status=resolved&kind=makeup_underpaid&limit=500');
+  const ex = done.json.exceptions.find((e) => e.rma === number);
+  assert(ex, `the resolved exception of ${number}`);
+  assertEq(ex.outcome, 'collected', 'resolved as collected');
+  assertEq(ex.outcome_amount && ex.outcome_amount.value, '4.99', 'with the amount that moved');
+  assertEq(ex.resolved_by, finance, 'under the person\'s address');
+  const today = new Date().toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 86400e3).toISOString().slice(0, 10);
+  const csv = await downloadExport(j, 'exceptions', today, tomorrow);
+  assert(csv.includes(number), `the exceptions export has ${number}`);
+}
+consoleChain.viewport = DESKTOP;
 
 // The admin adds a person and deactivates them; creates a token, shown once.
 export async function consoleAdmin(j) {
@@ -498,4 +701,6 @@ export async function consoleAdmin(j) {
 }
 consoleAdmin.viewport = DESKTOP;
 
-export const consoleJourneys = { consoleAgent, consoleNewSolution, consoleSupervisor, consoleWarehouse, consoleFinance, consoleAdmin };
+export const consoleJourneys = {
+  consoleAgent, consoleNewSolution, consoleSupervisor, consoleWarehouse, consoleFinance, consoleChain, consoleAdmin,
+};
