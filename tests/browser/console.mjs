@@ -363,6 +363,121 @@ export async function consoleSupervisor(j) {
 }
 consoleSupervisor.viewport = DESKTOP;
 
+// Takes case number of the customer (cookie) to an authorized PayPal hold:
+// Agree, Advanced Replacement, the address, the agreement, PayPal's
+// approval (the simulator's control API) and the return to the service.
+async function heldCase(cookie, number) {
+  const rma = `/api/v1/rmas/${number}`;
+  await customer(cookie, 'POST', rma + '/agree');
+  const m = await customer(cookie, 'POST', rma + '/replacement-method', { method: 'advanced' });
+  await customer(cookie, 'PUT', rma + '/shipping-address', {
+    name: 'Hilda Hold', line1: '2 Hold Street', city: 'Springfield', region: 'IL',
+    postal_code: '62701', country: 'US', phone: '+1 217 555 0101',
+  });
+  const pre = await customer(cookie, 'POST', rma + '/preauthorization', {
+    accept_terms: true, terms_version: m.preauthorization.terms_version,
+  });
+  const ok = await fetch(SIM() + `/sim/orders/${encodeURIComponent(pre.order_id)}/approve`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
+  });
+  assert(ok.ok, `PayPal approves: ${ok.status}`);
+  const back = await fetch(BASE() + `/api/v1/paypal/return?token=${encodeURIComponent(pre.order_id)}&PayerID=X1`,
+    { headers: { Cookie: cookie }, redirect: 'manual' });
+  assertEq(back.status, 303, 'PayPal\'s return');
+  const r = await staff('supervisor', 'GET', `/api/v1/staff/rmas/${number}`);
+  assertEq(r.json.hold && r.json.hold.status, 'authorized', `${number} has its hold`);
+  return r.json;
+}
+
+// The supervisor's decisions on holds and validity, from the case page: a
+// returned unit whose serial did not match ("Hold decisions") has its hold
+// waived; another case's return deadline is extended and its hold
+// captured (Capture Now); a third case's RMA number is made valid longer.  Each with
+// the reason the API asks for, each recorded under the person.
+export async function consoleHoldDecisions(j) {
+  const page = j.page;
+  const email = person('supervisor');
+  const buyer = uniqueEmail('console-holds');
+  const a = await createCase(buyer, 'replacement');
+  const b = await createCase(buyer, 'replacement');
+  const c = await createCase(buyer, 'replacement');
+  const cookie = await customerCookie(buyer);
+  const heldA = await heldCase(cookie, a.number);
+  await heldCase(cookie, b.number);
+  // Both replacements ship; a's return is awaited, b's comes back with
+  // another serial.
+  for (const n of [a.number, b.number]) {
+    const ship = await staff('warehouse', 'POST', `/api/v1/staff/rmas/${n}/shipments`,
+      { carrier: 'UPS', tracking_number: '1Z999AA10000000001' });
+    assert(ship.status >= 200 && ship.status < 300, `shipping ${n}: ${ship.status} ${ship.text}`);
+  }
+  const rma = `/api/v1/rmas/${b.number}`;
+  const label = await customer(cookie, 'PUT', rma + '/attachments/shipping_label', png(320, 200, 21), 'image/png');
+  const receipt = await customer(cookie, 'PUT', rma + '/attachments/postage_receipt', png(200, 300, 22), 'image/png');
+  await customer(cookie, 'POST', rma + '/return-shipment', {
+    carrier: 'DPD', tracking_number: 'DPD' + String(Date.now()).slice(-10), shipping_label_id: label.id,
+    postage_receipt_id: receipt.id, acknowledge_data_erasure: true,
+  });
+  const got = await staff('warehouse', 'POST', `/api/v1/staff/rmas/${b.number}/receipt`,
+    { condition: 'good', serial_number: 'SN-NOT-THE-ONE' });
+  assertEq(got.status, 200, `received: ${got.text}`);
+
+  await signIn(j, email);
+  // b waits in "Hold decisions": the unit is not the one, the hold is
+  // kept until the supervisor decides; received, it can only be waived.
+  await page.getByRole('link', { name: 'Open Hold decisions', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Hold decisions' }).waitFor();
+  await page.getByRole('link', { name: b.number, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: b.number }).waitFor();
+  assertEq(await page.getByRole('button', { name: 'Capture Now', exact: true }).count(), 0,
+    'no Capture Now once the unit is received');
+  // Without its reason the form says so and sends nothing.
+  await page.getByRole('button', { name: 'Waive Hold', exact: true }).click();
+  const waive = page.getByRole('form', { name: 'Waive Hold' });
+  await waive.getByRole('button', { name: 'Waive Hold', exact: true }).click();
+  await page.locator('#alert', { hasText: /is required/ }).waitFor();
+  await waive.getByLabel('Why the hold is released without the return').fill('The serial was misread: it is our unit.');
+  await waive.getByRole('button', { name: 'Waive Hold', exact: true }).click();
+  await page.locator('#status', { hasText: 'Hold waived.' }).waitFor();
+  await j.shot('hold-waived');
+  let r = await staff('supervisor', 'GET', `/api/v1/staff/rmas/${b.number}`);
+  assert(r.json.hold.status !== 'authorized' || r.json.hold.release_pending,
+    `b's hold is released (${JSON.stringify(r.json.hold)})`);
+
+  // a, its return awaited: the deadline extended, then the hold captured.
+  await page.goto(BASE() + '/staff/#/rmas/' + a.number);
+  await page.getByRole('heading', { level: 1, name: a.number }).waitFor();
+  await waitStatus(page, 'Awaiting the return');
+  await act(j, 'Extend Deadline', async (f) => {
+    await f.getByLabel('Reason').fill('The customer is abroad until next month.');
+  });
+  await page.locator('#status', { hasText: 'Deadline extended.' }).waitFor();
+  r = await staff('supervisor', 'GET', `/api/v1/staff/rmas/${a.number}`);
+  assert(Date.parse(r.json.hold.deadline) > Date.parse(heldA.hold.deadline),
+    `the deadline moved (${heldA.hold.deadline} to ${r.json.hold.deadline})`);
+  await act(j, 'Capture Now', async (f) => {
+    await f.getByLabel('Why the hold is charged now').fill('The customer keeps the faulty unit.');
+  });
+  await page.locator('#status', { hasText: 'Capture requested.' }).waitFor();
+  await j.shot('hold-captured');
+  r = await staff('supervisor', 'GET', `/api/v1/staff/rmas/${a.number}`);
+  const mine = r.json.events.filter((e) => e.actor && e.actor.name === email).map((e) => e.action);
+  assert(mine.includes('deadline_extension') && mine.includes('capture_now'),
+    `the decisions are the person's (${mine})`);
+
+  // c, waiting for the customer: its RMA number valid 30 days longer.
+  await page.goto(BASE() + '/staff/#/rmas/' + c.number);
+  await page.getByRole('heading', { level: 1, name: c.number }).waitFor();
+  await act(j, 'Extend Validity', async (f) => {
+    await f.getByLabel('Days').fill('30');
+    await f.getByLabel('Reason').fill('The customer is in hospital.');
+  });
+  await page.locator('#status', { hasText: 'Validity extended.' }).waitFor();
+  r = await staff('supervisor', 'GET', `/api/v1/staff/rmas/${c.number}`);
+  assertEq(r.json.policy.validity.extended_days, 30, 'the validity is extended by 30 days');
+}
+consoleHoldDecisions.viewport = DESKTOP;
+
 // The warehouse, on a 768 px tablet: the customer's return arrives; its
 // tracking number in the scan box opens the case; Receive, Inspect, Ship.
 export async function consoleWarehouse(j) {
@@ -702,5 +817,6 @@ export async function consoleAdmin(j) {
 consoleAdmin.viewport = DESKTOP;
 
 export const consoleJourneys = {
-  consoleAgent, consoleNewSolution, consoleSupervisor, consoleWarehouse, consoleFinance, consoleChain, consoleAdmin,
+  consoleAgent, consoleNewSolution, consoleSupervisor, consoleWarehouse, consoleFinance, consoleChain, consoleHoldDecisions,
+  consoleAdmin,
 };

@@ -1115,3 +1115,64 @@ Test(orders, a_device_not_on_the_original_order_is_refused)
     free(agent);
     free(buyer);
 }
+
+/* The supervisor's decisions (hold, deadline, validity) and the
+ * warehouse's repair quote, as the console offers them on the case page:
+ * a person of any other role is refused (403) before anything is read,
+ * the role they belong to reaches the case (its answer is about the case,
+ * never 403). */
+Test(authorization, case_page_decisions_belong_to_their_role_alone)
+{
+    char *agent = token_for("agent");
+    char *customer = harness_unique_email("matrix");
+    char *number = harness_create_case(agent, customer, "repair", true);
+    char deadline[32];
+    console_time(40L * 86400, deadline);
+    char extension[160];
+    snprintf(extension, sizeof(extension),
+             "{\"deadline\":\"%s\",\"reason\":\"Abroad.\"}", deadline);
+    const struct {
+        const char *path, *body, *role;
+    } actions[] = {
+        {"waive-hold", "{\"reason\":\"Goodwill.\"}", "supervisor"},
+        {"capture-now", "{\"reason\":\"Kept the unit.\"}", "supervisor"},
+        {"deadline-extension", extension, "supervisor"},
+        {"validity-extension", "{\"days\":30,\"reason\":\"In hospital.\"}",
+         "supervisor"},
+        {"quote",
+         "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"49.00\"}}",
+         "warehouse"},
+    };
+    const char *roles[] = {"agent", "supervisor", "warehouse", "finance",
+                           "admin"};
+    for (size_t p = 0; p < sizeof(roles) / sizeof(roles[0]); p++) {
+        char *email = console_person(roles[p]);
+        char *cookie = console_login(email);
+        for (size_t a = 0; a < sizeof(actions) / sizeof(actions[0]); a++) {
+            char path[160];
+            snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/%s", number,
+                     actions[a].path);
+            struct http_result r =
+                console_call("POST", path, cookie, actions[a].body);
+            if (strcmp(roles[p], actions[a].role) == 0)
+                cr_assert(r.status != 403 && r.status != 401 && r.status < 500,
+                          "%s may %s: %ld %s", roles[p], actions[a].path,
+                          r.status, r.body);
+            else
+                cr_assert_eq(r.status, 403, "%s may not %s: %s", roles[p],
+                             actions[a].path, r.body);
+            harness_http_free(&r);
+        }
+        free(cookie);
+        free(email);
+    }
+    /* The supervisor's validity extension reached the case
+     * (pending_confirm: it applies). */
+    cr_assert_eq(console_sql_long("SELECT coalesce(validity_extension_days, 0)"
+                                  " FROM rma WHERE number = '%s'",
+                                  number),
+                 30);
+    free(number);
+    free(customer);
+    free(agent);
+}

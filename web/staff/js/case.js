@@ -23,7 +23,9 @@ const reason = (label = 'Reason') => ({ name: 'reason', label, type: 'textarea',
 // The actions of the console, each for the roles the route table grants it
 // (src/routes.c) and the states it applies to; the service has the last word.
 function actionsFor(r, role) {
-  const hold = r.hold && r.hold.status === 'authorized' ? r.hold : null;
+  // A hold the supervisor may still decide on: authorized, no release
+  // asked for (the service refuses the decisions otherwise).
+  const hold = r.hold && r.hold.status === 'authorized' && !r.hold.release_pending ? r.hold : null;
   const inspected = Boolean(r.return && r.return.inspection);
   const standard = r.kind === 'replacement' && (r.replacement_method || 'standard') === 'standard';
   const dev = (r.devices || [])[0] || {};
@@ -95,7 +97,9 @@ function actionsFor(r, role) {
       fields: [reason('Why the hold is released without the return')], done: () => 'Hold waived.',
     },
     {
-      label: 'Capture Now', path: 'capture-now', roles: ['supervisor'], when: Boolean(hold),
+      // Only while the return is awaited: a received unit's hold is released
+      // (Waive Hold) or kept by the job's rules, never captured by hand.
+      label: 'Capture Now', path: 'capture-now', roles: ['supervisor'], when: Boolean(hold) && r.status === 'awaiting_return',
       fields: [reason('Why the hold is charged now')], done: () => 'Capture requested.',
     },
     {
