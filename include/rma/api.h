@@ -237,6 +237,10 @@ enum rma_err api_staff_auth_session_delete(struct api_ctx *ctx);
 enum rma_err api_staff_queues(struct api_ctx *ctx);
 enum rma_err api_staff_queue_get(struct api_ctx *ctx);
 enum rma_err api_staff_scan(struct api_ctx *ctx);
+/* The warehouse's paper, HTML pages that print (api_staff_paper.c): a
+ * case's outbound packing slip, the pick list of what awaits shipment. */
+enum rma_err api_staff_packing_slip(struct api_ctx *ctx);
+enum rma_err api_staff_pick_list(struct api_ctx *ctx);
 /* GET /staff/orders?q=: original orders by number or customer's address,
  * for "New Solution" (orders.h). */
 enum rma_err api_staff_orders(struct api_ctx *ctx);

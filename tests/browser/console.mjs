@@ -431,6 +431,7 @@ export async function consoleHoldDecisions(j) {
   await page.getByRole('heading', { level: 1, name: b.number }).waitFor();
   assertEq(await page.getByRole('button', { name: 'Capture Now', exact: true }).count(), 0,
     'no Capture Now once the unit is received');
+  await screen(j, 'hold-decision', { fullPage: false });
   // Without its reason the form says so and sends nothing.
   await page.getByRole('button', { name: 'Waive Hold', exact: true }).click();
   const waive = page.getByRole('form', { name: 'Waive Hold' });
@@ -529,6 +530,20 @@ export async function consoleWarehouse(j) {
   const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: c.number, exact: true }) });
   await row.waitFor();
   assert(await page.getByRole('button', { name: 'Print Pick List', exact: true }).isVisible(), 'a pick list to print');
+  // The service's pick list page: the case on it, a Print button that the
+  // paper does not show.
+  const listUrl = await page.getByRole('link', { name: 'Open Pick List', exact: true }).getAttribute('href');
+  await page.goto(BASE() + listUrl);
+  await page.getByRole('heading', { level: 1, name: 'Pick list' }).waitFor();
+  assert(await page.getByRole('row').filter({ hasText: c.number }).isVisible(), 'the case is on the pick list page');
+  await screen(j, 'pick-list', { fullPage: false });
+  await page.emulateMedia({ media: 'print' });
+  assert(!(await page.getByRole('button', { name: 'Print', exact: true }).isVisible()), 'Print is not on the paper');
+  j.step++;
+  await page.screenshot({ path: path.join(j.dir, `${String(j.step).padStart(2, '0')}-pick-list-page-print.png`), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: 'Awaiting shipment' }).waitFor();
   await page.emulateMedia({ media: 'print' });
   assert(!(await page.getByRole('navigation', { name: 'Console' }).isVisible()), 'the pick list prints without the page\'s chrome');
   assert(await row.isVisible(), 'the case is on the printed pick list');
@@ -536,6 +551,21 @@ export async function consoleWarehouse(j) {
   await page.screenshot({ path: path.join(j.dir, `${String(j.step).padStart(2, '0')}-pick-list-print.png`), fullPage: true });
   await page.emulateMedia({ media: 'screen' });
   await row.getByRole('link', { name: c.number, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: c.number }).waitFor();
+  // The parcel's packing slip (the service's page): the case, the unit the
+  // replacement replaces, a Print button the paper does not show.
+  const slipUrl = await page.getByRole('link', { name: 'Packing Slip', exact: true }).getAttribute('href');
+  await page.goto(BASE() + slipUrl);
+  await page.getByRole('heading', { level: 1, name: c.number }).waitFor();
+  await page.getByRole('heading', { name: 'Contents' }).waitFor();
+  assert((await page.locator('table').textContent()).includes(c.devices[0].serial_number), 'the unit it replaces');
+  await screen(j, 'packing-slip');
+  await page.emulateMedia({ media: 'print' });
+  assert(!(await page.getByRole('button', { name: 'Print', exact: true }).isVisible()), 'Print is not on the slip');
+  j.step++;
+  await page.screenshot({ path: path.join(j.dir, `${String(j.step).padStart(2, '0')}-packing-slip-print.png`), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  await page.goBack();
   await page.getByRole('heading', { level: 1, name: c.number }).waitFor();
   await act(j, 'Ship', async (form) => {
     await form.getByLabel('Tracking number').fill('1Z999AA10123456784');

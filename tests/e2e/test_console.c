@@ -1176,3 +1176,65 @@ Test(authorization, case_page_decisions_belong_to_their_role_alone)
     free(customer);
     free(agent);
 }
+
+/* The warehouse's paper: a case's outbound packing slip and the pick list
+ * are HTML pages (with the print stylesheet, every text escaped), in the
+ * person's session; the pick list is the warehouse's (and the admin's). */
+Test(paper, packing_slip_and_pick_list_print_for_the_warehouse)
+{
+    char *agent = token_for("agent");
+    char *customer = harness_unique_email("paper");
+    char *number = harness_create_case(agent, customer, "resend", true);
+    char *person = console_person("warehouse");
+    char *cookie = console_login(person);
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/packing-slip", number);
+    struct http_result r = console_call("GET", path, cookie, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    char type[128];
+    cr_assert_not_null(harness_header(&r, "Content-Type", type, sizeof(type)));
+    cr_assert_not_null(strstr(type, "text/html"), "%s", type);
+    cr_assert_not_null(strstr(r.body, "/staff/css/paper.css"), "%s", r.body);
+    cr_assert_not_null(strstr(r.body, number), "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "CAM-4K-OUT"), "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "SN-E2E-0001"), "%s", r.body);
+    cr_assert_null(strstr(r.body, "<script>"), "no inline script");
+    harness_http_free(&r);
+    r = console_call("GET", "/api/v1/staff/rmas/RMA-2000-999999/packing-slip",
+                     cookie, NULL);
+    cr_assert_eq(r.status, 404, "%s", r.body);
+    harness_http_free(&r);
+
+    /* A resend the customer agreed to awaits shipment: on the pick list. */
+    char *cust_cookie = harness_login(customer);
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/agree", number);
+    r = harness_http("POST", path, harness_portal_headers(cust_cookie, NULL),
+                     NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s", number);
+    r = console_call("GET", path, cookie, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")),
+                     "awaiting_shipment", "%s", r.body);
+    harness_http_free(&r);
+    r = console_call("GET", "/api/v1/staff/pick-list", cookie, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "<h1>Pick list</h1>"), "%s", r.body);
+    cr_assert_not_null(strstr(r.body, number), "on the pick list: %s", r.body);
+    harness_http_free(&r);
+
+    /* The pick list is not finance's. */
+    char *fin = console_person("finance");
+    char *fin_cookie = console_login(fin);
+    r = console_call("GET", "/api/v1/staff/pick-list", fin_cookie, NULL);
+    cr_assert_eq(r.status, 403, "%s", r.body);
+    harness_http_free(&r);
+    free(fin_cookie);
+    free(fin);
+    free(cust_cookie);
+    free(cookie);
+    free(person);
+    free(number);
+    free(customer);
+    free(agent);
+}

@@ -375,7 +375,11 @@ export async function renderCase(ctx, number) {
       h('span', { class: 'badge kind' }, kindLabel(r.kind)), ' ',
       h('span', { class: 'badge status status-' + r.status, id: 'rma-status' }, statusLabel(r.status)), ' ',
       h('span', { class: 'badge' }, `Revision ${r.revision}`), ' ',
-      h('button', { type: 'button', class: 'secondary small-button no-print', onclick: () => window.print() }, 'Print')),
+      h('button', { type: 'button', class: 'secondary small-button no-print', onclick: () => window.print() }, 'Print'),
+      // The outbound parcel's slip (not for a refund: nothing ships).
+      r.kind !== 'refund' ? [' ', h('a', {
+        href: api.packingSlipUrl(r.number), target: '_blank', rel: 'noopener', class: 'button-link small-link no-print',
+      }, 'Packing Slip')] : null),
     actionsCard(r, ctx.me, rerender),
     h('div', { class: 'case-grid' },
       section('Solution', 'solution',

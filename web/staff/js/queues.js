@@ -299,7 +299,11 @@ export async function renderQueue(ctx, name) {
     h('p', { class: 'lead' }, `${items.length} ${items.length === 1 ? 'item' : 'items'}, oldest first.`),
     // The outbound pick list: this queue on paper (print styles).
     name === 'awaiting_shipment' && items.length
-      ? h('p', { class: 'no-print' }, h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, 'Print Pick List'))
+      ? h('p', { class: 'no-print buttons' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, 'Print Pick List'),
+        ['warehouse', 'admin'].includes(ctx.me.role)
+          ? h('a', { href: api.pickListUrl, target: '_blank', rel: 'noopener', class: 'button-link' }, 'Open Pick List')
+          : null)
       : null,
     ctx.me.role === 'warehouse' ? scanForm(ctx, '', false) : null,
     body].filter(Boolean));
