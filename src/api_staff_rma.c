@@ -531,6 +531,8 @@ api_staff_rma_edit(struct api_ctx *ctx)
     if (err == RMA_OK)
         err =
             check_case(ctx, doc, r.currency, r.kind, NULL, r.order_total_minor);
+    if (err == RMA_OK)
+        err = api_devices_on_case_order(ctx, r.id, doc);
     char *text = err == RMA_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (err != RMA_OK)

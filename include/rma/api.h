@@ -212,6 +212,10 @@ struct hold_env api_hold_env(struct api_ctx *ctx, struct rma_actor_info who);
  * on its original order's lines (order_lines.h); the stored order's lines
  * when the order is already there, else the request's items. */
 enum rma_err api_devices_on_order(struct api_ctx *ctx, json_t *doc);
+/* For an edit of case rma_id (doc: the edit body, validated): the same
+ * when doc has devices, against the case's original order. */
+enum rma_err api_devices_on_case_order(struct api_ctx *ctx, int64_t rma_id,
+                                       json_t *doc);
 /* The answer to a case operation's error: its refusal when it refused, a
  * 409 state_changed for a bare conflict, else err as it is. */
 struct case_refusal;

@@ -10,6 +10,8 @@
 #ifndef RMA_ORDERS_H
 #define RMA_ORDERS_H
 
+#include <stdint.h>
+
 #include "rma/arena.h"
 #include "rma/db.h"
 #include "rma/err.h"
@@ -42,5 +44,9 @@ enum rma_err db_order_search_json(struct db *db, const char *q,
 enum rma_err db_order_lines(struct db *db, const char *sales_channel,
                             const char *order_number, struct arena *a,
                             struct order_line **lines, size_t *n);
+/* The same for the original order of case rma_id. */
+enum rma_err db_order_lines_of_rma(struct db *db, int64_t rma_id,
+                                   struct arena *a, struct order_line **lines,
+                                   size_t *n);
 
 #endif

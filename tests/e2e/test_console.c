@@ -1059,11 +1059,11 @@ expect_off_order(const char *token, const char *body, const char *order)
 Test(orders, a_device_not_on_the_original_order_is_refused)
 {
     char *buyer = harness_unique_email("offorder");
-    char order[64], path[512];
+    char order[64], csv[512];
     snprintf(order, sizeof(order), "OFF-%d", (int)getpid());
-    snprintf(path, sizeof(path), "%s/offorder-%d.csv",
+    snprintf(csv, sizeof(csv), "%s/offorder-%d.csv",
              harness_env("RMA_TEST_RUN"), (int)getpid());
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(csv, "w");
     cr_assert_not_null(f);
     fprintf(f,
             "order_number,sales_channel,customer_email,customer_name,"
@@ -1073,7 +1073,7 @@ Test(orders, a_device_not_on_the_original_order_is_refused)
             "%s,shop,%s,Olga Order,US,USD,2026-09-01,PSU-12V,2,19.99\r\n",
             order, buyer, order, buyer);
     fclose(f);
-    free(harness_runf(false, "rmactl orders import '%s'", path));
+    free(harness_runf(false, "rmactl orders import '%s'", csv));
     char *agent = token_for("agent");
 
     /* Exactly on the imported order: the NVR and both power supplies. */
@@ -1085,8 +1085,29 @@ Test(orders, a_device_not_on_the_original_order_is_refused)
     struct http_result r =
         console_bearer("POST", "/api/v1/staff/rmas", agent, body);
     cr_assert_eq(r.status, 201, "%s", r.body);
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s",
+             json_string_value(json_object_get(r.json, "number")));
     harness_http_free(&r);
     free(body);
+    /* An edit keeps to the order too: another camera is refused and the
+     * devices stay, the order's own line is taken. */
+    r = console_bearer("PATCH", path, agent,
+                       "{\"devices\":[{\"model\":\"CAM-4K-OUT\","
+                       "\"serial_number\":\"CAM-EDIT-0001\"}]}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "device_not_on_order", "%s",
+                     r.body);
+    harness_http_free(&r);
+    r = console_bearer("GET", path, agent, NULL);
+    cr_assert_eq(json_array_size(json_object_get(r.json, "devices")), 3,
+                 "unchanged: %s", r.body);
+    harness_http_free(&r);
+    r = console_bearer("PATCH", path, agent,
+                       "{\"devices\":[{\"model\":\"PSU-12V\","
+                       "\"serial_number\":\"PSU-EDIT-0001\"}]}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
 
     /* A camera the order does not have, though the request's items (not
      * the stored order's) name it. */
