@@ -21,7 +21,8 @@ webstaffcssdir = $(webstaffdir)/css
 dist_webstaffcss_DATA = web/staff/css/console.css web/staff/css/paper.css
 webstaffjsdir = $(webstaffdir)/js
 dist_webstaffjs_DATA = web/staff/js/admin.js web/staff/js/api.js \
-	web/staff/js/app.js web/staff/js/case.js web/staff/js/exports.js \
+	web/staff/js/app.js web/staff/js/case.js web/staff/js/exceptions.js \
+	web/staff/js/exports.js \
 	web/staff/js/new.js web/staff/js/paper.js web/staff/js/queues.js \
 	web/staff/js/words.js
 

@@ -476,6 +476,22 @@ export async function consoleHoldDecisions(j) {
   await page.locator('#status', { hasText: 'Validity extended.' }).waitFor();
   r = await staff('supervisor', 'GET', `/api/v1/staff/rmas/${c.number}`);
   assertEq(r.json.policy.validity.extended_days, 30, 'the validity is extended by 30 days');
+  await logOut(j);
+
+  // Finance closes b's serial-mismatch exception from the case page.
+  await signIn(j, person('finance'));
+  await page.goto(BASE() + '/staff/#/rmas/' + b.number);
+  await page.getByRole('heading', { level: 1, name: b.number }).waitFor();
+  const open = page.locator('section.exceptions li').filter({ hasText: 'serial mismatch' });
+  await open.waitFor();
+  await open.getByRole('button', { name: /^Resolve exception/ }).click();
+  const resolve = page.getByRole('form', { name: /^Resolve exception/ });
+  await resolve.getByLabel('Outcome').selectOption('closed');
+  assert(!(await resolve.getByLabel(/^Amount that moved/).isVisible()), 'no amount when no money moved');
+  await resolve.getByLabel('Resolution note').fill('Our unit after all: the serial label was swapped at the factory.');
+  await resolve.getByRole('button', { name: 'Resolve', exact: true }).click();
+  await page.locator('#status', { hasText: `of ${b.number} resolved (closed)` }).waitFor();
+  assertEq(await page.locator('section.exceptions').count(), 0, 'no open exception left on the case');
 }
 consoleHoldDecisions.viewport = DESKTOP;
 

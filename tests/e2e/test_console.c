@@ -1259,3 +1259,25 @@ Test(paper, packing_slip_and_pick_list_print_for_the_warehouse)
     free(customer);
     free(agent);
 }
+
+/* The case page asks for one case's exceptions: ?rma= takes an RMA number
+ * and lists that case's only. */
+Test(exceptions, the_list_takes_one_cases_number)
+{
+    char *person = console_person("finance");
+    char *cookie = console_login(person);
+    struct http_result r = console_call(
+        "GET", "/api/v1/staff/exceptions?rma=not-a-number", cookie, NULL);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "invalid_rma", "%s", r.body);
+    harness_http_free(&r);
+    r = console_call("GET",
+                     "/api/v1/staff/exceptions?status=all&rma=RMA-2000-999999",
+                     cookie, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(json_array_size(json_object_get(r.json, "exceptions")), 0,
+                 "%s", r.body);
+    harness_http_free(&r);
+    free(cookie);
+    free(person);
+}

@@ -9,6 +9,7 @@
 import * as api from './api.js?v=2';
 import { h, clear, announce, showError, clearMessages, money, timeEl, dateText, newId } from '/js/dom.js?v=1';
 import { kindLabel, statusLabel, roleLabel, eventLabel, words } from './words.js?v=2';
+import { resolveForm } from './exceptions.js?v=2';
 
 const CASEWORK = ['agent', 'supervisor'];
 const CANCELLABLE = ['draft', 'pending_review', 'pending_confirm', 'confirmed', 'rejected',
@@ -357,8 +358,42 @@ function timelineCard(r) {
     : h('p', {}, 'No events.'));
 }
 
+// Finance: the case's open exceptions (any kind), each with Resolve.
+function exceptionsCard(r, list, rerender) {
+  if (!list.length) return null;
+  return section('Open exceptions', 'exceptions', h('ul', { class: 'plain' }, list.map((e) => {
+    const formId = `case-resolve-${e.id}`;
+    const slot = h('div', {});
+    const opener = h('button', {
+      type: 'button', class: 'secondary small-button', 'aria-expanded': 'false', 'aria-controls': formId,
+      'aria-label': `Resolve exception #${e.id}`,
+    }, 'Resolve');
+    const toggle = (open) => {
+      opener.setAttribute('aria-expanded', String(open));
+      clear(slot);
+      if (open) {
+        slot.append(resolveForm({
+          id: e.id, number: r.number, amount: e.amount,
+          currency: (e.amount && e.amount.currency_code) || r.currency || (r.order && r.order.currency),
+        }, formId, () => rerender(null), () => toggle(false)));
+        slot.querySelector('select').focus();
+      } else {
+        opener.focus();
+      }
+    };
+    opener.addEventListener('click', () => toggle(opener.getAttribute('aria-expanded') !== 'true'));
+    return h('li', { dataset: { exception: e.id } },
+      h('strong', {}, words(e.kind)), ` #${e.id}`, e.amount ? ` — ${money(e.amount)}` : '', ' — ', timeEl(e.created_at),
+      h('span', { class: 'block small' }, e.detail || ''),
+      h('p', { class: 'no-print' }, opener), slot);
+  })));
+}
+
 export async function renderCase(ctx, number) {
   const r = await api.get(api.rmaPath(number));
+  const exceptions = ctx.me.role === 'finance'
+    ? ((await api.get('/exceptions?status=open&rma=' + encodeURIComponent(number))).exceptions || [])
+    : [];
   const rerender = async (message) => {
     await renderCase(ctx, number);
     if (message) announce(message);
@@ -381,6 +416,7 @@ export async function renderCase(ctx, number) {
         href: api.packingSlipUrl(r.number), target: '_blank', rel: 'noopener', class: 'button-link small-link no-print',
       }, 'Packing Slip')] : null),
     actionsCard(r, ctx.me, rerender),
+    exceptionsCard(r, exceptions, rerender),
     h('div', { class: 'case-grid' },
       section('Solution', 'solution',
         h('blockquote', {}, r.problem || ''),
