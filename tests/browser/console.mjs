@@ -478,20 +478,29 @@ export async function consoleHoldDecisions(j) {
   assertEq(r.json.policy.validity.extended_days, 30, 'the validity is extended by 30 days');
   await logOut(j);
 
-  // Finance closes b's serial-mismatch exception from the case page.
+  // Finance closes b's serial-mismatch exception from the case page; a
+  // colleague closed it first: the 409 is shown, with Reload.
   await signIn(j, person('finance'));
   await page.goto(BASE() + '/staff/#/rmas/' + b.number);
   await page.getByRole('heading', { level: 1, name: b.number }).waitFor();
   const open = page.locator('section.exceptions li').filter({ hasText: 'serial mismatch' });
   await open.waitFor();
+  const id = await open.getAttribute('data-exception');
   await open.getByRole('button', { name: /^Resolve exception/ }).click();
   const resolve = page.getByRole('form', { name: /^Resolve exception/ });
   await resolve.getByLabel('Outcome').selectOption('closed');
   assert(!(await resolve.getByLabel(/^Amount that moved/).isVisible()), 'no amount when no money moved');
   await resolve.getByLabel('Resolution note').fill('Our unit after all: the serial label was swapped at the factory.');
+  const first = await staff('finance', 'POST', `/api/v1/staff/exceptions/${id}/resolve`,
+    { outcome: 'closed', note: 'Closed by a colleague.' });
+  assertEq(first.status, 200, `a colleague resolves it: ${first.text}`);
+  j.expectHttpError(409);
   await resolve.getByRole('button', { name: 'Resolve', exact: true }).click();
-  await page.locator('#status', { hasText: `of ${b.number} resolved (closed)` }).waitFor();
-  assertEq(await page.locator('section.exceptions').count(), 0, 'no open exception left on the case');
+  await page.locator('#alert', { hasText: /already resolved/ }).waitFor();
+  await screen(j, 'exception-conflict', { fullPage: false });
+  await resolve.getByRole('button', { name: 'Reload', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: b.number }).waitFor();
+  await page.locator('section.exceptions').waitFor({ state: 'detached' });
 }
 consoleHoldDecisions.viewport = DESKTOP;
 
