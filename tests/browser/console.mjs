@@ -599,6 +599,38 @@ export async function consoleWarehouse(j) {
   await waitStatus(page, /Replacement shipped|Completed/);
   await page.getByRole('heading', { name: 'Shipments' }).waitFor();
   await j.shot('shipped');
+
+  // A repair received and inspected: Send Quote with the fee; the
+  // customer decides.
+  const owner = uniqueEmail('console-repair');
+  const rep = await createCase(owner, 'repair');
+  const ownerCookie = await customerCookie(owner);
+  const repPath = `/api/v1/rmas/${rep.number}`;
+  await customer(ownerCookie, 'POST', repPath + '/agree');
+  const repLabel = await customer(ownerCookie, 'PUT', repPath + '/attachments/shipping_label', png(320, 200, 31), 'image/png');
+  const repReceipt = await customer(ownerCookie, 'PUT', repPath + '/attachments/postage_receipt', png(200, 300, 32), 'image/png');
+  await customer(ownerCookie, 'POST', repPath + '/return-shipment', {
+    carrier: 'DPD', tracking_number: 'DPD' + String(Date.now() + 7).slice(-10), shipping_label_id: repLabel.id,
+    postage_receipt_id: repReceipt.id, acknowledge_data_erasure: true,
+  });
+  const arrived = await staff('warehouse', 'POST', `/api/v1/staff/rmas/${rep.number}/receipt`,
+    { condition: 'good', serial_number: rep.devices[0].serial_number });
+  assertEq(arrived.status, 200, `the repair arrives: ${arrived.text}`);
+  await page.goto(BASE() + '/staff/#/rmas/' + rep.number);
+  await page.getByRole('heading', { level: 1, name: rep.number }).waitFor();
+  await waitStatus(page, 'Received');
+  // In warranty, a repair is free unless the parcel was packed badly.
+  await act(j, 'Inspect', async (form) => {
+    await form.getByLabel('Outcome').selectOption('damaged_in_transit');
+    await form.getByLabel('Notes').fill('Lens cracked: the camera came back without padding.');
+  });
+  await page.locator('#status', { hasText: 'Inspection recorded.' }).waitFor();
+  await act(j, 'Send Quote', async (form) => {
+    await form.getByLabel(/^Repair fee/).fill('49.00');
+    await form.getByLabel('What the repair is').fill('A new lens assembly.');
+  });
+  await page.locator('#status', { hasText: 'Quote sent to the customer.' }).waitFor();
+  await waitStatus(page, 'Quote with the customer');
 }
 consoleWarehouse.viewport = TABLET;
 
