@@ -18,11 +18,13 @@ dist_webjs_DATA = web/js/api.js web/js/app.js web/js/detail.js \
 webstaffdir = $(webdir)/staff
 dist_webstaff_DATA = web/staff/index.html
 webstaffcssdir = $(webstaffdir)/css
-dist_webstaffcss_DATA = web/staff/css/console.css
+dist_webstaffcss_DATA = web/staff/css/console.css web/staff/css/paper.css
 webstaffjsdir = $(webstaffdir)/js
 dist_webstaffjs_DATA = web/staff/js/admin.js web/staff/js/api.js \
-	web/staff/js/app.js web/staff/js/case.js web/staff/js/exports.js \
-	web/staff/js/new.js web/staff/js/queues.js web/staff/js/words.js
+	web/staff/js/app.js web/staff/js/case.js web/staff/js/exceptions.js \
+	web/staff/js/exports.js \
+	web/staff/js/new.js web/staff/js/paper.js web/staff/js/queues.js \
+	web/staff/js/words.js
 
 EXTRA_DIST += web.mk tests/e2e/browser.sh \
 	tests/browser/package.json tests/browser/package-lock.json \

@@ -7,6 +7,7 @@
 
 #include "rma/api.h"
 #include "rma/case_ops.h"
+#include "rma/orders.h"
 
 enum rma_err
 api_body(struct api_ctx *ctx, const struct field *spec, size_t n, json_t **out)
@@ -175,4 +176,90 @@ api_address_body(struct api_ctx *ctx, char **json, const char **country)
     }
     json_decref(body);
     return err;
+}
+
+/* The lines of a new case's order: the stored order's when it is there
+ * (imported, entered once, or a previous case's: the request's items are
+ * then not used), else the request's items. */
+static enum rma_err
+order_lines_of(struct api_ctx *ctx, json_t *order, struct order_line **lines,
+               size_t *n)
+{
+    enum rma_err err = db_order_lines(
+        &ctx->app->db,
+        json_string_value(json_object_get(order, "sales_channel")),
+        json_string_value(json_object_get(order, "order_number")), ctx->arena,
+        lines, n);
+    if (err != RMA_ENOTFOUND)
+        return err;
+    json_t *items = json_object_get(order, "items");
+    *n = json_array_size(items);
+    *lines = arena_calloc(ctx->arena, *n ? *n : 1, sizeof(**lines));
+    if (*lines == NULL)
+        return RMA_EINTERNAL;
+    for (size_t i = 0; i < *n; i++) {
+        json_t *it = json_array_get(items, i);
+        (*lines)[i].model = json_string_value(json_object_get(it, "model"));
+        (*lines)[i].quantity =
+            (long)json_integer_value(json_object_get(it, "quantity"));
+    }
+    return RMA_OK;
+}
+
+/* 422 device_not_on_order (answered) when a device of devices is not on
+ * lines; order names the order in the message. */
+static enum rma_err
+devices_on_lines(struct api_ctx *ctx, const struct order_line *lines,
+                 size_t n_lines, json_t *devices, const char *order)
+{
+    size_t n_models = json_array_size(devices);
+    const char **models =
+        arena_calloc(ctx->arena, n_models ? n_models : 1, sizeof(*models));
+    if (models == NULL)
+        return RMA_EINTERNAL;
+    for (size_t i = 0; i < n_models; i++)
+        models[i] = json_string_value(
+            json_object_get(json_array_get(devices, i), "model"));
+    long bad = order_lines_first_missing(lines, n_lines, models, n_models);
+    if (bad < 0)
+        return RMA_OK;
+    return http_fail(ctx->res, RMA_ERULE, "device_not_on_order",
+                     arena_printf(ctx->arena,
+                                  "device %ld (%s) is not on %s: each device "
+                                  "must be one of the order's lines, at most "
+                                  "as many of a model as the order has",
+                                  bad + 1, models[bad], order),
+                     "devices");
+}
+
+enum rma_err
+api_devices_on_order(struct api_ctx *ctx, json_t *doc)
+{
+    json_t *order = json_object_get(doc, "order");
+    struct order_line *lines = NULL;
+    size_t n = 0;
+    enum rma_err err = order_lines_of(ctx, order, &lines, &n);
+    if (err != RMA_OK)
+        return err;
+    return devices_on_lines(ctx, lines, n, json_object_get(doc, "devices"),
+                            arena_printf(ctx->arena, "order %s",
+                                         json_string_value(json_object_get(
+                                             order, "order_number"))));
+}
+
+enum rma_err
+api_devices_on_case_order(struct api_ctx *ctx, int64_t rma_id, json_t *doc)
+{
+    json_t *devices = json_object_get(doc, "devices");
+    if (devices == NULL)
+        return RMA_OK;
+    struct order_line *lines = NULL;
+    size_t n = 0;
+    enum rma_err err =
+        db_order_lines_of_rma(&ctx->app->db, rma_id, ctx->arena, &lines, &n);
+    if (err == RMA_ENOTFOUND)
+        n = 0; /* an order without lines: nothing is on it */
+    else if (err != RMA_OK)
+        return err;
+    return devices_on_lines(ctx, lines, n, devices, "the case's order");
 }

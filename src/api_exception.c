@@ -1,5 +1,6 @@
 /* api_exception.c - finance's exceptions over HTTP (SPEC §14): GET
- * /api/v1/staff/exceptions?status=open|resolved|all&kind=&limit=, POST
+ * /api/v1/staff/exceptions?status=open|resolved|all&kind=&rma=&limit=
+ * (rma: one case's), POST
  * /api/v1/staff/exceptions/{id}/resolve {outcome, note, amount?}. */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,8 @@ api_staff_exception_list(struct api_ctx *ctx)
         err == RMA_OK ? http_query_param(ctx->req, "kind", &err) : NULL;
     const char *limit_s =
         err == RMA_OK ? http_query_param(ctx->req, "limit", &err) : NULL;
+    const char *rma =
+        err == RMA_OK ? http_query_param(ctx->req, "rma", &err) : NULL;
     if (err != RMA_OK)
         return http_fail(ctx->res, RMA_EINVAL, "bad_query",
                          "malformed query string", NULL);
@@ -57,6 +60,11 @@ api_staff_exception_list(struct api_ctx *ctx)
     if (kind != NULL && !known_kind(kind))
         return http_fail(ctx->res, RMA_EINVAL, "invalid_kind",
                          "unknown exception kind", "kind");
+    if (rma != NULL && *rma == '\0')
+        rma = NULL;
+    if (rma != NULL && !rma_number_valid(rma))
+        return http_fail(ctx->res, RMA_EINVAL, "invalid_rma",
+                         "rma is an RMA number such as RMA-2026-000001", "rma");
     int limit = LIMIT_DEFAULT;
     if (limit_s != NULL) {
         char *end;
@@ -67,7 +75,7 @@ api_staff_exception_list(struct api_ctx *ctx)
         limit = (int)v;
     }
     char *json;
-    err = db_exception_list(&ctx->app->db, status, kind, limit, ctx->arena,
+    err = db_exception_list(&ctx->app->db, status, kind, rma, limit, ctx->arena,
                             &json);
     if (err != RMA_OK)
         return err;

@@ -9,6 +9,7 @@
 #include "rma/api.h"
 #include "rma/buf.h"
 #include "rma/case_ops.h"
+#include "rma/html.h"
 #include "rma/returns.h"
 #include "rma/tracking.h"
 
@@ -163,32 +164,6 @@ api_rma_return_shipment(struct api_ctx *ctx)
 /* ------------------------------------------------------------------ */
 /* Packing slip */
 
-/* Appends s with the HTML special characters escaped. */
-static void
-put_html(struct buf *b, const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++) {
-        switch (*s) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&#39;"); break;
-        default: buf_append(b, s, 1); break;
-        }
-    }
-}
-
-static void
-put_field(struct buf *b, json_t *obj, const char *key, const char *before)
-{
-    const char *v = json_string_value(json_object_get(obj, key));
-    if (v == NULL || *v == '\0')
-        return;
-    buf_puts(b, before);
-    put_html(b, v);
-}
-
 /* Whether a unit is (or may be) on its way back. */
 static bool
 slip_available(const struct rma_ref *r)
@@ -216,24 +191,24 @@ render_slip(struct buf *b, json_t *c)
                 "<meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width\">\n"
                 "<title>Packing slip ");
-    put_html(b, number);
+    html_put(b, number);
     buf_puts(b, "</title>\n</head>\n<body>\n<p>Return packing slip. Print "
                 "this page, put it in the package, and write the RMA number "
                 "on the outside of the box.</p>\n<h1 id=\"rma-number\">");
-    put_html(b, number);
+    html_put(b, number);
     buf_puts(b, "</h1>\n<h2>Ship to</h2>\n<address>");
-    put_field(b, address, "name", "");
+    html_put_field(b, address, "name", "");
     buf_puts(b, "<br>\nAttn: ");
-    put_html(b, number);
-    put_field(b, address, "line1", "<br>\n");
-    put_field(b, address, "line2", "<br>\n");
-    put_field(b, address, "city", "<br>\n");
-    put_field(b, address, "region", ", ");
-    put_field(b, address, "postal_code", " ");
-    put_field(b, address, "country", "<br>\n");
+    html_put(b, number);
+    html_put_field(b, address, "line1", "<br>\n");
+    html_put_field(b, address, "line2", "<br>\n");
+    html_put_field(b, address, "city", "<br>\n");
+    html_put_field(b, address, "region", ", ");
+    html_put_field(b, address, "postal_code", " ");
+    html_put_field(b, address, "country", "<br>\n");
     buf_puts(b, "</address>\n<h2>From</h2>\n<p>");
-    put_field(b, customer, "name", "");
-    put_field(b, customer, "email", "<br>\n");
+    html_put_field(b, customer, "name", "");
+    html_put_field(b, customer, "email", "<br>\n");
     buf_puts(b, "</p>\n<h2>Contents</h2>\n<table>\n<tr><th>Model</th>"
                 "<th>Description</th><th>S/N or UID</th></tr>\n");
     size_t i;
@@ -241,13 +216,13 @@ render_slip(struct buf *b, json_t *c)
     json_array_foreach(json_object_get(c, "devices"), i, d)
     {
         buf_puts(b, "<tr><td>");
-        put_field(b, d, "model", "");
+        html_put_field(b, d, "model", "");
         buf_puts(b, "</td><td>");
-        put_field(b, d, "description", "");
+        html_put_field(b, d, "description", "");
         buf_puts(b, "</td><td>");
-        put_field(b, d, "serial_number", "");
-        put_field(b, d, "uid",
-                  json_object_get(d, "serial_number") ? " / " : "");
+        html_put_field(b, d, "serial_number", "");
+        html_put_field(b, d, "uid",
+                       json_object_get(d, "serial_number") ? " / " : "");
         buf_puts(b, "</td></tr>\n");
     }
     buf_puts(b, "</table>\n</body>\n</html>\n");

@@ -456,6 +456,8 @@ api_staff_rma_create(struct api_ctx *ctx)
         err = refund_plan(ctx, doc, currency, &plan);
     if (err == RMA_OK)
         err = check_case(ctx, doc, currency, kind, order, total);
+    if (err == RMA_OK)
+        err = api_devices_on_order(ctx, doc);
     char *text = err == RMA_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (err != RMA_OK)
@@ -501,6 +503,8 @@ api_staff_rma_edit(struct api_ctx *ctx)
     if (err == RMA_OK)
         err =
             check_case(ctx, doc, r.currency, r.kind, NULL, r.order_total_minor);
+    if (err == RMA_OK)
+        err = api_devices_on_case_order(ctx, r.id, doc);
     char *text = err == RMA_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (err != RMA_OK)

@@ -7,17 +7,22 @@ librma_la_SOURCES += \
 	src/api_staff_admin.c \
 	src/api_staff_auth.c \
 	src/api_staff_console.c \
+	src/api_staff_paper.c \
 	src/console.c \
 	src/csv_reader.c \
 	src/db_console.c \
 	src/db_orders.c \
+	src/order_lines.c \
 	src/db_staff_account.c \
+	src/html.c \
 	src/mail_staff.c \
 	src/staff_notify.c
 noinst_HEADERS += \
 	include/rma/console.h \
 	include/rma/csv_reader.h \
+	include/rma/html.h \
 	include/rma/ctl.h \
+	include/rma/order_lines.h \
 	include/rma/orders.h \
 	include/rma/staff_account.h \
 	include/rma/staff_notify.h

@@ -40,8 +40,9 @@
 #define Q_TO_INSPECT "r.status = 'received' AND NOT " INSPECTED
 /* A refund the job pays by PayPal or finance records (refund-payout). */
 #define Q_REFUNDS_DUE "r.status = 'refund_due'"
-/* Finance: open exceptions not about a make-up claim; claims with one. */
-#define Q_EXCEPTIONS "f.resolved_at IS NULL AND f.makeup_id IS NULL"
+/* Finance: every open exception, of every kind (a make-up claim's too,
+ * resolvable there or in Make-up claims); claims with one. */
+#define Q_EXCEPTIONS "f.resolved_at IS NULL"
 #define Q_CLAIMS                                                               \
     "EXISTS (SELECT 1 FROM finance_exception f WHERE f.makeup_id = m.id"       \
     " AND f.resolved_at IS NULL)"
@@ -113,6 +114,7 @@ static const struct db_stmt stmts[] = {
      " 'id', f.id, 'exception_kind', f.kind, 'number', r.number,"
      " 'kind', r.kind, 'status', r.status, 'customer_email', c.email,"
      " 'amount', money_json(f.amount_minor, f.currency),"
+     " 'currency', coalesce(f.currency, r.currency),"
      " 'note', f.detail, 'since', iso_utc(f.created_at),"
      " 'age_seconds', " AGE_F ")) ORDER BY f.created_at, f.id), '[]')::text"
      " FROM (SELECT * FROM finance_exception f WHERE " Q_EXCEPTIONS

@@ -26,8 +26,10 @@ static const struct db_stmt stmts[] = {
      " FROM (SELECT * FROM finance_exception f"
      "  WHERE ($1 = 'all' OR ($1 = 'open') = (f.resolved_at IS NULL))"
      "  AND ($2::text IS NULL OR f.kind = $2)"
+     "  AND ($4::text IS NULL"
+     "   OR f.rma_id = (SELECT x.id FROM rma x WHERE x.number = $4))"
      "  ORDER BY f.created_at, f.id LIMIT $3) e"
-     " LEFT JOIN rma r ON r.id = e.rma_id", 3},
+     " LEFT JOIN rma r ON r.id = e.rma_id", 4},
     {"exception_lock",
      "SELECT id, kind, coalesce(rma_id, 0), coalesce(hold_id, 0),"
      " coalesce(makeup_id, 0), coalesce(currency, ''), resolved_at IS NOT NULL"
@@ -53,12 +55,12 @@ const struct db_stmt_table db_exception_stmts = {stmts, sizeof(stmts) /
 
 enum rma_err
 db_exception_list(struct db *db, const char *status, const char *kind,
-                  int limit, struct arena *a, char **json)
+                  const char *rma, int limit, struct arena *a, char **json)
 {
     char lim[24];
-    const char *params[] = {status, kind, db_num(lim, limit)};
+    const char *params[] = {status, kind, db_num(lim, limit), rma};
     enum rma_err err;
-    PGresult *r = db_run(db, "exception_list", 3, params, &err);
+    PGresult *r = db_run(db, "exception_list", 4, params, &err);
     if (r == NULL)
         return err;
     *json = arena_strdup(a, PQgetvalue(r, 0, 0));

@@ -1,5 +1,6 @@
 /* db_orders.c - SQL for imported original orders (orders.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db_internal.h"
@@ -34,6 +35,18 @@ static const struct db_stmt stmts[] = {
      "  ORDER BY o.id DESC LIMIT 20) o"
      " JOIN customer c ON c.id = o.customer_id",
      2},
+    /* The lines of a case's original order. */
+    {"order_lines_of_rma",
+     "SELECT i.model, i.quantity FROM rma r"
+     " JOIN order_item i ON i.order_id = r.order_id"
+     " WHERE r.id = $1 ORDER BY i.id",
+     1},
+    /* A stored order's lines (imported, entered once, or a case's). */
+    {"order_lines",
+     "SELECT i.model, i.quantity FROM original_order o"
+     " JOIN order_item i ON i.order_id = o.id"
+     " WHERE o.sales_channel = $1 AND o.order_number = $2 ORDER BY i.id",
+     2},
 };
 const struct db_stmt_table db_orders_stmts = {stmts,
                                               sizeof(stmts) / sizeof(stmts[0])};
@@ -67,4 +80,50 @@ db_order_search_json(struct db *db, const char *q, const char *today,
     *json = arena_strdup(a, PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "[]");
     PQclear(r);
     return RMA_OK;
+}
+
+/* The rows of stmt (model, quantity) into *lines and *n (arena). */
+static enum rma_err
+lines_of(struct db *db, const char *stmt, int nparams,
+         const char *const *params, struct arena *a, struct order_line **lines,
+         size_t *n)
+{
+    enum rma_err err;
+    PGresult *r = db_run(db, stmt, nparams, params, &err);
+    if (r == NULL)
+        return err;
+    size_t rows = (size_t)PQntuples(r);
+    struct order_line *out = rows ? arena_calloc(a, rows, sizeof(*out)) : NULL;
+    for (size_t i = 0; out != NULL && i < rows; i++) {
+        out[i].model = arena_strdup(a, PQgetvalue(r, (int)i, 0));
+        out[i].quantity = strtol(PQgetvalue(r, (int)i, 1), NULL, 10);
+        if (out[i].model == NULL)
+            out = NULL;
+    }
+    PQclear(r);
+    if (rows == 0)
+        return RMA_ENOTFOUND;
+    if (out == NULL)
+        return RMA_EINTERNAL;
+    *lines = out;
+    *n = rows;
+    return RMA_OK;
+}
+
+enum rma_err
+db_order_lines(struct db *db, const char *sales_channel,
+               const char *order_number, struct arena *a,
+               struct order_line **lines, size_t *n)
+{
+    const char *params[] = {sales_channel, order_number};
+    return lines_of(db, "order_lines", 2, params, a, lines, n);
+}
+
+enum rma_err
+db_order_lines_of_rma(struct db *db, int64_t rma_id, struct arena *a,
+                      struct order_line **lines, size_t *n)
+{
+    char id[24];
+    const char *params[] = {db_num(id, rma_id)};
+    return lines_of(db, "order_lines_of_rma", 1, params, a, lines, n);
 }

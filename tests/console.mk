@@ -26,3 +26,8 @@ check_PROGRAMS += tests/unit/test_staff_mail
 tests_unit_test_staff_mail_SOURCES = tests/unit/test_staff_mail.c
 tests_unit_test_staff_mail_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_staff_mail_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/unit/test_order_lines
+tests_unit_test_order_lines_SOURCES = tests/unit/test_order_lines.c
+tests_unit_test_order_lines_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_order_lines_LDADD = $(TEST_LDADD)

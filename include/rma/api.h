@@ -215,6 +215,15 @@ void api_rollback(struct api_ctx *ctx);
 struct paypal_client *api_paypal_client(struct api_ctx *ctx);
 /* The environment of a case operation (case_ops.h) for this request. */
 struct hold_env api_hold_env(struct api_ctx *ctx, struct rma_actor_info who);
+/* For a new case (doc: the create body, validated): 422
+ * device_not_on_order (answered, field "devices") when a device is not
+ * on its original order's lines (order_lines.h); the stored order's lines
+ * when the order is already there, else the request's items. */
+enum rma_err api_devices_on_order(struct api_ctx *ctx, json_t *doc);
+/* For an edit of case rma_id (doc: the edit body, validated): the same
+ * when doc has devices, against the case's original order. */
+enum rma_err api_devices_on_case_order(struct api_ctx *ctx, int64_t rma_id,
+                                       json_t *doc);
 /* The answer to a case operation's error: its refusal when it refused, a
  * 409 state_changed for a bare conflict, else err as it is. */
 struct case_refusal;
@@ -240,6 +249,10 @@ enum rma_err api_staff_auth_session_delete(struct api_ctx *ctx);
 enum rma_err api_staff_queues(struct api_ctx *ctx);
 enum rma_err api_staff_queue_get(struct api_ctx *ctx);
 enum rma_err api_staff_scan(struct api_ctx *ctx);
+/* The warehouse's paper, HTML pages that print (api_staff_paper.c): a
+ * case's outbound packing slip, the pick list of what awaits shipment. */
+enum rma_err api_staff_packing_slip(struct api_ctx *ctx);
+enum rma_err api_staff_pick_list(struct api_ctx *ctx);
 /* GET /staff/orders?q=: original orders by number or customer's address,
  * for "New Solution" (orders.h). */
 enum rma_err api_staff_orders(struct api_ctx *ctx);

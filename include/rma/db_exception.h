@@ -22,10 +22,11 @@ struct exception_row {
 };
 
 /* The list as JSON text (in a): status "open", "resolved" or "all"; kind
- * NULL for every kind; oldest first. */
+ * NULL for every kind; rma, an RMA number, for that case's only (NULL:
+ * every case's and those of none); oldest first. */
 enum rma_err db_exception_list(struct db *db, const char *status,
-                               const char *kind, int limit, struct arena *a,
-                               char **json);
+                               const char *kind, const char *rma, int limit,
+                               struct arena *a, char **json);
 enum rma_err db_exception_lock(struct db *db, int64_t id,
                                struct exception_row *out);
 /* RMA_ECONFLICT when it was resolved meanwhile. */

@@ -10,9 +10,12 @@
 #ifndef RMA_ORDERS_H
 #define RMA_ORDERS_H
 
+#include <stdint.h>
+
 #include "rma/arena.h"
 #include "rma/db.h"
 #include "rma/err.h"
+#include "rma/order_lines.h"
 
 enum order_import_outcome {
     ORDER_CREATED,
@@ -34,5 +37,16 @@ enum rma_err db_order_import(struct db *db, const char *doc,
 enum rma_err db_order_search_json(struct db *db, const char *q,
                                   const char *today, struct arena *a,
                                   char **json);
+
+/* The lines of the stored order (sales_channel, order_number), in the
+ * order they were stored, into *lines (arena; models too) and *n;
+ * RMA_ENOTFOUND when no such order is stored. */
+enum rma_err db_order_lines(struct db *db, const char *sales_channel,
+                            const char *order_number, struct arena *a,
+                            struct order_line **lines, size_t *n);
+/* The same for the original order of case rma_id. */
+enum rma_err db_order_lines_of_rma(struct db *db, int64_t rma_id,
+                                   struct arena *a, struct order_line **lines,
+                                   size_t *n);
 
 #endif

@@ -9,6 +9,7 @@
 # it.  Without node or npm it fails.  Run alone against a running stack:
 #   RMA_TEST_BASE_URL=... RMA_TEST_SIM_URL=... RMA_TEST_RUN=... RMA_CONFIG=...
 #   top_srcdir=... top_builddir=... bash tests/e2e/browser.sh [journey ...]
+# or, from make, ONLY=browser BROWSER_JOURNEYS="journey ..." make check.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 die() { echo "browser: $*" >&2; exit 1; }
@@ -40,7 +41,10 @@ export BROWSER_MODULES="$mods"
 
 work=$(mktemp -d /tmp/rma-browser.XXXXXX)
 echo "== browser: the portal's journeys in $("$CHROMIUM" --version 2>/dev/null | tail -n 1)"
-node "$src/run.mjs" "$work" "$@"
+# BROWSER_JOURNEYS="consoleChain consoleFinance" runs only those (a quick
+# loop: ONLY=browser BROWSER_JOURNEYS=... make check).
+# shellcheck disable=SC2086
+node "$src/run.mjs" "$work" ${BROWSER_JOURNEYS:-} "$@"
 rc=$?
 if [ "$rc" = 0 ] && [ -z "${KEEP_SCREENSHOTS:-}" ]; then
     rm -rf "$work"

@@ -1001,3 +1001,283 @@ Test(queues, finance_pays_a_refund_due_from_refunds_to_pay)
     free(warehouse);
     free(agent);
 }
+
+/* A create body for order (sales channel shop) of buyer: the request's
+ * items are one line of items_model; devices is the JSON array. */
+static char *
+create_on_order(const char *buyer, const char *order, const char *items_model,
+                const char *devices)
+{
+    char *body = NULL;
+    int n = asprintf(
+        &body,
+        "{\"customer\":{\"email\":\"%s\",\"name\":\"Olga Order\"},"
+        "\"order\":{\"order_number\":\"%s\",\"sales_channel\":\"shop\","
+        "\"shipping_country\":\"US\",\"currency\":\"USD\","
+        "\"purchase_date\":\"2026-09-01\",\"items\":[{\"model\":\"%s\","
+        "\"quantity\":1,\"unit_price\":{\"currency_code\":\"USD\","
+        "\"value\":\"649.00\"}}]},\"kind\":\"replacement\","
+        "\"problem\":\"It reboots.\",\"replacement_value\":{"
+        "\"currency_code\":\"USD\",\"value\":\"649.00\"},\"devices\":%s}",
+        buyer, order, items_model, devices);
+    cr_assert_gt(n, 0);
+    return body;
+}
+
+static void
+expect_off_order(const char *token, const char *body, const char *order)
+{
+    long before = console_sql_long("SELECT count(*) FROM rma r JOIN"
+                                   " original_order o ON o.id = r.order_id"
+                                   " WHERE o.order_number = '%s'",
+                                   order);
+    long orders = console_sql_long("SELECT count(*) FROM original_order"
+                                   " WHERE order_number = '%s'",
+                                   order);
+    struct http_result r =
+        console_bearer("POST", "/api/v1/staff/rmas", token, body);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "device_not_on_order", "%s",
+                     r.body);
+    json_t *e = json_object_get(r.json, "error");
+    cr_assert_str_eq(json_string_value(json_object_get(e, "field")), "devices");
+    cr_assert_not_null(strstr(json_string_value(json_object_get(e, "message")),
+                              "is not on order"),
+                       "%s", r.body);
+    harness_http_free(&r);
+    cr_assert_eq(console_sql_long("SELECT count(*) FROM rma r JOIN"
+                                  " original_order o ON o.id = r.order_id"
+                                  " WHERE o.order_number = '%s'",
+                                  order),
+                 before, "no case made");
+    cr_assert_eq(console_sql_long("SELECT count(*) FROM original_order"
+                                  " WHERE order_number = '%s'",
+                                  order),
+                 orders, "no order stored");
+}
+
+Test(orders, a_device_not_on_the_original_order_is_refused)
+{
+    char *buyer = harness_unique_email("offorder");
+    char order[64], csv[512];
+    snprintf(order, sizeof(order), "OFF-%d", (int)getpid());
+    snprintf(csv, sizeof(csv), "%s/offorder-%d.csv",
+             harness_env("RMA_TEST_RUN"), (int)getpid());
+    FILE *f = fopen(csv, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "order_number,sales_channel,customer_email,customer_name,"
+            "shipping_country,currency,purchase_date,model,quantity,"
+            "unit_price\r\n"
+            "%s,shop,%s,Olga Order,US,USD,2026-09-01,NVR-8CH,1,649.00\r\n"
+            "%s,shop,%s,Olga Order,US,USD,2026-09-01,PSU-12V,2,19.99\r\n",
+            order, buyer, order, buyer);
+    fclose(f);
+    free(harness_runf(false, "rmactl orders import '%s'", csv));
+    char *agent = token_for("agent");
+
+    /* Exactly on the imported order: the NVR and both power supplies. */
+    char *body = create_on_order(
+        buyer, order, "NVR-8CH",
+        "[{\"model\":\"NVR-8CH\",\"serial_number\":\"NVR-ON-0001\"},"
+        "{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-ON-0001\"},"
+        "{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-ON-0002\"}]");
+    struct http_result r =
+        console_bearer("POST", "/api/v1/staff/rmas", agent, body);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s",
+             json_string_value(json_object_get(r.json, "number")));
+    harness_http_free(&r);
+    free(body);
+    /* An edit keeps to the order too: another camera is refused and the
+     * devices stay, the order's own line is taken. */
+    r = console_bearer("PATCH", path, agent,
+                       "{\"devices\":[{\"model\":\"CAM-4K-OUT\","
+                       "\"serial_number\":\"CAM-EDIT-0001\"}]}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "device_not_on_order", "%s",
+                     r.body);
+    harness_http_free(&r);
+    r = console_bearer("GET", path, agent, NULL);
+    cr_assert_eq(json_array_size(json_object_get(r.json, "devices")), 3,
+                 "unchanged: %s", r.body);
+    harness_http_free(&r);
+    r = console_bearer("PATCH", path, agent,
+                       "{\"devices\":[{\"model\":\"PSU-12V\","
+                       "\"serial_number\":\"PSU-EDIT-0001\"}]}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+
+    /* A camera the order does not have, though the request's items (not
+     * the stored order's) name it. */
+    body = create_on_order(
+        buyer, order, "CAM-4K-OUT",
+        "[{\"model\":\"CAM-4K-OUT\",\"serial_number\":\"CAM-OFF-0001\"}]");
+    expect_off_order(agent, body, order);
+    free(body);
+    /* A third power supply of an order of two. */
+    body = create_on_order(
+        buyer, order, "PSU-12V",
+        "[{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-OFF-0001\"},"
+        "{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-OFF-0002\"},"
+        "{\"model\":\"PSU-12V\",\"serial_number\":\"PSU-OFF-0003\"}]");
+    expect_off_order(agent, body, order);
+    free(body);
+    /* An order entered with the case: its own lines rule, and nothing is
+     * stored when a device is not on them. */
+    char fresh[64];
+    snprintf(fresh, sizeof(fresh), "NEWOFF-%d", (int)getpid());
+    body = create_on_order(buyer, fresh, "NVR-8CH",
+                           "[{\"model\":\"DB-PRO\",\"uid\":\"DBP-OFF-0001\"}]");
+    expect_off_order(agent, body, fresh);
+    free(body);
+
+    free(agent);
+    free(buyer);
+}
+
+/* The supervisor's decisions (hold, deadline, validity) and the
+ * warehouse's repair quote, as the console offers them on the case page:
+ * a person of any other role is refused (403) before anything is read,
+ * the role they belong to reaches the case (its answer is about the case,
+ * never 403). */
+Test(authorization, case_page_decisions_belong_to_their_role_alone)
+{
+    char *agent = token_for("agent");
+    char *customer = harness_unique_email("matrix");
+    char *number = harness_create_case(agent, customer, "repair", true);
+    char deadline[32];
+    console_time(40L * 86400, deadline);
+    char extension[160];
+    snprintf(extension, sizeof(extension),
+             "{\"deadline\":\"%s\",\"reason\":\"Abroad.\"}", deadline);
+    const struct {
+        const char *path, *body, *role;
+    } actions[] = {
+        {"waive-hold", "{\"reason\":\"Goodwill.\"}", "supervisor"},
+        {"capture-now", "{\"reason\":\"Kept the unit.\"}", "supervisor"},
+        {"deadline-extension", extension, "supervisor"},
+        {"validity-extension", "{\"days\":30,\"reason\":\"In hospital.\"}",
+         "supervisor"},
+        {"quote",
+         "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"49.00\"}}",
+         "warehouse"},
+    };
+    const char *roles[] = {"agent", "supervisor", "warehouse", "finance",
+                           "admin"};
+    for (size_t p = 0; p < sizeof(roles) / sizeof(roles[0]); p++) {
+        char *email = console_person(roles[p]);
+        char *cookie = console_login(email);
+        for (size_t a = 0; a < sizeof(actions) / sizeof(actions[0]); a++) {
+            char path[160];
+            snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/%s", number,
+                     actions[a].path);
+            struct http_result r =
+                console_call("POST", path, cookie, actions[a].body);
+            if (strcmp(roles[p], actions[a].role) == 0)
+                cr_assert(r.status != 403 && r.status != 401 && r.status < 500,
+                          "%s may %s: %ld %s", roles[p], actions[a].path,
+                          r.status, r.body);
+            else
+                cr_assert_eq(r.status, 403, "%s may not %s: %s", roles[p],
+                             actions[a].path, r.body);
+            harness_http_free(&r);
+        }
+        free(cookie);
+        free(email);
+    }
+    /* The supervisor's validity extension reached the case
+     * (pending_confirm: it applies). */
+    cr_assert_eq(console_sql_long("SELECT coalesce(validity_extension_days, 0)"
+                                  " FROM rma WHERE number = '%s'",
+                                  number),
+                 30);
+    free(number);
+    free(customer);
+    free(agent);
+}
+
+/* The warehouse's paper: a case's outbound packing slip and the pick list
+ * are HTML pages (with the print stylesheet, every text escaped), in the
+ * person's session; the pick list is the warehouse's (and the admin's). */
+Test(paper, packing_slip_and_pick_list_print_for_the_warehouse)
+{
+    char *agent = token_for("agent");
+    char *customer = harness_unique_email("paper");
+    char *number = harness_create_case(agent, customer, "resend", true);
+    char *person = console_person("warehouse");
+    char *cookie = console_login(person);
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s/packing-slip", number);
+    struct http_result r = console_call("GET", path, cookie, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    char type[128];
+    cr_assert_not_null(harness_header(&r, "Content-Type", type, sizeof(type)));
+    cr_assert_not_null(strstr(type, "text/html"), "%s", type);
+    cr_assert_not_null(strstr(r.body, "/staff/css/paper.css"), "%s", r.body);
+    cr_assert_not_null(strstr(r.body, number), "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "CAM-4K-OUT"), "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "SN-E2E-0001"), "%s", r.body);
+    cr_assert_null(strstr(r.body, "<script>"), "no inline script");
+    harness_http_free(&r);
+    r = console_call("GET", "/api/v1/staff/rmas/RMA-2000-999999/packing-slip",
+                     cookie, NULL);
+    cr_assert_eq(r.status, 404, "%s", r.body);
+    harness_http_free(&r);
+
+    /* A resend the customer agreed to awaits shipment: on the pick list. */
+    char *cust_cookie = harness_login(customer);
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/agree", number);
+    r = harness_http("POST", path, harness_portal_headers(cust_cookie, NULL),
+                     NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    harness_http_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s", number);
+    r = console_call("GET", path, cookie, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")),
+                     "awaiting_shipment", "%s", r.body);
+    harness_http_free(&r);
+    r = console_call("GET", "/api/v1/staff/pick-list", cookie, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "<h1>Pick list</h1>"), "%s", r.body);
+    cr_assert_not_null(strstr(r.body, number), "on the pick list: %s", r.body);
+    harness_http_free(&r);
+
+    /* The pick list is not finance's. */
+    char *fin = console_person("finance");
+    char *fin_cookie = console_login(fin);
+    r = console_call("GET", "/api/v1/staff/pick-list", fin_cookie, NULL);
+    cr_assert_eq(r.status, 403, "%s", r.body);
+    harness_http_free(&r);
+    free(fin_cookie);
+    free(fin);
+    free(cust_cookie);
+    free(cookie);
+    free(person);
+    free(number);
+    free(customer);
+    free(agent);
+}
+
+/* The case page asks for one case's exceptions: ?rma= takes an RMA number
+ * and lists that case's only. */
+Test(exceptions, the_list_takes_one_cases_number)
+{
+    char *person = console_person("finance");
+    char *cookie = console_login(person);
+    struct http_result r = console_call(
+        "GET", "/api/v1/staff/exceptions?rma=not-a-number", cookie, NULL);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    cr_assert_str_eq(harness_error_code(&r), "invalid_rma", "%s", r.body);
+    harness_http_free(&r);
+    r = console_call("GET",
+                     "/api/v1/staff/exceptions?status=all&rma=RMA-2000-999999",
+                     cookie, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(json_array_size(json_object_get(r.json, "exceptions")), 0,
+                 "%s", r.body);
+    harness_http_free(&r);
+    free(cookie);
+    free(person);
+}

@@ -2,9 +2,9 @@
 // their audit trail stays) and bearer tokens for automation (create, shown
 // once; revoke).  Admin role only: the service refuses anyone else.
 
-import * as api from './api.js?v=1';
+import * as api from './api.js?v=2';
 import { h, clear, announce, showError, clearMessages, timeEl } from '/js/dom.js?v=1';
-import { ROLE_NAMES, roleLabel } from './words.js?v=1';
+import { ROLE_NAMES, roleLabel } from './words.js?v=2';
 
 const roleSelect = (id) => h('select', { id, name: 'role', required: true },
   ROLE_NAMES.map((r) => h('option', { value: r }, roleLabel(r))));

@@ -71,3 +71,7 @@ export const rmaPath = (number, rest = '') =>
 export const attachmentUrl = (number, id) =>
   BASE + rmaPath(number, '/attachments/' + encodeURIComponent(id));
 export const exportUrl = (kind) => BASE + '/exports/' + encodeURIComponent(kind) + '.csv';
+// The warehouse's paper: HTML pages the service answers, printed from a tab
+// of their own.
+export const packingSlipUrl = (number) => BASE + rmaPath(number, '/packing-slip');
+export const pickListUrl = BASE + '/pick-list';

@@ -6,14 +6,14 @@
 // Routes: #/login, #/ (my queues), #/queue/NAME, #/rmas/RMA-YYYY-NNNNNN,
 // #/scan, #/exports, #/admin, #/new (New Solution, new.js).
 
-import * as api from './api.js?v=1';
+import * as api from './api.js?v=2';
 import { h, clear, announce, showError, clearMessages } from '/js/dom.js?v=1';
-import { roleLabel } from './words.js?v=1';
-import { renderHome, renderQueue, renderScan } from './queues.js?v=1';
-import { renderCase } from './case.js?v=1';
-import { renderExports } from './exports.js?v=1';
-import { renderAdmin } from './admin.js?v=1';
-import { renderNew } from './new.js?v=1';
+import { roleLabel } from './words.js?v=2';
+import { renderHome, renderQueue, renderScan } from './queues.js?v=2';
+import { renderCase } from './case.js?v=2';
+import { renderExports } from './exports.js?v=2';
+import { renderAdmin } from './admin.js?v=2';
+import { renderNew } from './new.js?v=2';
 
 const view = () => document.getElementById('view');
 let me = null; // GET /whoami: {name, role, email, display_name}

@@ -6,9 +6,10 @@
 // fields the API requires.  The service decides: a refused or stale action
 // shows the API's answer (a 409 with "Reload").
 
-import * as api from './api.js?v=1';
+import * as api from './api.js?v=2';
 import { h, clear, announce, showError, clearMessages, money, timeEl, dateText, newId } from '/js/dom.js?v=1';
-import { kindLabel, statusLabel, roleLabel, eventLabel, words } from './words.js?v=1';
+import { kindLabel, statusLabel, roleLabel, eventLabel, words } from './words.js?v=2';
+import { resolveForm } from './exceptions.js?v=2';
 
 const CASEWORK = ['agent', 'supervisor'];
 const CANCELLABLE = ['draft', 'pending_review', 'pending_confirm', 'confirmed', 'rejected',
@@ -23,7 +24,9 @@ const reason = (label = 'Reason') => ({ name: 'reason', label, type: 'textarea',
 // The actions of the console, each for the roles the route table grants it
 // (src/routes.c) and the states it applies to; the service has the last word.
 function actionsFor(r, role) {
-  const hold = r.hold && r.hold.status === 'authorized' ? r.hold : null;
+  // A hold the supervisor may still decide on: authorized, no release
+  // asked for (the service refuses the decisions otherwise).
+  const hold = r.hold && r.hold.status === 'authorized' && !r.hold.release_pending ? r.hold : null;
   const inspected = Boolean(r.return && r.return.inspection);
   const standard = r.kind === 'replacement' && (r.replacement_method || 'standard') === 'standard';
   const dev = (r.devices || [])[0] || {};
@@ -95,7 +98,9 @@ function actionsFor(r, role) {
       fields: [reason('Why the hold is released without the return')], done: () => 'Hold waived.',
     },
     {
-      label: 'Capture Now', path: 'capture-now', roles: ['supervisor'], when: Boolean(hold),
+      // Only while the return is awaited: a received unit's hold is released
+      // (Waive Hold) or kept by the job's rules, never captured by hand.
+      label: 'Capture Now', path: 'capture-now', roles: ['supervisor'], when: Boolean(hold) && r.status === 'awaiting_return',
       fields: [reason('Why the hold is charged now')], done: () => 'Capture requested.',
     },
     {
@@ -353,8 +358,42 @@ function timelineCard(r) {
     : h('p', {}, 'No events.'));
 }
 
+// Finance: the case's open exceptions (any kind), each with Resolve.
+function exceptionsCard(r, list, rerender) {
+  if (!list.length) return null;
+  return section('Open exceptions', 'exceptions', h('ul', { class: 'plain' }, list.map((e) => {
+    const formId = `case-resolve-${e.id}`;
+    const slot = h('div', {});
+    const opener = h('button', {
+      type: 'button', class: 'secondary small-button', 'aria-expanded': 'false', 'aria-controls': formId,
+      'aria-label': `Resolve exception #${e.id}`,
+    }, 'Resolve');
+    const toggle = (open) => {
+      opener.setAttribute('aria-expanded', String(open));
+      clear(slot);
+      if (open) {
+        slot.append(resolveForm({
+          id: e.id, number: r.number, amount: e.amount,
+          currency: (e.amount && e.amount.currency_code) || r.currency || (r.order && r.order.currency),
+        }, formId, () => rerender(null), () => toggle(false)));
+        slot.querySelector('select').focus();
+      } else {
+        opener.focus();
+      }
+    };
+    opener.addEventListener('click', () => toggle(opener.getAttribute('aria-expanded') !== 'true'));
+    return h('li', { dataset: { exception: e.id } },
+      h('strong', {}, words(e.kind)), ` #${e.id}`, e.amount ? ` — ${money(e.amount)}` : '', ' — ', timeEl(e.created_at),
+      h('span', { class: 'block small' }, e.detail || ''),
+      h('p', { class: 'no-print' }, opener), slot);
+  })));
+}
+
 export async function renderCase(ctx, number) {
   const r = await api.get(api.rmaPath(number));
+  const exceptions = ctx.me.role === 'finance'
+    ? ((await api.get('/exceptions?status=open&rma=' + encodeURIComponent(number))).exceptions || [])
+    : [];
   const rerender = async (message) => {
     await renderCase(ctx, number);
     if (message) announce(message);
@@ -371,8 +410,13 @@ export async function renderCase(ctx, number) {
       h('span', { class: 'badge kind' }, kindLabel(r.kind)), ' ',
       h('span', { class: 'badge status status-' + r.status, id: 'rma-status' }, statusLabel(r.status)), ' ',
       h('span', { class: 'badge' }, `Revision ${r.revision}`), ' ',
-      h('button', { type: 'button', class: 'secondary small-button no-print', onclick: () => window.print() }, 'Print')),
+      h('button', { type: 'button', class: 'secondary small-button no-print', onclick: () => window.print() }, 'Print'),
+      // The outbound parcel's slip (not for a refund: nothing ships).
+      r.kind !== 'refund' ? [' ', h('a', {
+        href: api.packingSlipUrl(r.number), target: '_blank', rel: 'noopener', class: 'button-link small-link no-print',
+      }, 'Packing Slip')] : null),
     actionsCard(r, ctx.me, rerender),
+    exceptionsCard(r, exceptions, rerender),
     h('div', { class: 'case-grid' },
       section('Solution', 'solution',
         h('blockquote', {}, r.problem || ''),

@@ -3,7 +3,7 @@
 // /api/v1/staff/exports/{kind}.csv?from=&to=), the same bytes as
 // `rmactl export`; the browser saves it as it arrives.
 
-import * as api from './api.js?v=1';
+import * as api from './api.js?v=2';
 import { h, clear, showError, clearMessages } from '/js/dom.js?v=1';
 
 const KINDS = [

@@ -5,9 +5,9 @@
 // order's lines are offered: a device that is not on the order cannot be
 // chosen.
 
-import * as api from './api.js?v=1';
+import * as api from './api.js?v=2';
 import { h, clear, announce, showError, clearMessages, money, dateText, newId } from '/js/dom.js?v=1';
-import { kindLabel } from './words.js?v=1';
+import { kindLabel } from './words.js?v=2';
 
 const KINDS = ['replacement', 'refund', 'repair', 'resend'];
 

@@ -3,9 +3,10 @@
 // finance resolves, and the scan box that finds a case by RMA number,
 // tracking number, serial number or UID.
 
-import * as api from './api.js?v=1';
+import * as api from './api.js?v=2';
 import { h, clear, announce, showError, clearMessages, money, timeEl, newId } from '/js/dom.js?v=1';
-import { kindLabel, statusLabel, words, age } from './words.js?v=1';
+import { kindLabel, statusLabel, words, age } from './words.js?v=2';
+import { resolveForm } from './exceptions.js?v=2';
 
 const caseLink = (number) => h('a', { href: '#/rmas/' + number }, number);
 
@@ -98,21 +99,52 @@ function caseTable(items) {
         it.created_by ? h('span', { class: 'muted small block' }, 'By ' + it.created_by) : null))))));
 }
 
-function exceptionTable(items) {
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'queue-table' },
-    h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, 'Exception'),
-      h('th', { scope: 'col' }, 'RMA'),
-      h('th', { scope: 'col' }, 'Amount'),
-      h('th', { scope: 'col' }, 'Waiting'),
-      h('th', { scope: 'col' }, 'Detail'))),
-    h('tbody', {}, items.map((it) => h('tr', {},
+// Every open exception, of every kind, oldest first; finance resolves
+// each with its outcome, a note, and the amount when money moved.
+function exceptionTable(ctx, items, rerender) {
+  const canResolve = ctx.me.role === 'finance';
+  const rows = [];
+  for (const it of items) {
+    const formId = `resolve-${it.id}`;
+    const formRow = h('tr', { class: 'form-row', hidden: true },
+      h('td', { colspan: canResolve ? 6 : 5 }));
+    let opener = null;
+    const toggle = (open) => {
+      formRow.hidden = !open;
+      opener.setAttribute('aria-expanded', String(open));
+      if (open) {
+        const cell = clear(formRow.firstChild);
+        cell.append(resolveForm(it, formId, rerender, () => toggle(false)));
+        cell.querySelector('select').focus();
+      } else {
+        opener.focus();
+      }
+    };
+    if (canResolve) {
+      opener = h('button', {
+        type: 'button', class: 'secondary small-button', 'aria-expanded': 'false', 'aria-controls': formId,
+        'aria-label': `Resolve exception #${it.id}`,
+      }, 'Resolve');
+      opener.addEventListener('click', () => toggle(formRow.hidden));
+    }
+    rows.push(h('tr', { dataset: { exception: it.id } },
       h('th', { scope: 'row' }, words(it.exception_kind), h('span', { class: 'muted small block' }, '#' + it.id)),
       h('td', {}, it.number ? caseLink(it.number) : '—',
         it.status ? h('span', { class: 'muted small block' }, statusLabel(it.status)) : null),
       h('td', {}, it.amount ? money(it.amount) : '—'),
       h('td', { class: 'age' }, age(it.age_seconds)),
-      h('td', {}, it.note || ''))))));
+      h('td', {}, it.note || ''),
+      canResolve ? h('td', { class: 'no-print' }, opener) : null), formRow);
+  }
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'queue-table exceptions' },
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, 'Exception'),
+      h('th', { scope: 'col' }, 'RMA'),
+      h('th', { scope: 'col' }, 'Amount'),
+      h('th', { scope: 'col' }, 'Waiting'),
+      h('th', { scope: 'col' }, 'Detail'),
+      canResolve ? h('th', { scope: 'col', class: 'no-print' }, h('span', { class: 'visually-hidden' }, 'Action')) : null)),
+    h('tbody', {}, rows)));
 }
 
 // A make-up claim beside the customer's screenshot, with "Resolve".
@@ -170,7 +202,7 @@ export async function renderQueue(ctx, name) {
   const rerender = () => renderQueue(ctx, name);
   let body;
   if (!items.length) body = h('p', { class: 'card' }, 'Nothing waits here.');
-  else if (name === 'exceptions') body = exceptionTable(items);
+  else if (name === 'exceptions') body = exceptionTable(ctx, items, rerender);
   else if (name === 'makeup_claims') body = h('ul', { class: 'claims' }, items.map((it) => claimCard(ctx, it, rerender)));
   else body = caseTable(items);
   clear(ctx.view).append(...[
@@ -179,7 +211,11 @@ export async function renderQueue(ctx, name) {
     h('p', { class: 'lead' }, `${items.length} ${items.length === 1 ? 'item' : 'items'}, oldest first.`),
     // The outbound pick list: this queue on paper (print styles).
     name === 'awaiting_shipment' && items.length
-      ? h('p', { class: 'no-print' }, h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, 'Print Pick List'))
+      ? h('p', { class: 'no-print buttons' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, 'Print Pick List'),
+        ['warehouse', 'admin'].includes(ctx.me.role)
+          ? h('a', { href: api.pickListUrl, target: '_blank', rel: 'noopener', class: 'button-link' }, 'Open Pick List')
+          : null)
       : null,
     ctx.me.role === 'warehouse' ? scanForm(ctx, '', false) : null,
     body].filter(Boolean));
