@@ -788,6 +788,15 @@ export async function consoleChain(j) {
   await page.getByRole('button', { name: 'Agree', exact: true }).click();
   await page.getByRole('button', { name: 'Standard Replacement', exact: true }).click();
   await page.locator('#rma-status', { hasText: 'Waiting for your return' }).waitFor();
+  // The address the replacement ships to (nothing ships before, SPEC §14).
+  await page.getByRole('button', { name: 'Edit Address', exact: true }).click();
+  await page.getByLabel('Full name').fill('Chain Customer');
+  await page.getByLabel('Address line 1').fill('3 Chain Street');
+  await page.getByLabel('City').fill('Springfield');
+  await page.getByLabel('Postal code').fill('62701');
+  await page.getByLabel('Phone').fill('+1 217 555 0102');
+  await page.getByRole('button', { name: 'Save Address', exact: true }).click();
+  await page.locator('section.address address', { hasText: '3 Chain Street' }).waitFor();
   await page.locator('#makeup-form').waitFor();
   const paid = await fetch(SIM() + '/sim/payments', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },

@@ -16,6 +16,9 @@ const CANCELLABLE = ['draft', 'pending_review', 'pending_confirm', 'confirmed', 
   'awaiting_preauth', 'awaiting_shipment', 'awaiting_return', 'return_submitted', 'received',
   'quote_pending'];
 const RECEIVABLE = ['awaiting_return', 'return_submitted', 'charged', 'capture_failed'];
+// Where the address the unit ships to may still be set (rma_address_editable).
+const ADDRESSABLE = ['draft', 'pending_review', 'pending_confirm', 'rejected', 'confirmed',
+  'awaiting_preauth', 'awaiting_shipment', 'awaiting_return', 'return_submitted', 'received', 'quote_pending'];
 const CONDITIONS = ['good', 'sealed', 'used', 'damaged', 'incomplete'];
 const OUTCOMES = ['as_described', 'damaged_in_transit', 'not_faulty', 'out_of_warranty'];
 
@@ -102,6 +105,42 @@ function actionsFor(r, role) {
       // (Waive Hold) or kept by the job's rules, never captured by hand.
       label: 'Capture Now', path: 'capture-now', roles: ['supervisor'], when: Boolean(hold) && r.status === 'awaiting_return',
       fields: [reason('Why the hold is charged now')], done: () => 'Capture requested.',
+    },
+    {
+      // A unit back after its hold was charged, inspected: the refund the
+      // customer's agreement promises, as the supervisor decides (0: none).
+      label: 'Refund Capture', path: 'capture-refund', roles: ['supervisor'],
+      when: Boolean(r.hold && r.hold.status === 'captured' && !r.hold.refund_pending && !r.hold.refunded) &&
+        r.status === 'received' && inspected,
+      fields: [
+        { name: 'amount', label: `Refund (${r.currency || (r.order && r.order.currency) || ''}; at most what was charged)`,
+          type: 'money', required: true, value: r.hold && r.hold.captured ? r.hold.captured.value : '' },
+        reason('Why this amount (the inspection\u2019s outcome)'),
+      ],
+      done: () => 'Refund decided.',
+    },
+    {
+      label: 'Confirm Address', method: 'PUT', path: 'shipping-address', roles: CASEWORK,
+      when: r.kind !== 'refund' && ADDRESSABLE.includes(r.status) && !(r.status === 'awaiting_return' && !standard),
+      fields: [
+        { name: 'name', label: 'Name', type: 'text', required: true, max: 100,
+          value: (r.shipping_address && r.shipping_address.name) || (r.customer && r.customer.name) || '' },
+        { name: 'line1', label: 'Address line 1', type: 'text', required: true, max: 100, value: (r.shipping_address && r.shipping_address.line1) || '' },
+        { name: 'line2', label: 'Address line 2', type: 'text', max: 100, value: (r.shipping_address && r.shipping_address.line2) || '' },
+        { name: 'city', label: 'City', type: 'text', required: true, max: 60, value: (r.shipping_address && r.shipping_address.city) || '' },
+        { name: 'region', label: 'State or region', type: 'text', max: 60, value: (r.shipping_address && r.shipping_address.region) || '' },
+        { name: 'postal_code', label: 'Postal code', type: 'text', max: 20, value: (r.shipping_address && r.shipping_address.postal_code) || '' },
+        { name: 'country', label: 'Country (the order\u2019s)', type: 'text', required: true, max: 2,
+          value: (r.order && r.order.shipping_country) || '' },
+        { name: 'phone', label: 'Phone', type: 'text', required: true, max: 20, value: (r.shipping_address && r.shipping_address.phone) || '' },
+      ],
+      done: () => 'Address confirmed for the customer.',
+    },
+    {
+      label: 'Request Proof of Purchase', path: 'request-proof-of-purchase', roles: CASEWORK,
+      when: !['draft', 'pending_review', 'completed', 'cancelled', 'expired'].includes(r.status),
+      fields: [{ name: 'note', label: 'What the customer should send (they see it)', type: 'textarea', required: true, max: 500 }],
+      done: () => 'The customer has been asked for a proof of purchase.',
     },
     {
       label: 'Extend Validity', path: 'validity-extension', roles: ['supervisor'],
