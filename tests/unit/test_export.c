@@ -55,8 +55,7 @@ Test(export, columns_are_named_once_and_fit_the_row_buffer)
         }
         /* Amounts are written in their currency's exponent; shipments
          * carry none. */
-        cr_assert(currency || k == EXPORT_SHIPMENTS,
-                  "%s has a currency column",
+        cr_assert(currency || k == EXPORT_SHIPMENTS, "%s has a currency column",
                   export_kind_name((enum export_kind)k));
     }
 }
