@@ -213,6 +213,73 @@ agreed(struct world *w, const char *kind)
 
 /* ---- the kinds ---- */
 
+/* A refund case whose order was paid as payment says (JSON), agreed. */
+static char *
+agreed_refund(struct world *w, const char *payment)
+{
+    char body[2048], auth[256];
+    snprintf(body, sizeof(body),
+             "{\"customer\":{\"email\":\"%s\",\"name\":\"Rae Fund\"},"
+             "\"order\":{\"order_number\":\"SO-K%08x\",\"sales_channel\":"
+             "\"web\",\"shipping_country\":\"US\",\"currency\":\"USD\","
+             "\"purchase_date\":\"2026-06-01\",\"items\":[{\"model\":"
+             "\"CAM-4K-OUT\",\"quantity\":1,\"unit_price\":{\"currency_code\":"
+             "\"USD\",\"value\":\"129.99\"}}],\"payment\":%s},"
+             "\"kind\":\"refund\",\"problem\":\"It does not power on.\","
+             "\"devices\":[{\"model\":\"CAM-4K-OUT\",\"serial_number\":"
+             "\"SN-E2E-0001\"}],\"refund_amount\":{\"currency_code\":\"USD\","
+             "\"value\":\"129.99\"},\"refund_override_reason\":"
+             "\"Full refund for the test.\"}",
+             w->email, (unsigned)arc4random(), payment);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", w->agent);
+    const char *h[] = {auth, "Content-Type: application/json", NULL};
+    struct http_result r =
+        harness_http("POST", "/api/v1/staff/rmas", h, body, strlen(body));
+    cr_assert_eq(r.status, 201, "create: %s", r.body);
+    char *number = strdup(json_string_value(json_object_get(r.json, "number")));
+    harness_http_free(&r);
+    staff_ok(w->agent, number, "submit", NULL);
+    customer_ok(w, "POST", number, "agree", NULL);
+    return number;
+}
+
+Test(every_kind, refund_paid_by_paypal)
+{
+    struct world w;
+    world_init(&w, "kind-refund-pp");
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"129.99\"},"
+             "\"payer_email\":\"%s\"}",
+             w.email);
+    json_t *j = harness_sim("POST", "/sim/payments", body);
+    char payment[256];
+    snprintf(payment, sizeof(payment),
+             "{\"method\":\"paypal\",\"capture_id\":\"%s\"}",
+             json_string_value(json_object_get(j, "capture_id")));
+    json_decref(j);
+    char *number = agreed_refund(&w, payment);
+    receive(&w, number); /* PayPal refunds the capture at once */
+    ends(number, "action_required,return_received,refund_paid");
+    free(number);
+    world_free(&w);
+}
+
+Test(every_kind, refund_paid_by_other_means)
+{
+    struct world w;
+    world_init(&w, "kind-refund-other");
+    char *number = agreed_refund(
+        &w, "{\"method\":\"other\",\"reference\":\"INV-2026-17\"}");
+    receive(&w, number);
+    staff_ok(w.finance, number, "refund-payout",
+             "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"129.99\"},"
+             "\"reference\":\"BANK-2026-0042\"}");
+    ends(number, "action_required,return_received,refund_paid");
+    free(number);
+    world_free(&w);
+}
+
 Test(every_kind, standard_replacement)
 {
     struct world w;
