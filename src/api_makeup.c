@@ -35,6 +35,18 @@ static const struct field claim_spec[] = {
      .max = INT64_MAX},
 };
 
+static const struct field staff_claim_spec[] = {
+    {.name = "transaction_id",
+     .type = FT_STRING,
+     .required = true,
+     .min = 1,
+     .max = 64},
+    {.name = "payment_receipt_id",
+     .type = FT_INTEGER,
+     .min = 1,
+     .max = INT64_MAX},
+};
+
 /* The screenshot: a payment_receipt attachment of the case. */
 static enum rma_err
 check_receipt(struct api_ctx *ctx, int64_t rma_id, json_int_t id)
@@ -58,16 +70,18 @@ check_receipt(struct api_ctx *ctx, int64_t rma_id, json_int_t id)
     return RMA_OK;
 }
 
-enum rma_err
-api_rma_makeup_payment(struct api_ctx *ctx)
+/* A claim of the transaction in the request's body on case r, by who:
+ * recorded by its case operation, then one quick look at PayPal while the
+ * caller waits (the job does the rest); answers the claim, 201.  The
+ * screenshot is the customer's to give; staff submitting for them may
+ * leave it out (the customer then hears of the outcome by mail). */
+static enum rma_err
+claim(struct api_ctx *ctx, const struct rma_ref *r, struct rma_actor_info who)
 {
-    /* Another customer's case is unknown, whatever the body says. */
-    struct rma_ref r;
-    enum rma_err err = api_customer_case(ctx, &r);
-    if (err != RMA_OK)
-        return err;
     json_t *body;
-    err = api_body(ctx, FIELDS(claim_spec), &body);
+    enum rma_err err = who.on_behalf
+                           ? api_body(ctx, FIELDS(staff_claim_spec), &body)
+                           : api_body(ctx, FIELDS(claim_spec), &body);
     if (err != RMA_OK)
         return err;
     char txn[MAKEUP_TXN_ID_LEN + 1];
@@ -81,31 +95,31 @@ api_rma_makeup_payment(struct api_ctx *ctx)
                          "a PayPal transaction ID has 17 letters and digits, "
                          "as on PayPal's receipt",
                          "transaction_id");
-    err = check_receipt(ctx, r.id, receipt);
+    if (receipt != 0 || !who.on_behalf)
+        err = check_receipt(ctx, r->id, receipt);
     int64_t id = 0;
     if (err == RMA_OK) {
-        struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
-                                     false};
         struct hold_env henv = api_hold_env(ctx, who);
         struct case_refusal no = {0};
         err = api_refused(
-            ctx, case_claim_makeup(&henv, r.id, txn, receipt, &id, &no), &no);
+            ctx, case_claim_makeup(&henv, r->id, txn, receipt, &id, &no), &no);
     }
     if (err != RMA_OK)
         return err;
 
-    /* One quick look while the customer waits; the job does the rest. */
     struct makeup_env env;
     makeup_env_init(&env, &ctx->app->db, api_paypal_client(ctx), ctx->app->cfg,
                     ctx->now_t, "rma");
     env.max_pages = INTERACTIVE_PAGES;
+    env.notify = who.on_behalf; /* the customer is not the one waiting */
     enum makeup_status status = MAKEUP_PENDING;
     err = makeup_reconcile(&env, id, &status);
     if (err != RMA_OK) /* recorded and due: the job will try */
         log_event(LOG_WARN, "makeup_first_attempt_failed", "{s:I, s:s}",
                   "claim_id", (json_int_t)id, "error", rma_err_code(err));
     char *json;
-    err = db_makeup_claim_json(&ctx->app->db, id, false, ctx->arena, &json);
+    err = db_makeup_claim_json(&ctx->app->db, id, who.on_behalf, ctx->arena,
+                               &json);
     if (err == RMA_OK && json == NULL)
         err = RMA_EINTERNAL;
     if (err != RMA_OK)
@@ -114,6 +128,34 @@ api_rma_makeup_payment(struct api_ctx *ctx)
     if (err == RMA_OK)
         ctx->res->outcome = OUT_CREATED;
     return err;
+}
+
+enum rma_err
+api_rma_makeup_payment(struct api_ctx *ctx)
+{
+    /* Another customer's case is unknown, whatever the body says. */
+    struct rma_ref r;
+    enum rma_err err = api_customer_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                 false};
+    return claim(ctx, &r, who);
+}
+
+/* POST /staff/rmas/{number}/makeup-payment {transaction_id,
+ * payment_receipt_id?}: an agent records the customer's payment for them
+ * (audited as on their behalf). */
+enum rma_err
+api_staff_rma_makeup_payment(struct api_ctx *ctx)
+{
+    struct rma_ref r;
+    enum rma_err err = api_staff_case(ctx, &r);
+    if (err != RMA_OK)
+        return err;
+    struct rma_actor_info who = api_staff_actor(ctx);
+    who.on_behalf = true;
+    return claim(ctx, &r, who);
 }
 
 /* ---- finance ---- */

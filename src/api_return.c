@@ -33,7 +33,7 @@ static const struct field return_spec[] = {
 /* The three items of SPEC §5.4 (with the carrier the tracking number
  * belongs to), each named when it is missing. */
 static enum rma_err
-require_items(struct api_ctx *ctx, json_t *body)
+require_items(struct api_ctx *ctx, json_t *body, bool pictures)
 {
     static const struct {
         const char *field, *message;
@@ -45,7 +45,8 @@ require_items(struct api_ctx *ctx, json_t *body)
         {"postage_receipt_id", "the postage receipt is required: upload it "
                                "as postage_receipt"},
     };
-    for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+    size_t n = pictures ? sizeof(items) / sizeof(items[0]) : 2;
+    for (size_t i = 0; i < n; i++) {
         json_t *v = json_object_get(body, items[i].field);
         if (v == NULL || json_is_null(v))
             return http_fail(ctx->res, RMA_ERULE, "required", items[i].message,
@@ -79,17 +80,20 @@ check_attachment(struct api_ctx *ctx, int64_t rma_id, json_int_t id,
     return RMA_OK;
 }
 
-enum rma_err
-api_rma_return_shipment(struct api_ctx *ctx)
+/* The return's information in the request's body for case r, by who: the
+ * customer, with the pictures, or staff for them (who.on_behalf), who may
+ * leave the pictures out (given, they are checked all the same). */
+static enum rma_err
+submit_return(struct api_ctx *ctx, struct rma_actor_info who, bool staff)
 {
     json_t *body;
     enum rma_err err = api_body(ctx, FIELDS(return_spec), &body);
     if (err != RMA_OK)
         return err;
     struct rma_ref r;
-    err = require_items(ctx, body);
+    err = require_items(ctx, body, !who.on_behalf);
     if (err == RMA_OK)
-        err = api_customer_case(ctx, &r);
+        err = staff ? api_staff_case(ctx, &r) : api_customer_case(ctx, &r);
     /* Answered early from the case as read, so that the refusals below
      * keep their order; the operation decides again under the lock. */
     if (err == RMA_OK &&
@@ -133,10 +137,10 @@ api_rma_return_shipment(struct api_ctx *ctx)
         json_integer_value(json_object_get(body, "shipping_label_id"));
     json_int_t receipt =
         json_integer_value(json_object_get(body, "postage_receipt_id"));
-    if (err == RMA_OK)
+    if (err == RMA_OK && (label != 0 || !who.on_behalf))
         err = check_attachment(ctx, r.id, label, "shipping_label",
                                "shipping_label_id");
-    if (err == RMA_OK)
+    if (err == RMA_OK && (receipt != 0 || !who.on_behalf))
         err = check_attachment(ctx, r.id, receipt, "postage_receipt",
                                "postage_receipt_id");
     if (err != RMA_OK) {
@@ -151,14 +155,35 @@ api_rma_return_shipment(struct api_ctx *ctx)
                                   receipt,
                                   records,
                                   json_is_true(ack),
-                                  ctx->customer.email};
-    struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
-                                 false};
+                                  who.name,
+                                  who.on_behalf};
     struct hold_env env = api_hold_env(ctx, who);
     struct case_refusal no = {0};
     err = api_refused(ctx, case_submit_return(&env, &s, &no), &no);
     json_decref(body); /* after: the submission borrowed the carrier */
-    return err == RMA_OK ? api_customer_detail(ctx, r.id) : err;
+    if (err != RMA_OK)
+        return err;
+    return staff ? api_staff_detail(ctx, r.id, false)
+                 : api_customer_detail(ctx, r.id);
+}
+
+enum rma_err
+api_rma_return_shipment(struct api_ctx *ctx)
+{
+    struct rma_actor_info who = {ACTOR_CUSTOMER, ctx->customer.email, NULL,
+                                 false};
+    return submit_return(ctx, who, false);
+}
+
+/* POST /staff/rmas/{number}/return-shipment: an agent records the return
+ * the customer told them of (the pictures may follow from the customer),
+ * audited as on their behalf. */
+enum rma_err
+api_staff_rma_return_shipment(struct api_ctx *ctx)
+{
+    struct rma_actor_info who = api_staff_actor(ctx);
+    who.on_behalf = true;
+    return submit_return(ctx, who, true);
 }
 
 /* ------------------------------------------------------------------ */

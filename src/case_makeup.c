@@ -56,8 +56,9 @@ case_claim_makeup(struct hold_env *env, int64_t rma_id, const char *txn,
     char first_retry[32];
     hold_iso(env->now_t + policy.backoff_first_s, first_retry,
              sizeof(first_retry));
-    struct makeup_claim_new c = {r.id,   txn,       receipt_id,    mc.currency,
-                                 mc.due, mc.reason, env->who.name, first_retry};
+    struct makeup_claim_new c = {
+        r.id,      txn,           receipt_id,  mc.currency,       mc.due,
+        mc.reason, env->who.name, first_retry, env->who.on_behalf};
     err = db_makeup_insert(env->db, &c, env->now, id);
     if (err == RMA_ERULE) /* the receipt went away meanwhile */
         err = RMA_ECONFLICT;

@@ -19,7 +19,10 @@ case_submit_return(struct hold_env *env, const struct return_submission *s,
     enum rma_err err = case_begin(env, s->rma_id, &r);
     if (err != RMA_OK)
         return err;
-    int to = rma_state_next(r.status, EV_SUBMIT_RETURN, r.kind, env->who.kind);
+    /* Staff submit it for the customer where the customer could. */
+    int to =
+        rma_state_next(r.status, EV_SUBMIT_RETURN, r.kind,
+                       env->who.on_behalf ? ACTOR_CUSTOMER : env->who.kind);
     if (to < 0)
         return case_end(env,
                         case_refuse_state(no, &r, "submitting the return"));

@@ -39,8 +39,8 @@ static const struct db_stmt stmts[] = {
     {"makeup_insert",
      "INSERT INTO makeup_claim (rma_id, transaction_id, payment_receipt_id,"
      " currency, amount_due_minor, reason, submitted_by, submitted_at,"
-     " next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-     " RETURNING id", 9},
+     " next_attempt_at, on_behalf) VALUES ($1, $2, NULLIF($3::bigint, 0), $4,"
+     " $5, $6, $7, $8, $9, $10) RETURNING id", 10},
     {"makeup_mark_receipts",
      "UPDATE attachment SET submitted_at = $2 WHERE rma_id = $1"
      " AND submission = 'makeup_payment' AND submitted_at IS NULL", 2},
@@ -214,9 +214,10 @@ db_makeup_insert(struct db *db, const struct makeup_claim_new *c,
                             c->reason,
                             c->submitted_by,
                             now,
-                            c->first_retry};
+                            c->first_retry,
+                            c->on_behalf ? "true" : "false"};
     enum rma_err err;
-    PGresult *r = db_run(db, "makeup_insert", 9, params, &err);
+    PGresult *r = db_run(db, "makeup_insert", 10, params, &err);
     if (r == NULL)
         return err;
     *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);

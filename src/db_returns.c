@@ -44,9 +44,10 @@ static const struct db_stmt stmts[] = {
     {"returns_submit",
      "INSERT INTO return_submission (rma_id, carrier, tracking_number,"
      " shipping_label_id, postage_receipt_id, data_erasure_required,"
-     " data_erasure_acknowledged, submitted_by, submitted_at)"
-     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-     9},
+     " data_erasure_acknowledged, submitted_by, submitted_at, on_behalf)"
+     " VALUES ($1, $2, $3, NULLIF($4::bigint, 0), NULLIF($5::bigint, 0), $6,"
+     " $7, $8, $9, $10)",
+     10},
     {"returns_mark_submitted",
      "UPDATE attachment SET submitted_at = $2 WHERE rma_id = $1"
      " AND submission = 'return' AND submitted_at IS NULL",
@@ -206,8 +207,9 @@ db_return_submit(struct db *db, const struct return_submission *s,
                             s->erasure_required ? "true" : "false",
                             s->erasure_acknowledged ? "true" : "false",
                             s->submitted_by,
-                            now};
-    enum rma_err err = db_command(db, "returns_submit", 9, params, NULL);
+                            now,
+                            s->on_behalf ? "true" : "false"};
+    enum rma_err err = db_command(db, "returns_submit", 10, params, NULL);
     if (err != RMA_OK)
         return err;
     const char *mark[] = {rma, now};

@@ -2,7 +2,8 @@
 dist_migrations_DATA += sql/migrations/0005_holds.sql \
 	sql/migrations/0014_case_ops.sql \
 	sql/migrations/0017_case_ends.sql \
-	sql/migrations/0023_case_mail.sql
+	sql/migrations/0023_case_mail.sql \
+	sql/migrations/0024_on_behalf.sql
 librma_la_SOURCES += \
 	src/api_hold.c \
 	src/api_exception.c \

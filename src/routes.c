@@ -55,6 +55,10 @@ const struct route routes[] = {
      BODY_JSON, false},
     {HTTP_PUT, STAFF_RMA "/shipping-address", api_staff_rma_address,
      STAFF(CASEWORK), BODY_JSON, false},
+    {HTTP_POST, STAFF_RMA "/return-shipment", api_staff_rma_return_shipment,
+     STAFF(CASEWORK), BODY_JSON, false},
+    {HTTP_POST, STAFF_RMA "/makeup-payment", api_staff_rma_makeup_payment,
+     STAFF(CASEWORK), BODY_JSON, false},
     {HTTP_POST, STAFF_RMA "/request-proof-of-purchase",
      api_staff_rma_request_proof, STAFF(CASEWORK), BODY_JSON, false},
 

@@ -103,6 +103,8 @@ enum rma_err api_rma_method(struct api_ctx *ctx);
 enum rma_err api_rma_address(struct api_ctx *ctx);
 enum rma_err api_staff_rma_address(struct api_ctx *ctx);
 enum rma_err api_staff_rma_request_proof(struct api_ctx *ctx);
+enum rma_err api_staff_rma_return_shipment(struct api_ctx *ctx);
+enum rma_err api_staff_rma_makeup_payment(struct api_ctx *ctx);
 enum rma_err api_staff_rma_capture_refund(struct api_ctx *ctx);
 enum rma_err api_staff_rma_create(struct api_ctx *ctx);
 enum rma_err api_staff_rma_edit(struct api_ctx *ctx);

@@ -56,6 +56,7 @@ struct makeup_claim_new {
     const char *submitted_by;
     const char *first_retry; /* when the job looks if the first try did not
                                 settle it (ISO 8601) */
+    bool on_behalf; /* by staff for the customer: the screenshot optional */
 };
 /* Inserts a pending claim and marks the case's open payment receipts
  * submitted.  RMA_ERULE when the receipt is

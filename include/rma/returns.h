@@ -76,6 +76,7 @@ struct return_submission {
     bool erasure_required;
     bool erasure_acknowledged;
     const char *submitted_by;
+    bool on_behalf; /* by staff for the customer: pictures optional (0) */
 };
 
 /* Stores the submission and marks the case's open return attachments

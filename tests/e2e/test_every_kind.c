@@ -496,3 +496,80 @@ Test(every_kind, a_proof_of_purchase_is_asked_for_and_uploaded)
     free(number);
     world_free(&w);
 }
+
+/* SPEC §14: what the vendor's FAQ says agents do, for the customer on the
+ * phone: submit the return's information (the pictures may follow) and a
+ * make-up payment's transaction; audited as on the customer's behalf. */
+Test(every_kind, an_agent_submits_the_return_and_the_payment_for_the_customer)
+{
+    struct world w;
+    world_init(&w, "kind-behalf");
+    char *number = agreed(&w, "repair");
+    /* The customer acknowledged, on the phone, that a recording device's
+     * data may be erased. */
+    const char *ret =
+        "{\"carrier\":\"UPS\",\"tracking_number\":\"1Z999AA10123456784\","
+        "\"acknowledge_data_erasure\":true}";
+    struct http_result r =
+        as_staff(w.warehouse, "POST", number, "return-shipment", ret);
+    cr_assert_eq(r.status, 403, "agents and supervisors: %s", r.body);
+    harness_http_free(&r);
+    r = as_staff(w.agent, "POST", number, "return-shipment",
+                 "{\"carrier\":\"UPS\"}");
+    cr_assert_eq(r.status, 422, "the tracking number is needed: %s", r.body);
+    harness_http_free(&r);
+    staff_ok(w.agent, number, "return-shipment", ret);
+    r = as_staff(w.agent, "POST", number, "return-shipment", ret);
+    cr_assert_eq(r.status, 409, "once: %s", r.body);
+    harness_http_free(&r);
+    char *st = sql("SELECT r.status || ' ' || s.on_behalf || ' ' ||"
+                   " (s.shipping_label_id IS NULL) FROM rma r JOIN"
+                   " return_submission s ON s.rma_id = r.id WHERE r.number ="
+                   " '%s'",
+                   number);
+    cr_assert_str_eq(st, "return_submitted true true");
+    free(st);
+    receive(&w, number);
+    staff_ok(w.warehouse, number, "inspection",
+             "{\"outcome\":\"damaged_in_transit\",\"notes\":\"Cracked.\"}");
+    staff_ok(w.warehouse, number, "quote",
+             "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"50.00\"},"
+             "\"notes\":\"A new housing.\"}");
+    customer_ok(&w, "POST", number, "quote-decision",
+                "{\"decision\":\"approve\"}");
+    /* The customer paid and reads the transaction out on the phone. */
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"amount\":{\"currency_code\":\"USD\",\"value\":\"50.00\"},"
+             "\"payer_email\":\"%s\"}",
+             w.email);
+    json_t *j = harness_sim("POST", "/sim/payments", body);
+    snprintf(body, sizeof(body), "{\"transaction_id\":\"%s\"}",
+             json_string_value(json_object_get(j, "seller_transaction_id")));
+    json_decref(j);
+    r = as_staff(w.agent, "POST", number, "makeup-payment", body);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")),
+                     "matched", "%s", r.body);
+    harness_http_free(&r);
+    char *claim = sql("SELECT on_behalf || ' ' || (payment_receipt_id IS NULL)"
+                      " FROM makeup_claim m JOIN rma r ON r.id = m.rma_id"
+                      " WHERE r.number = '%s'",
+                      number);
+    cr_assert_str_eq(claim, "true true");
+    free(claim);
+    char *audited = sql("SELECT count(*) FROM audit_event e JOIN rma r ON"
+                        " r.id = e.rma_id WHERE r.number = '%s' AND"
+                        " e.on_behalf AND e.action IN ('submit_return',"
+                        " 'makeup_payment_submitted')",
+                        number);
+    cr_assert_str_eq(audited, "2", "both audited as on the customer's behalf");
+    free(audited);
+    ship(&w, number);
+    /* Not the one waiting on the screen, the customer is mailed the
+     * payment's outcome. */
+    ends(number, "action_required,return_received,repair_quote,"
+                 "makeup_payment,shipped");
+    free(number);
+    world_free(&w);
+}
