@@ -409,6 +409,45 @@ harness_runf(bool allow_fail, const char *fmt, ...)
     return out;
 }
 
+char *
+harness_sqlf(const char *fmt, ...)
+{
+    char q[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof(q), fmt, ap);
+    va_end(ap);
+    char *out = harness_runf(false, "%s '%s' -XAtq -c \"%s\"",
+                             harness_env("RMA_TEST_PSQL"),
+                             harness_env("RMA_TEST_ADMIN_URL"), q);
+    out[strcspn(out, "\n")] = '\0';
+    return out;
+}
+
+long long
+harness_upload_png(const char *cookie, const char *number, const char *kind)
+{
+    char file[512], path[256], cookie_h[512];
+    snprintf(file, sizeof(file), "%s/tests/fixtures/images/tiny.png",
+             harness_env("RMA_TEST_TOP_SRCDIR"));
+    FILE *f = fopen(file, "rb");
+    cr_assert_not_null(f, "%s", file);
+    unsigned char data[4096];
+    size_t len = fread(data, 1, sizeof(data), f);
+    fclose(f);
+    snprintf(path, sizeof(path), "/api/v1/rmas/%s/attachments/%s", number,
+             kind);
+    snprintf(cookie_h, sizeof(cookie_h), "Cookie: %s", cookie);
+    const char *h[] = {"X-Requested-With: rma-portal", cookie_h,
+                       "Content-Type: image/png", NULL};
+    struct http_result r =
+        harness_http("PUT", path, h, (const char *)data, len);
+    cr_assert_eq(r.status, 201, "upload %s: %s", kind, r.body);
+    long long id = json_integer_value(json_object_get(r.json, "id"));
+    harness_http_free(&r);
+    return id;
+}
+
 void
 harness_sim_ok(const char *method, const char *path, const char *body)
 {

@@ -81,6 +81,13 @@ json_t *harness_sim_settle(const char *id, const char *status);
 /* t as ISO 8601 UTC ("2026-11-23T10:00:00Z"). */
 void harness_iso(time_t t, char out[32]);
 
+/* The first line of the first value of the query made from fmt, run as the
+ * schema owner (owned). */
+char *harness_sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Uploads tests/fixtures/images/tiny.png as an attachment of kind to case
+ * number with the customer's cookie; its id. */
+long long harness_upload_png(const char *cookie, const char *number,
+                             const char *kind);
 /* Runs the command made from fmt; its stdout (owned), asserting success
  * unless allow_fail. */
 char *harness_runf(bool allow_fail, const char *fmt, ...)

@@ -26,6 +26,5 @@ tests_e2e_test_case_ends_LDADD = $(TEST_LDADD)
 check_PROGRAMS += tests/e2e/test_every_kind
 tests_e2e_test_every_kind_SOURCES = tests/e2e/test_every_kind.c \
 	tests/harness.c tests/harness.h
-tests_e2e_test_every_kind_CFLAGS = $(TEST_CFLAGS) \
-	-DIMAGE_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/images"'
+tests_e2e_test_every_kind_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_every_kind_LDADD = $(TEST_LDADD)

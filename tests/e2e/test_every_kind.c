@@ -19,21 +19,6 @@
 
 #define DAY (24L * 3600)
 
-static char *
-sql(const char *fmt, ...)
-{
-    char q[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(q, sizeof(q), fmt, ap);
-    va_end(ap);
-    char *out = harness_runf(false, "%s '%s' -XAtq -c \"%s\"",
-                             harness_env("RMA_TEST_PSQL"),
-                             harness_env("RMA_TEST_ADMIN_URL"), q);
-    out[strcspn(out, "\n")] = '\0';
-    return out;
-}
-
 struct world {
     char *agent, *warehouse, *supervisor, *finance;
     char *email, *cookie;
@@ -149,23 +134,7 @@ pay_makeup(struct world *w, const char *number, const char *amount)
     snprintf(txn, sizeof(txn), "%s",
              json_string_value(json_object_get(j, "seller_transaction_id")));
     json_decref(j);
-    char file[512], path[256], cookie[512];
-    snprintf(file, sizeof(file), "%s/tiny.png", IMAGE_FIXTURES);
-    FILE *f = fopen(file, "rb");
-    cr_assert_not_null(f, "%s", file);
-    unsigned char data[4096];
-    size_t len = fread(data, 1, sizeof(data), f);
-    fclose(f);
-    snprintf(path, sizeof(path), "/api/v1/rmas/%s/attachments/payment_receipt",
-             number);
-    snprintf(cookie, sizeof(cookie), "Cookie: %s", w->cookie);
-    const char *h[] = {"X-Requested-With: rma-portal", cookie,
-                       "Content-Type: image/png", NULL};
-    struct http_result r =
-        harness_http("PUT", path, h, (const char *)data, len);
-    cr_assert_eq(r.status, 201, "screenshot: %s", r.body);
-    long long id = json_integer_value(json_object_get(r.json, "id"));
-    harness_http_free(&r);
+    long long id = harness_upload_png(w->cookie, number, "payment_receipt");
     snprintf(body, sizeof(body),
              "{\"transaction_id\":\"%s\",\"payment_receipt_id\":%lld}", txn,
              id);
@@ -179,16 +148,18 @@ pay_makeup(struct world *w, const char *number, const char *amount)
 static char *
 mails(const char *number)
 {
-    return sql("SELECT string_agg(m.kind, ',' ORDER BY m.id) FROM mail_outbox"
-               " m JOIN rma r ON r.id = m.rma_id WHERE r.number = '%s' AND"
-               " m.kind <> 'reminder'",
-               number);
+    return harness_sqlf(
+        "SELECT string_agg(m.kind, ',' ORDER BY m.id) FROM mail_outbox"
+        " m JOIN rma r ON r.id = m.rma_id WHERE r.number = '%s' AND"
+        " m.kind <> 'reminder'",
+        number);
 }
 
 static void
 ends(const char *number, const char *want_mails)
 {
-    char *st = sql("SELECT status FROM rma WHERE number = '%s'", number);
+    char *st =
+        harness_sqlf("SELECT status FROM rma WHERE number = '%s'", number);
     cr_assert_str_eq(st, "completed", "%s", number);
     free(st);
     char *m = mails(number);
@@ -413,7 +384,8 @@ Test(every_kind, advanced_replacement_returned_late_with_a_partial_refund)
     char *number = held(&w);
     ship(&w, number);
     run_jobs_at(time(NULL) + 26 * DAY); /* the deadline passed: captured */
-    char *st = sql("SELECT status FROM rma WHERE number = '%s'", number);
+    char *st =
+        harness_sqlf("SELECT status FROM rma WHERE number = '%s'", number);
     cr_assert_str_eq(st, "charged");
     free(st);
     /* The unit arrives after all; inspected, a supervisor refunds 100.00
@@ -427,9 +399,10 @@ Test(every_kind, advanced_replacement_returned_late_with_a_partial_refund)
     run_jobs_at(time(NULL) + 26 * DAY + 60);
     ends(number, "action_required,hold_placed,shipped,hold_captured,"
                  "return_received,capture_refunded");
-    char *refund = sql("SELECT h.refund_minor FROM hold h JOIN rma r ON r.id ="
-                       " h.rma_id WHERE r.number = '%s'",
-                       number);
+    char *refund =
+        harness_sqlf("SELECT h.refund_minor FROM hold h JOIN rma r ON r.id ="
+                     " h.rma_id WHERE r.number = '%s'",
+                     number);
     cr_assert_str_eq(refund, "10000");
     free(refund);
     free(number);
@@ -455,7 +428,8 @@ Test(every_kind, a_proof_of_purchase_is_asked_for_and_uploaded)
     harness_http_free(&r);
     staff_ok(w.agent, number, "request-proof-of-purchase",
              "{\"note\":\"The receipt's date is not readable.\"}");
-    char *told = sql("SELECT m.subject || ' | ' || replace(m.body, E'\\\\n', "
+    char *told =
+        harness_sqlf("SELECT m.subject || ' | ' || replace(m.body, E'\\\\n', "
                      "' ') FROM mail_outbox m JOIN rma r ON r.id = m.rma_id"
                      " WHERE r.number = '%s' AND m.kind = 'proof_requested'",
                      number);
@@ -472,21 +446,7 @@ Test(every_kind, a_proof_of_purchase_is_asked_for_and_uploaded)
     cr_assert_null(json_object_get(p, "received_at"), "%s", r.body);
     harness_http_free(&r);
     /* The customer uploads one. */
-    char file[512], cookie[512];
-    snprintf(file, sizeof(file), "%s/tiny.png", IMAGE_FIXTURES);
-    FILE *f = fopen(file, "rb");
-    cr_assert_not_null(f, "%s", file);
-    unsigned char data[4096];
-    size_t len = fread(data, 1, sizeof(data), f);
-    fclose(f);
-    snprintf(path, sizeof(path),
-             "/api/v1/rmas/%s/attachments/proof_of_purchase", number);
-    snprintf(cookie, sizeof(cookie), "Cookie: %s", w.cookie);
-    const char *h[] = {"X-Requested-With: rma-portal", cookie,
-                       "Content-Type: image/png", NULL};
-    r = harness_http("PUT", path, h, (const char *)data, len);
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    harness_http_free(&r);
+    harness_upload_png(w.cookie, number, "proof_of_purchase");
     snprintf(path, sizeof(path), "/api/v1/rmas/%s", number);
     r = harness_http("GET", path, harness_portal_headers(w.cookie, NULL), NULL,
                      0);
@@ -522,11 +482,12 @@ Test(every_kind, an_agent_submits_the_return_and_the_payment_for_the_customer)
     r = as_staff(w.agent, "POST", number, "return-shipment", ret);
     cr_assert_eq(r.status, 409, "once: %s", r.body);
     harness_http_free(&r);
-    char *st = sql("SELECT r.status || ' ' || s.on_behalf || ' ' ||"
-                   " (s.shipping_label_id IS NULL) FROM rma r JOIN"
-                   " return_submission s ON s.rma_id = r.id WHERE r.number ="
-                   " '%s'",
-                   number);
+    char *st =
+        harness_sqlf("SELECT r.status || ' ' || s.on_behalf || ' ' ||"
+                     " (s.shipping_label_id IS NULL) FROM rma r JOIN"
+                     " return_submission s ON s.rma_id = r.id WHERE r.number ="
+                     " '%s'",
+                     number);
     cr_assert_str_eq(st, "return_submitted true true");
     free(st);
     receive(&w, number);
@@ -552,17 +513,19 @@ Test(every_kind, an_agent_submits_the_return_and_the_payment_for_the_customer)
     cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")),
                      "matched", "%s", r.body);
     harness_http_free(&r);
-    char *claim = sql("SELECT on_behalf || ' ' || (payment_receipt_id IS NULL)"
-                      " FROM makeup_claim m JOIN rma r ON r.id = m.rma_id"
-                      " WHERE r.number = '%s'",
-                      number);
+    char *claim =
+        harness_sqlf("SELECT on_behalf || ' ' || (payment_receipt_id IS NULL)"
+                     " FROM makeup_claim m JOIN rma r ON r.id = m.rma_id"
+                     " WHERE r.number = '%s'",
+                     number);
     cr_assert_str_eq(claim, "true true");
     free(claim);
-    char *audited = sql("SELECT count(*) FROM audit_event e JOIN rma r ON"
-                        " r.id = e.rma_id WHERE r.number = '%s' AND"
-                        " e.on_behalf AND e.action IN ('submit_return',"
-                        " 'makeup_payment_submitted')",
-                        number);
+    char *audited =
+        harness_sqlf("SELECT count(*) FROM audit_event e JOIN rma r ON"
+                     " r.id = e.rma_id WHERE r.number = '%s' AND"
+                     " e.on_behalf AND e.action IN ('submit_return',"
+                     " 'makeup_payment_submitted')",
+                     number);
     cr_assert_str_eq(audited, "2", "both audited as on the customer's behalf");
     free(audited);
     ship(&w, number);
