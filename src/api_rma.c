@@ -34,13 +34,8 @@ api_rma_list(struct api_ctx *ctx)
     char *json;
     enum rma_err err = db_rma_list_json(
         &ctx->app->db, ctx->customer.customer_id, ctx->arena, &json);
-    if (err != RMA_OK)
-        return err;
-    json_t *list = json_loads(json, 0, NULL);
-    if (list == NULL)
-        return RMA_EINTERNAL;
-    ctx->res->body = json_pack("{s:o}", "rmas", list);
-    return RMA_OK;
+    /* Sent as stored ({"rmas": [...]}), not parsed again (SPEC §11). */
+    return err == RMA_OK ? api_json_merge_text(ctx, json) : err;
 }
 
 enum rma_err

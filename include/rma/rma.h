@@ -65,13 +65,17 @@ struct rma_detail {
     char *json; /* in the arena; NULL when viewer may not see it */
 };
 /* The case with this number, or with this id when number is NULL.  The
- * document is built when viewer is 0 (staff) or the case's customer; staff
- * adds the staff-only fields.  RMA_ENOTFOUND if none. */
+ * document is given when viewer is 0 (staff) or the case's customer; staff
+ * get the staff detail (the staff-only fields and "events", the timeline).
+ * It is read from rma_document, rendered and stored there when stale
+ * (0021_read_cache.sql; outside a transaction only).  RMA_ENOTFOUND if
+ * none. */
 enum rma_err db_rma_detail(struct db *db, const char *number, int64_t id,
                            int64_t viewer, bool staff, struct arena *a,
                            struct rma_detail *out);
 
-/* JSON text of one case (rma_json), the customer's list, the timeline. */
+/* JSON text of one case (rma_json), the customer's list ({"rmas": [...]},
+ * from rma_list_document like the detail), the timeline. */
 enum rma_err db_rma_json(struct db *db, int64_t id, bool staff, struct arena *a,
                          char **json);
 enum rma_err db_rma_list_json(struct db *db, int64_t customer_id,
