@@ -39,7 +39,9 @@ cleanup() {
 trap cleanup EXIT
 HTTP_PORT=$(stack_free_port)
 SIM_PORT=$(stack_free_port)
-STACK_TEST_MODE=true STACK_LOG_LEVEL=warn STACK_WORKERS=$WORKERS
+# info: the stack waits for the mail sender's "listening" (an info event);
+# a request is logged at debug, so reads log nothing.
+STACK_TEST_MODE=true STACK_LOG_LEVEL=info STACK_WORKERS=$WORKERS
 STACK_EXTRA_CONFIG='supervisor_review = never
 rate_limit_sessions_per_address = 1000'
 export HTTP_PORT SIM_PORT STACK_TEST_MODE STACK_LOG_LEVEL STACK_WORKERS STACK_EXTRA_CONFIG
@@ -88,13 +90,16 @@ min_pids="$!"
     >>"$RUN/log/fcgi_min.log" 2>&1 &
 min_pids="$min_pids $!"
 locations=
-for l in pk detail; do
+"$top_builddir/bench/fcgi_min" "$RUN/stored.sock" "$conninfo" "$WORKERS" stored \
+    >>"$RUN/log/fcgi_min.log" 2>&1 &
+min_pids="$min_pids $!"
+for l in pk stored detail; do
     locations="$locations        location /bench-$l/ {\n            include $RUN/nginx/fastcgi_params;\n            fastcgi_pass unix:$RUN/$l.sock;\n        }\n\n"
 done
 sed -i "s|        location /api/ {|$locations        location /api/ {|" "$RUN/nginx/nginx.conf"
 nginx -p "$RUN/nginx" -c "$RUN/nginx/nginx.conf" -s reload
 sleep 1
-for u in "bench-pk/$id" "bench-detail/$number"; do
+for u in "bench-pk/$id" "bench-stored/$id" "bench-detail/$number"; do
     status=$(curl -sS -o /dev/null -w '%{http_code}' "$base/$u")
     [ "$status" = 200 ] || { echo "fcgi_min ($u) answers $status" >&2; exit 1; }
 done
@@ -127,6 +132,7 @@ read -r api1_rps api1_p99 api1_bad < <(measure "$base/api/v1/rmas/$number" "Cook
 read -r min2_rps min2_p99 min2_bad < <(measure "$base/bench-pk/$id")
 read -r api2_rps api2_p99 api2_bad < <(measure "$base/api/v1/rmas/$number" "Cookie: $cookie")
 read -r doc_rps doc_p99 doc_bad < <(measure "$base/bench-detail/$number")
+read -r st_rps st_p99 st_bad < <(measure "$base/bench-stored/$id")
 read -r list_rps list_p99 list_bad < <(measure "$base/api/v1/rmas" "Cookie: $cookie")
 read -r sd_rps sd_p99 sd_bad < <(measure "$base/api/v1/staff/rmas/$number" "Authorization: Bearer $AGENT")
 read -r q_rps q_p99 q_bad < <(measure "$base/api/v1/staff/queues/drafts" "Authorization: Bearer $AGENT")
@@ -148,6 +154,7 @@ ratio() { python3 -c "print(f'{$1 / $min_rps:.2f}')"; }
 echo "machine: $(nproc) cores, $(uname -r); workers $WORKERS; wrk -t2 -c32 -d${SECONDS_RUN}s"
 echo "runs: limit $min1_rps, api $api1_rps, limit $min2_rps, api $api2_rps req/s"
 echo "reference fcgi_min, the same document by rma_detail_json: $doc_rps req/s, p99 $doc_p99, non-2xx $doc_bad ($(ratio "$doc_rps") of the limit)"
+echo "reference fcgi_min, the stored document by primary key:    $st_rps req/s, p99 $st_p99, non-2xx $st_bad ($(ratio "$st_rps") of the limit)"
 echo "list   GET /api/v1/rmas (5 cases):          $list_rps req/s, p99 $list_p99, non-2xx $list_bad ($(ratio "$list_rps") of the limit)"
 echo "staff  GET /api/v1/staff/rmas/{number}:     $sd_rps req/s, p99 $sd_p99, non-2xx $sd_bad ($(ratio "$sd_rps") of the limit)"
 echo "queue  GET /api/v1/staff/queues/drafts (5): $q_rps req/s, p99 $q_p99, non-2xx $q_bad ($(ratio "$q_rps") of the limit)"

@@ -3,10 +3,13 @@
  * persistent connection, its answer as JSON.  No routing, authentication,
  * validation or logging.
  *
- *   fcgi_min SOCKET CONNINFO WORKERS [pk|detail|case]
+ *   fcgi_min SOCKET CONNINFO WORKERS [pk|stored|detail|case]
  *
  * pk (the default, SPEC §11's limit): one primary-key fetch on one table,
  * GET .../{id} answers {"number": ..., "status": ...} of rma row id.
+ * stored: GET .../{id} answers the customer's document as stored in
+ * rma_document (0021_read_cache.sql), one primary-key fetch that carries
+ * the document's bytes.
  * detail: GET .../{number} answers the document the API answers, built
  * by rma_detail_json (what reading a case cost before 0021_read_cache.sql;
  * bench/api.sh reports it for reference); case: the case alone (rma_json).
@@ -22,6 +25,8 @@
 
 static const char *const pk_sql =
     "SELECT number, status FROM rma WHERE id = $1";
+static const char *const stored_sql =
+    "SELECT customer_doc FROM rma_document WHERE rma_id = $1";
 static const char *const detail_sql =
     "SELECT rma_detail_json(r.id, false)::text FROM rma r WHERE r.number = $1";
 static const char *const case_sql =
@@ -76,13 +81,15 @@ main(int argc, char **argv)
 {
     const char *mode = argc == 5 ? argv[4] : "pk";
     if (argc < 4 || argc > 5 ||
-        (strcmp(mode, "pk") != 0 && strcmp(mode, "detail") != 0 &&
-         strcmp(mode, "case") != 0)) {
+        (strcmp(mode, "pk") != 0 && strcmp(mode, "stored") != 0 &&
+         strcmp(mode, "detail") != 0 && strcmp(mode, "case") != 0)) {
         fprintf(stderr,
-                "usage: fcgi_min SOCKET CONNINFO WORKERS [pk|detail|case]\n");
+                "usage: fcgi_min SOCKET CONNINFO WORKERS "
+                "[pk|stored|detail|case]\n");
         return 2;
     }
     sql = strcmp(mode, "pk") == 0       ? pk_sql
+          : strcmp(mode, "stored") == 0 ? stored_sql
           : strcmp(mode, "detail") == 0 ? detail_sql
                                         : case_sql;
     int workers = (int)strtol(argv[3], NULL, 10);
