@@ -83,9 +83,8 @@ main(int argc, char **argv)
     if (argc < 4 || argc > 5 ||
         (strcmp(mode, "pk") != 0 && strcmp(mode, "stored") != 0 &&
          strcmp(mode, "detail") != 0 && strcmp(mode, "case") != 0)) {
-        fprintf(stderr,
-                "usage: fcgi_min SOCKET CONNINFO WORKERS "
-                "[pk|stored|detail|case]\n");
+        fprintf(stderr, "usage: fcgi_min SOCKET CONNINFO WORKERS "
+                        "[pk|stored|detail|case]\n");
         return 2;
     }
     sql = strcmp(mode, "pk") == 0       ? pk_sql

@@ -41,16 +41,13 @@ api_rma_list(struct api_ctx *ctx)
 enum rma_err
 api_rma_get(struct api_ctx *ctx)
 {
-    /* The API read (SPEC §11): one query after the session's. */
-    struct rma_detail d;
-    enum rma_err err =
-        db_rma_detail(&ctx->app->db, ctx->req->params[0], 0,
-                      ctx->customer.customer_id, false, ctx->arena, &d);
-    if (err == RMA_ENOTFOUND ||
-        (err == RMA_OK && (d.ref.customer_id != ctx->customer.customer_id ||
-                           !rma_status_customer_visible(d.ref.status))))
+    /* The API read (SPEC §11): the case was read with the session, in one
+     * query (AUTH_CUSTOMER_CASE). */
+    const struct rma_detail *d = ctx->case_read;
+    if (d == NULL || d->ref.customer_id != ctx->customer.customer_id ||
+        !rma_status_customer_visible(d->ref.status))
         return not_found(ctx);
-    return err == RMA_OK ? api_detail_answer(ctx, &d, false) : err;
+    return api_detail_answer(ctx, d, false);
 }
 
 enum rma_err

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "rma/auth.h"
 #include "rma/rma.h"
 
 /* The columns of struct rma_ref (ref_from_row), and where they come from. */
@@ -82,6 +83,19 @@ static const struct db_stmt stmts[] = {
     {"rma_lock_id", FIND_COLUMNS " WHERE r.id = $1 FOR UPDATE OF r", 1},
     {"rma_detail", DETAIL_COLUMNS " WHERE r.number = $1", 3},
     {"rma_detail_id", DETAIL_COLUMNS " WHERE r.id = $1::bigint", 3},
+    /* The customer's API read in one query: the session (SESSION_LIVE_*,
+     * no row when it is not live) and the case numbered $4 (NULLs when
+     * there is none) with its customer's document. */
+    {"rma_detail_session",
+     "SELECT " SESSION_LIVE_COLUMNS ", r.id, r.customer_id, r.number,"
+     " r.status, r.kind, coalesce(r.replacement_method, ''),"
+     " coalesce(r.makeup_due_minor, 0), coalesce(d.makeup_latest_id, 0),"
+     " coalesce(d.makeup_latest_status, ''),"
+     " CASE WHEN r.customer_id = s.customer_id THEN d.customer_doc END,"
+     " coalesce(d.revision, 0)" SESSION_LIVE_FROM
+     " LEFT JOIN rma r ON r.number = $4"
+     " LEFT JOIN rma_document d ON d.rma_id = r.id" SESSION_LIVE_WHERE,
+     4},
     {"rma_detail_render", DETAIL_RENDER, 2},
     {"rma_detail_store", DETAIL_STORE, 3},
     {"rma_json", "SELECT rma_json($1, $2)::text", 2},
@@ -309,6 +323,30 @@ detail_render(struct db *db, int64_t id, bool staff, const char *revision,
     return RMA_OK;
 }
 
+/* DETAIL_COLUMNS from column c of row 0 into out (json in the arena,
+ * NULL when absent), and the revision read into revision (24 bytes). */
+static void
+detail_from_row(const PGresult *r, int c, struct arena *a,
+                struct rma_detail *out, char *revision)
+{
+    memset(out, 0, sizeof(*out));
+    struct rma_ref *ref = &out->ref;
+    ref->id = strtoll(PQgetvalue(r, 0, c + 0), NULL, 10);
+    ref->customer_id = strtoll(PQgetvalue(r, 0, c + 1), NULL, 10);
+    db_copy(ref->number, sizeof(ref->number), PQgetvalue(r, 0, c + 2));
+    ref->status = (enum rma_status)rma_status_parse(PQgetvalue(r, 0, c + 3));
+    ref->kind = rma_kind_parse(PQgetvalue(r, 0, c + 4));
+    db_copy(ref->replacement_method, sizeof(ref->replacement_method),
+            PQgetvalue(r, 0, c + 5));
+    out->makeup_due = strtoll(PQgetvalue(r, 0, c + 6), NULL, 10);
+    out->makeup_latest_id = strtoll(PQgetvalue(r, 0, c + 7), NULL, 10);
+    db_copy(out->makeup_latest_status, sizeof(out->makeup_latest_status),
+            PQgetvalue(r, 0, c + 8));
+    if (!PQgetisnull(r, 0, c + 9))
+        out->json = arena_strdup(a, PQgetvalue(r, 0, c + 9));
+    db_copy(revision, 24, PQgetvalue(r, 0, c + 10));
+}
+
 enum rma_err
 db_rma_detail(struct db *db, const char *number, int64_t id, int64_t viewer,
               bool staff, struct arena *a, struct rma_detail *out)
@@ -329,26 +367,45 @@ db_rma_detail(struct db *db, const char *number, int64_t id, int64_t viewer,
         PQclear(r);
         return RMA_ENOTFOUND;
     }
-    memset(out, 0, sizeof(*out));
-    struct rma_ref *ref = &out->ref;
-    ref->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    ref->customer_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-    db_copy(ref->number, sizeof(ref->number), PQgetvalue(r, 0, 2));
-    ref->status = (enum rma_status)rma_status_parse(PQgetvalue(r, 0, 3));
-    ref->kind = rma_kind_parse(PQgetvalue(r, 0, 4));
-    db_copy(ref->replacement_method, sizeof(ref->replacement_method),
-            PQgetvalue(r, 0, 5));
-    out->makeup_due = strtoll(PQgetvalue(r, 0, 6), NULL, 10);
-    out->makeup_latest_id = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
-    db_copy(out->makeup_latest_status, sizeof(out->makeup_latest_status),
-            PQgetvalue(r, 0, 8));
-    if (!PQgetisnull(r, 0, 9))
-        out->json = arena_strdup(a, PQgetvalue(r, 0, 9));
-    db_copy(revision, sizeof(revision), PQgetvalue(r, 0, 10));
+    detail_from_row(r, 0, a, out, revision);
     PQclear(r);
     /* Stale or never rendered, and the viewer may see it: render it now. */
-    if (out->json == NULL && (viewer == 0 || viewer == ref->customer_id))
-        return detail_render(db, ref->id, staff, revision, a, out);
+    if (out->json == NULL && (viewer == 0 || viewer == out->ref.customer_id))
+        return detail_render(db, out->ref.id, staff, revision, a, out);
+    return RMA_OK;
+}
+
+enum rma_err
+db_session_find_case(struct db *db, const unsigned char *hash, const char *now,
+                     int idle_minutes, const char *number,
+                     struct customer_session *who, struct arena *a,
+                     struct rma_detail **out)
+{
+    char hex[SHA256_HEX_LEN], idle[16], revision[24];
+    snprintf(idle, sizeof(idle), "%d", idle_minutes);
+    /* an invalid number finds no case (and the session is still checked) */
+    const char *params[] = {crypto_hex(hash, SHA256_LEN, hex), now, idle,
+                            rma_number_valid(number) ? number : ""};
+    enum rma_err err;
+    PGresult *r = db_run(db, "rma_detail_session", 4, params, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return RMA_EUNAUTH;
+    }
+    db_session_from_row(r, who);
+    *out = NULL;
+    if (PQgetisnull(r, 0, 4)) { /* no such case */
+        PQclear(r);
+        return RMA_OK;
+    }
+    struct rma_detail *d = arena_alloc(a, sizeof(*d));
+    detail_from_row(r, 4, a, d, revision);
+    PQclear(r);
+    *out = d;
+    if (d->json == NULL && d->ref.customer_id == who->customer_id)
+        return detail_render(db, d->ref.id, false, revision, a, d);
     return RMA_OK;
 }
 
@@ -369,9 +426,8 @@ db_rma_list_json(struct db *db, int64_t customer_id, struct arena *a,
     if (*json != NULL)
         return RMA_OK;
     params[1] = revision;
-    return may_store(db)
-               ? one_text(db, "rma_list_store", 2, params, a, json)
-               : one_text(db, "rma_list_render", 1, params, a, json);
+    return may_store(db) ? one_text(db, "rma_list_store", 2, params, a, json)
+                         : one_text(db, "rma_list_render", 1, params, a, json);
 }
 
 enum rma_err

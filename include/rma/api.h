@@ -48,6 +48,9 @@ struct api_ctx {
      * answer is then stored after the handler). */
     const char *idem_key;
     bool idem_begun;
+    /* AUTH_CUSTOMER_CASE: the case the path names with its customer's
+     * document, in the arena; NULL when there is no such case. */
+    struct rma_detail *case_read;
 };
 
 typedef enum rma_err (*api_handler)(struct api_ctx *ctx);
@@ -58,6 +61,9 @@ enum route_auth {
     AUTH_CUSTOMER_OPTIONAL, /* public; the session's customer when there is
                                one (ctx->customer.customer_id 0 otherwise) */
     AUTH_STAFF,             /* bearer token with one of route.roles */
+    AUTH_CUSTOMER_CASE,     /* AUTH_CUSTOMER, and the case the path's
+                               {number} names read with the session in one
+                               query (ctx->case_read; SPEC §11) */
 };
 
 enum route_body {

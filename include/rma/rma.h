@@ -74,6 +74,18 @@ enum rma_err db_rma_detail(struct db *db, const char *number, int64_t id,
                            int64_t viewer, bool staff, struct arena *a,
                            struct rma_detail *out);
 
+struct customer_session;
+/* The customer's API read in one query (SPEC §11): the live session whose
+ * token has this SHA-256 hash (auth.h's rules: RMA_EUNAUTH when there is
+ * none) into *who, and the case with this number into *out (in the arena;
+ * NULL when there is none), its document given only when it is the
+ * session's customer's, as db_rma_detail gives it. */
+enum rma_err db_session_find_case(struct db *db, const unsigned char *hash,
+                                  const char *now, int idle_minutes,
+                                  const char *number,
+                                  struct customer_session *who, struct arena *a,
+                                  struct rma_detail **out);
+
 /* JSON text of one case (rma_json), the customer's list ({"rmas": [...]},
  * from rma_list_document like the detail), the timeline. */
 enum rma_err db_rma_json(struct db *db, int64_t id, bool staff, struct arena *a,

@@ -53,7 +53,7 @@ struct world {
     char *cases[POOL];
     char *status[POOL]; /* as last rendered, or NULL */
     int n;
-    char *order;  /* the last PayPal order asked for, or NULL */
+    char *order;   /* the last PayPal order asked for, or NULL */
     int counts[2]; /* requests answered 2xx, and otherwise */
     unsigned op;   /* the operation under way */
     int by_op[28][2];
@@ -112,8 +112,8 @@ static void
 new_case(struct world *w)
 {
     static const char *const kinds[] = {"replacement", "refund", "repair"};
-    char *number = harness_create_case(w->agent, w->email, kinds[rnd(3)],
-                                       rnd(4) != 0);
+    char *number =
+        harness_create_case(w->agent, w->email, kinds[rnd(3)], rnd(4) != 0);
     if (w->n < POOL)
         w->cases[w->n++] = number;
     else {
@@ -131,14 +131,22 @@ static const struct {
     const char *status;
     const char *ops; /* operation numbers, as letters from 'a' (0) */
 } likely[] = {
-    {"draft", "asa"},          {"pending_review", "z"},
-    {"pending_confirm", "bcdnoh"}, {"rejected", "sh"},
-    {"confirmed", "eeef"},     {"awaiting_preauth", "ggge"},
-    {"awaiting_shipment", "jf"}, {"awaiting_return", "iiipqt"},
-    {"return_submitted", "i"}, {"received", "kjjlt"},
-    {"refund_due", "rt"},      {"quote_pending", "m"},
-    {"replacement_shipped", "tj"}, {"repair_shipped", "tj"},
-    {"charged", "t"},          {"capture_failed", "t"},
+    {"draft", "asa"},
+    {"pending_review", "z"},
+    {"pending_confirm", "bcdnoh"},
+    {"rejected", "sh"},
+    {"confirmed", "eeef"},
+    {"awaiting_preauth", "ggge"},
+    {"awaiting_shipment", "jf"},
+    {"awaiting_return", "iiipqt"},
+    {"return_submitted", "i"},
+    {"received", "kjjlt"},
+    {"refund_due", "rt"},
+    {"quote_pending", "m"},
+    {"replacement_shipped", "tj"},
+    {"repair_shipped", "tj"},
+    {"charged", "t"},
+    {"capture_failed", "t"},
 };
 
 static unsigned
@@ -147,9 +155,10 @@ pick(const char *status)
     if (status != NULL && rnd(5) != 0)
         for (size_t i = 0; i < sizeof(likely) / sizeof(likely[0]); i++)
             if (strcmp(likely[i].status, status) == 0)
-                return (unsigned)(likely[i].ops[rnd(
-                                      (unsigned)strlen(likely[i].ops))] -
-                                  'a');
+                return (
+                    unsigned)(likely[i]
+                                  .ops[rnd((unsigned)strlen(likely[i].ops))] -
+                              'a');
     return rnd(27);
 }
 
@@ -183,7 +192,8 @@ step(struct world *w)
         break;
     case 4:
         call(w, "customer", "POST", n, "/replacement-method",
-             rnd(2) ? "{\"method\":\"standard\"}" : "{\"method\":\"advanced\"}");
+             rnd(2) ? "{\"method\":\"standard\"}"
+                    : "{\"method\":\"advanced\"}");
         break;
     case 5:
         snprintf(body, sizeof(body),
@@ -262,7 +272,8 @@ step(struct world *w)
         break;
     }
     case 16:
-        call(w, "supervisor", "POST", n, rnd(2) ? "/waive-hold" : "/capture-now",
+        call(w, "supervisor", "POST", n,
+             rnd(2) ? "/waive-hold" : "/capture-now",
              "{\"reason\":\"decided\"}");
         break;
     case 17:
@@ -405,8 +416,9 @@ served(const char *path, const char *const *headers, long *status)
     json_t *j = r.json != NULL ? json_incref(r.json) : NULL;
     harness_http_free(&r);
     if (json_is_object(j))
-        for (const char *const *k = (const char *const[]){
-                 "actions", "upload_limits", "preauthorization", NULL};
+        for (const char *const *k =
+                 (const char *const[]){"actions", "upload_limits",
+                                       "preauthorization", NULL};
              *k != NULL; k++)
             json_object_del(j, *k);
     return j;
@@ -450,8 +462,8 @@ served_fresh(struct world *w, char *why, size_t n)
         json_decref(doc);
         snprintf(path, sizeof(path), "/api/v1/staff/rmas/%s", w->cases[i]);
         doc = served(path, sh, &status);
-        if (ok && (status != 200 ||
-                   !json_equal(doc, json_object_get(c, "staff")))) {
+        if (ok &&
+            (status != 200 || !json_equal(doc, json_object_get(c, "staff")))) {
             snprintf(why, n, "staff %s (%ld)", w->cases[i], status);
             ok = false;
         }
