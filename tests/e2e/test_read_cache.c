@@ -44,6 +44,8 @@ sql(bool allow_fail, const char *fmt, ...)
                              harness_env("RMA_TEST_PSQL"),
                              harness_env("RMA_TEST_ADMIN_URL"), q);
     out[strcspn(out, "\n")] = '\0';
+    if (getenv("RMA_PROPERTY_VERBOSE") != NULL && strncmp(q, "SELECT", 6) != 0)
+        printf("sql %.40s: %s\n", q, out);
     return out;
 }
 
@@ -135,10 +137,10 @@ static const struct {
     {"pending_review", "z"},
     {"pending_confirm", "bcdnoh"},
     {"rejected", "sh"},
-    {"confirmed", "eeef"},
-    {"awaiting_preauth", "ggge"},
-    {"awaiting_shipment", "jf"},
-    {"awaiting_return", "iiipqt"},
+    {"confirmed", "eeeef"},
+    {"awaiting_preauth", "gggge"},
+    {"awaiting_shipment", "jfy"},
+    {"awaiting_return", "iiipqty"},
     {"return_submitted", "i"},
     {"received", "kjjlt"},
     {"refund_due", "rt"},
@@ -192,8 +194,8 @@ step(struct world *w)
         break;
     case 4:
         call(w, "customer", "POST", n, "/replacement-method",
-             rnd(2) ? "{\"method\":\"standard\"}"
-                    : "{\"method\":\"advanced\"}");
+             rnd(3) ? "{\"method\":\"advanced\"}"
+                    : "{\"method\":\"standard\"}");
         break;
     case 5:
         snprintf(body, sizeof(body),
@@ -300,24 +302,28 @@ step(struct world *w)
     /* Operators' corrections straight in the tables a document is built
      * from (refusals by constraints are fine). */
     case 20:
+        w->by_op[k][0]++;
         free(sql(true,
                  "UPDATE customer SET name = 'Test Customer %u'"
                  " WHERE email = '%s'",
                  rnd(99), w->email));
         break;
     case 21:
+        w->by_op[k][0]++;
         free(sql(true,
                  "UPDATE product_model SET description = 'Camera rev %u'"
                  " WHERE model = 'CAM-4K-OUT'",
                  rnd(99)));
         break;
     case 22:
+        w->by_op[k][0]++;
         free(sql(true,
                  "UPDATE order_item i SET unit_price_minor = %u FROM rma r"
                  " WHERE r.number = '%s' AND i.order_id = r.order_id",
                  12999 + rnd(9), n));
         break;
     case 23:
+        w->by_op[k][0]++;
         free(sql(true,
                  "UPDATE original_order o SET payment_reference = 'REF-%u'"
                  " FROM rma r WHERE r.number = '%s' AND o.id = r.order_id"
@@ -329,13 +335,15 @@ step(struct world *w)
                  1000 + rnd(99), n));
         break;
     case 24:
+        w->by_op[k][0]++;
+        /* any live hold of the customer's (capture_attempts is shown to
+         * staff) */
         free(sql(true,
-                 "UPDATE hold h SET extensions = h.extensions FROM rma r"
-                 " WHERE r.number = '%s' AND h.rma_id = r.id;"
-                 " UPDATE hold h SET honor_until = h.honor_until"
-                 " + interval '1 second' FROM rma r WHERE r.number = '%s'"
-                 " AND h.rma_id = r.id AND h.honor_until IS NOT NULL",
-                 n, n));
+                 "UPDATE hold h SET capture_attempts = h.capture_attempts + 1"
+                 " FROM rma r JOIN customer c ON c.id = r.customer_id"
+                 " WHERE h.rma_id = r.id AND c.email = '%s'"
+                 " AND h.status <> 'abandoned'",
+                 w->email));
         free(sql(true,
                  "UPDATE product_line_policy SET validity_days ="
                  " validity_days %s 1 WHERE product_line = 'camera'",
@@ -349,6 +357,7 @@ step(struct world *w)
                  "{\"reason\":\"check the serial\"}");
         break;
     default:
+        w->by_op[k][0]++;
         free(sql(true,
                  "INSERT INTO audit_event (rma_id, actor_kind, actor_name,"
                  " action, detail) SELECT id, 'staff', 'operator', 'note',"
