@@ -30,7 +30,8 @@ export RUN
 trap 'stack_stop 2>/dev/null; stack_pg_destroy 2>/dev/null; [ -n "${KEEP_RUN:-}" ] || rm -rf "$RUN"' EXIT
 HTTP_PORT=$(stack_free_port)
 SIM_PORT=$(stack_free_port)
-STACK_TEST_MODE=true STACK_LOG_LEVEL=warn STACK_WORKERS=2
+# info: the stack waits for the mail sender's "listening" (an info event)
+STACK_TEST_MODE=true STACK_LOG_LEVEL=info STACK_WORKERS=2
 STACK_EXTRA_CONFIG='supervisor_review = never'
 export HTTP_PORT SIM_PORT STACK_TEST_MODE STACK_LOG_LEVEL STACK_WORKERS STACK_EXTRA_CONFIG
 ( stack_start ) >/dev/null

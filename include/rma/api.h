@@ -191,6 +191,8 @@ enum rma_err api_customer_detail(struct api_ctx *ctx, int64_t id);
 /* The staff detail answer (with the timeline) for case id; 201 when
  * created. */
 enum rma_err api_staff_detail(struct api_ctx *ctx, int64_t id, bool created);
+/* GET /api/v1/staff/rmas/{number}: 404 when there is no such case. */
+enum rma_err api_staff_detail_read(struct api_ctx *ctx);
 
 /* Helpers shared by the handlers (api_common.c). */
 
