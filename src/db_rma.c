@@ -65,17 +65,6 @@
     " staff_doc = CASE WHEN $2 THEN excluded.staff_doc ELSE d.staff_doc END"   \
     " WHERE d.revision = excluded.revision)"                                   \
     " SELECT id, mid, mst, json FROM doc"
-/* The customer's list, as stored, and rendered (and stored unless it went
- * stale meanwhile: $2 the revision read, 0 when there was no row). */
-#define LIST_RENDER                                                            \
-    "SELECT jsonb_build_object('rmas', rma_list_json($1::bigint))::text"       \
-    " AS json"
-#define LIST_STORE                                                             \
-    "WITH doc AS (" LIST_RENDER "), stored AS ("                               \
-    " INSERT INTO rma_list_document AS l (customer_id, revision, doc)"         \
-    " SELECT $1, $2::bigint, json FROM doc ON CONFLICT (customer_id)"          \
-    " DO UPDATE SET doc = excluded.doc WHERE l.revision = excluded.revision)"  \
-    " SELECT json FROM doc"
 
 static const struct db_stmt stmts[] = {
     {"rma_find", FIND_COLUMNS " WHERE r.number = $1", 1},
@@ -99,12 +88,10 @@ static const struct db_stmt stmts[] = {
     {"rma_detail_render", DETAIL_RENDER, 2},
     {"rma_detail_store", DETAIL_STORE, 3},
     {"rma_json", "SELECT rma_json($1, $2)::text", 2},
-    {"rma_list_cached",
-     "SELECT coalesce(l.revision, 0), l.doc FROM (SELECT $1::bigint AS id) k"
-     " LEFT JOIN rma_list_document l ON l.customer_id = k.id",
-     1},
-    {"rma_list_render", LIST_RENDER, 1},
-    {"rma_list_store", LIST_STORE, 2},
+    /* The customer's list, rendered each time (0021_read_cache.sql says
+     * why it is not stored). */
+    {"rma_list_json",
+     "SELECT jsonb_build_object('rmas', rma_list_json($1::bigint))::text", 1},
     {"rma_events_json", "SELECT rma_events_json($1, $2)::text", 2},
     {"rma_search_json",
      "SELECT coalesce(jsonb_agg(jsonb_build_object("
@@ -414,20 +401,8 @@ db_rma_list_json(struct db *db, int64_t customer_id, struct arena *a,
                  char **json)
 {
     char buf[24];
-    const char *params[] = {db_num(buf, customer_id), NULL};
-    enum rma_err err;
-    PGresult *r = db_run(db, "rma_list_cached", 1, params, &err);
-    if (r == NULL)
-        return err;
-    char revision[24];
-    db_copy(revision, sizeof(revision), PQgetvalue(r, 0, 0));
-    *json = PQgetisnull(r, 0, 1) ? NULL : arena_strdup(a, PQgetvalue(r, 0, 1));
-    PQclear(r);
-    if (*json != NULL)
-        return RMA_OK;
-    params[1] = revision;
-    return may_store(db) ? one_text(db, "rma_list_store", 2, params, a, json)
-                         : one_text(db, "rma_list_render", 1, params, a, json);
+    const char *params[] = {db_num(buf, customer_id)};
+    return one_text(db, "rma_list_json", 1, params, a, json);
 }
 
 enum rma_err

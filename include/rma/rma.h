@@ -86,8 +86,8 @@ enum rma_err db_session_find_case(struct db *db, const unsigned char *hash,
                                   struct customer_session *who, struct arena *a,
                                   struct rma_detail **out);
 
-/* JSON text of one case (rma_json), the customer's list ({"rmas": [...]},
- * from rma_list_document like the detail), the timeline. */
+/* JSON text of one case (rma_json), the customer's list ({"rmas": [...]}),
+ * the timeline. */
 enum rma_err db_rma_json(struct db *db, int64_t id, bool staff, struct arena *a,
                          char **json);
 enum rma_err db_rma_list_json(struct db *db, int64_t customer_id,

@@ -4,9 +4,15 @@
 -- Building a case's detail (rma_detail_json) costs about 0.9 ms of the
 -- database's CPU; an API read should cost about one indexed row fetch.
 -- rma_document holds each case's rendered documents (the customer's
--- detail, the staff detail with its timeline) and rma_list_document each
--- customer's list.  A read fetches the row by its key; when the document
--- is missing it renders it and stores it (src/db_rma.c).
+-- detail, the staff detail with its timeline).  A read fetches the row by
+-- its key; when the document is missing it renders it and stores it
+-- (src/db_rma.c).
+--
+-- The customer's list is not stored: its row would be one per customer,
+-- and every transaction changing any of a customer's cases would hold that
+-- row's lock to its end, so two jobs settling holds of one customer's
+-- cases in different orders deadlocked (bench/capture.sh: 38 deadlocks in
+-- one run).  The list is one query on rma's customer index instead.
 --
 -- Correctness does not depend on any write path remembering the cache:
 -- a trigger on every table the documents are built from marks the
@@ -35,12 +41,6 @@ CREATE TABLE rma_document (
     staff_doc            text    -- rma_staff_document(id); NULL: stale
 );
 
--- One row per customer once they have a case or read their list.
-CREATE TABLE rma_list_document (
-    customer_id  bigint PRIMARY KEY REFERENCES customer (id) ON DELETE CASCADE,
-    revision     bigint NOT NULL DEFAULT 1,
-    doc          text   -- {"rmas": [...]}; NULL: stale
-);
 
 -- The timeline of a case ($2: as staff see it), oldest first.
 CREATE FUNCTION rma_events_json(p_rma bigint, p_staff boolean) RETURNS jsonb
@@ -103,17 +103,6 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION rma_list_document_stale(p_customer bigint) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF p_customer IS NULL THEN
-        RETURN;
-    END IF;
-    INSERT INTO rma_list_document AS l (customer_id) VALUES (p_customer)
-    ON CONFLICT (customer_id) DO UPDATE SET revision = l.revision + 1,
-        doc = NULL;
-END
-$$;
 
 -- Every document stale: a reference table changed (rare).
 CREATE FUNCTION rma_document_stale_all() RETURNS trigger
@@ -121,23 +110,16 @@ LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE rma_document SET revision = revision + 1, customer_doc = NULL,
         makeup_latest_id = NULL, makeup_latest_status = NULL, staff_doc = NULL;
-    UPDATE rma_list_document SET revision = revision + 1, doc = NULL;
     RETURN NULL;
 END
 $$;
 
--- The case itself: its documents, and its customer's list (old and new).
+-- The case itself (a deleted case's rma_document row goes with it).
 CREATE FUNCTION rma_document_stale_case() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN -- its rma_document row goes with it
-        PERFORM rma_list_document_stale(OLD.customer_id);
-        RETURN NULL;
-    END IF;
-    PERFORM rma_document_stale(NEW.id);
-    PERFORM rma_list_document_stale(NEW.customer_id);
-    IF TG_OP = 'UPDATE' AND OLD.customer_id <> NEW.customer_id THEN
-        PERFORM rma_list_document_stale(OLD.customer_id);
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM rma_document_stale(NEW.id);
     END IF;
     RETURN NULL;
 END
@@ -154,18 +136,6 @@ BEGIN
                             AND NEW.rma_id IS DISTINCT FROM OLD.rma_id) THEN
         PERFORM rma_document_stale(NEW.rma_id);
     END IF;
-    RETURN NULL;
-END
-$$;
-
--- A case's device: its documents and its customer's list.
-CREATE FUNCTION rma_document_stale_device() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM rma_document_stale(r.id), rma_list_document_stale(r.customer_id)
-    FROM rma r
-    WHERE r.id IN (CASE WHEN TG_OP <> 'INSERT' THEN OLD.rma_id END,
-                   CASE WHEN TG_OP <> 'DELETE' THEN NEW.rma_id END);
     RETURN NULL;
 END
 $$;
@@ -218,8 +188,6 @@ $$;
 
 CREATE TRIGGER rma_document_stale AFTER INSERT OR UPDATE OR DELETE ON rma
     FOR EACH ROW EXECUTE FUNCTION rma_document_stale_case();
-CREATE TRIGGER rma_document_stale AFTER INSERT OR UPDATE OR DELETE ON rma_device
-    FOR EACH ROW EXECUTE FUNCTION rma_document_stale_device();
 CREATE TRIGGER rma_document_stale AFTER INSERT OR UPDATE OR DELETE
     ON finance_exception
     FOR EACH ROW EXECUTE FUNCTION rma_document_stale_exception();
@@ -235,7 +203,7 @@ DECLARE
     t text;
 BEGIN
     -- Tables with an rma_id that a document is built from.
-    FOREACH t IN ARRAY ARRAY['hold', 'makeup_claim', 'repair_quote',
+    FOREACH t IN ARRAY ARRAY['rma_device', 'hold', 'makeup_claim', 'repair_quote',
                              'shipment', 'refund_payment', 'attachment',
                              'return_submission', 'inspection', 'audit_event']
     LOOP
@@ -267,7 +235,7 @@ BEGIN
 END
 $$;
 
-GRANT SELECT, INSERT, UPDATE ON rma_document, rma_list_document TO rma_app;
+GRANT SELECT, INSERT, UPDATE ON rma_document TO rma_app;
 GRANT EXECUTE ON FUNCTION rma_events_json(bigint, boolean),
     rma_staff_document(bigint), rma_list_json(bigint),
-    rma_document_stale(bigint), rma_list_document_stale(bigint) TO rma_app;
+    rma_document_stale(bigint) TO rma_app;

@@ -384,10 +384,7 @@ stored_stale(void)
                " JOIN rma r ON r.id = d.rma_id WHERE d.staff_doc IS NOT NULL"
                " AND d.staff_doc::jsonb <> rma_detail_json(r.id, true)"
                "  || jsonb_build_object('events', rma_events_json(r.id, true))"
-               " UNION ALL SELECT 'list:' || l.customer_id"
-               " FROM rma_list_document l WHERE l.doc IS NOT NULL"
-               " AND l.doc::jsonb <> jsonb_build_object('rmas',"
-               "  rma_list_json(l.customer_id))) s");
+               ") s");
 }
 
 /* What each served document must equal, rendered now: {number: {status,
