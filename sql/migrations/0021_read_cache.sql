@@ -103,7 +103,6 @@ BEGIN
 END
 $$;
 
-
 -- Every document stale: a reference table changed (rare).
 CREATE FUNCTION rma_document_stale_all() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -203,8 +202,8 @@ DECLARE
     t text;
 BEGIN
     -- Tables with an rma_id that a document is built from.
-    FOREACH t IN ARRAY ARRAY['rma_device', 'hold', 'makeup_claim', 'repair_quote',
-                             'shipment', 'refund_payment', 'attachment',
+    FOREACH t IN ARRAY ARRAY['rma_device', 'hold', 'makeup_claim',
+                             'repair_quote', 'shipment', 'refund_payment', 'attachment',
                              'return_submission', 'inspection', 'audit_event']
     LOOP
         EXECUTE format('CREATE TRIGGER rma_document_stale AFTER INSERT OR UPDATE'
