@@ -34,7 +34,7 @@ api_rma_list(struct api_ctx *ctx)
     char *json;
     enum rma_err err = db_rma_list_json(
         &ctx->app->db, ctx->customer.customer_id, ctx->arena, &json);
-    /* Sent as stored ({"rmas": [...]}), not parsed again (SPEC §11). */
+    /* Sent as PostgreSQL wrote it ({"rmas": [...]}), not parsed again. */
     return err == RMA_OK ? api_json_merge_text(ctx, json) : err;
 }
 
