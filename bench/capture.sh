@@ -30,9 +30,11 @@ export RUN
 trap 'stack_stop 2>/dev/null; stack_pg_destroy 2>/dev/null; [ -n "${KEEP_RUN:-}" ] || rm -rf "$RUN"' EXIT
 HTTP_PORT=$(stack_free_port)
 SIM_PORT=$(stack_free_port)
-STACK_TEST_MODE=true STACK_LOG_LEVEL=warn STACK_WORKERS=2
+# The job delivers the mail itself: no mail sender (the stack would wait
+# for its "listening", an info event, which warn does not log).
+STACK_TEST_MODE=true STACK_LOG_LEVEL=warn STACK_WORKERS=2 STACK_MAIL_SENDER=false
 STACK_EXTRA_CONFIG='supervisor_review = never'
-export HTTP_PORT SIM_PORT STACK_TEST_MODE STACK_LOG_LEVEL STACK_WORKERS STACK_EXTRA_CONFIG
+export HTTP_PORT SIM_PORT STACK_TEST_MODE STACK_LOG_LEVEL STACK_WORKERS STACK_EXTRA_CONFIG STACK_MAIL_SENDER
 ( stack_start ) >/dev/null
 export PATH="$top_builddir:$PATH" RMA_CONFIG="$RUN/rma.conf"
 export BASE_URL="http://127.0.0.1:$HTTP_PORT" SIM_URL="http://127.0.0.1:$SIM_PORT"

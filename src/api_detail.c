@@ -165,23 +165,34 @@ api_customer_detail(struct api_ctx *ctx, int64_t id)
 enum rma_err
 api_staff_detail(struct api_ctx *ctx, int64_t id, bool created)
 {
+    /* The staff detail carries its timeline ("events"). */
     struct rma_detail d;
-    char *events;
     enum rma_err err =
         db_rma_detail(&ctx->app->db, NULL, id, 0, true, ctx->arena, &d);
-    if (err == RMA_OK)
-        err = db_rma_events_json(&ctx->app->db, id, true, ctx->arena, &events);
-    json_t *ev = err == RMA_OK ? json_loads(events, 0, NULL) : NULL;
-    if (err == RMA_OK && ev == NULL)
-        err = RMA_EINTERNAL;
     if (err != RMA_OK)
         return err;
     json_decref(ctx->res->body);
-    ctx->res->body = json_pack("{s:o}", "events", ev);
+    ctx->res->body = NULL;
     err = api_detail_answer(ctx, &d, true);
     if (err != RMA_OK)
         return err;
     if (created)
         ctx->res->outcome = OUT_CREATED;
     return RMA_OK;
+}
+
+enum rma_err
+api_staff_detail_read(struct api_ctx *ctx)
+{
+    /* The case the path names and its staff detail in one query. */
+    struct rma_detail d;
+    enum rma_err err = db_rma_detail(&ctx->app->db, ctx->req->params[0], 0, 0,
+                                     true, ctx->arena, &d);
+    if (err == RMA_ENOTFOUND)
+        return http_fail(ctx->res, err, NULL, "no such RMA", NULL);
+    if (err != RMA_OK)
+        return err;
+    json_decref(ctx->res->body);
+    ctx->res->body = NULL;
+    return api_detail_answer(ctx, &d, true);
 }

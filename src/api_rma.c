@@ -30,28 +30,20 @@ api_rma_list(struct api_ctx *ctx)
     char *json;
     enum rma_err err = db_rma_list_json(
         &ctx->app->db, ctx->customer.customer_id, ctx->arena, &json);
-    if (err != RMA_OK)
-        return err;
-    json_t *list = json_loads(json, 0, NULL);
-    if (list == NULL)
-        return RMA_EINTERNAL;
-    ctx->res->body = json_pack("{s:o}", "rmas", list);
-    return RMA_OK;
+    /* Sent as PostgreSQL wrote it ({"rmas": [...]}), not parsed again. */
+    return err == RMA_OK ? api_json_merge_text(ctx, json) : err;
 }
 
 enum rma_err
 api_rma_get(struct api_ctx *ctx)
 {
-    /* The API read (SPEC §11): one query after the session's. */
-    struct rma_detail d;
-    enum rma_err err =
-        db_rma_detail(&ctx->app->db, ctx->req->params[0], 0,
-                      ctx->customer.customer_id, false, ctx->arena, &d);
-    if (err == RMA_ENOTFOUND ||
-        (err == RMA_OK && (d.ref.customer_id != ctx->customer.customer_id ||
-                           !rma_status_customer_visible(d.ref.status))))
+    /* The API read (SPEC §11): the case was read with the session, in one
+     * query (AUTH_CUSTOMER_CASE). */
+    const struct rma_detail *d = ctx->case_read;
+    if (d == NULL || d->ref.customer_id != ctx->customer.customer_id ||
+        !rma_status_customer_visible(d->ref.status))
         return not_found(ctx);
-    return err == RMA_OK ? api_detail_answer(ctx, &d, false) : err;
+    return api_detail_answer(ctx, d, false);
 }
 
 enum rma_err

@@ -559,9 +559,5 @@ api_staff_rma_list(struct api_ctx *ctx)
 enum rma_err
 api_staff_rma_get(struct api_ctx *ctx)
 {
-    struct rma_ref r;
-    enum rma_err err = api_staff_case(ctx, &r);
-    if (err != RMA_OK)
-        return err;
-    return api_staff_detail(ctx, r.id, false);
+    return api_staff_detail_read(ctx);
 }

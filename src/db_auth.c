@@ -38,13 +38,7 @@ static const struct db_stmt stmts[] = {
      " $3::timestamptz + make_interval(hours => $4))",
      4},
     {"session_find",
-     "SELECT s.id, s.customer_id, c.email,"
-     " s.last_seen_at < $2::timestamptz - interval '60 seconds'"
-     " FROM customer_session s JOIN customer c ON c.id = s.customer_id"
-     " WHERE s.token_hash = decode($1, 'hex') AND s.revoked_at IS NULL"
-     " AND s.expires_at > $2"
-     " AND s.last_seen_at > $2::timestamptz - make_interval(mins => $3)",
-     3},
+     "SELECT " SESSION_LIVE_COLUMNS SESSION_LIVE_FROM SESSION_LIVE_WHERE, 3},
     {"session_touch",
      "UPDATE customer_session SET last_seen_at = $2 WHERE id = $1", 2},
     {"session_revoke",
@@ -184,12 +178,18 @@ db_session_find(struct db *db, const unsigned char hash[SHA256_LEN],
         PQclear(r);
         return RMA_EUNAUTH;
     }
+    db_session_from_row(r, out);
+    PQclear(r);
+    return RMA_OK;
+}
+
+void
+db_session_from_row(const PGresult *r, struct customer_session *out)
+{
     out->session_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     out->customer_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
     snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(r, 0, 2));
     out->stale = PQgetvalue(r, 0, 3)[0] == 't';
-    PQclear(r);
-    return RMA_OK;
 }
 
 static enum rma_err

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "rma/auth.h"
 #include "rma/rma.h"
 
 /* The columns of struct rma_ref (ref_from_row), and where they come from. */
@@ -22,17 +23,49 @@
 #define FIND_COLUMNS REF_COLUMNS REF_FROM
 
 /* struct rma_detail: what the answer's actions depend on, and the document
- * ($2: the customer who may see it, 0 for staff; $3: staff).  Only what the
- * actions need: this is the API read's query (SPEC §11). */
+ * as stored in rma_document ($2: the customer who may see it, 0 for staff;
+ * $3: staff).  This is the API read's query (SPEC §11): two primary-key
+ * fetches.  The document is NULL when stale (0021_read_cache.sql); then
+ * DETAIL_STORE renders it and stores it if revision is still the one read
+ * here. */
 #define DETAIL_COLUMNS                                                         \
     "SELECT r.id, r.customer_id, r.number, r.status, r.kind,"                  \
     " coalesce(r.replacement_method, ''), coalesce(r.makeup_due_minor, 0),"    \
-    " coalesce(l.id, 0), coalesce(l.status, ''),"                              \
-    " CASE WHEN $2::bigint = 0 OR r.customer_id = $2"                          \
-    " THEN rma_detail_json(r.id, $3)::text END FROM rma r"                     \
+    " coalesce(d.makeup_latest_id, 0), coalesce(d.makeup_latest_status, ''),"  \
+    " CASE WHEN $2::bigint = 0 OR r.customer_id = $2 THEN"                     \
+    " CASE WHEN $3 THEN d.staff_doc ELSE d.customer_doc END END,"              \
+    " coalesce(d.revision, 0)"                                                 \
+    " FROM rma r LEFT JOIN rma_document d ON d.rma_id = r.id"
+#define DETAIL_COUNT 11
+/* The document rendered now ($1 id, $2 staff): the latest make-up claim's
+ * id and status, and the text. */
+#define DETAIL_RENDER                                                          \
+    "SELECT r.id, coalesce(l.id, 0) AS mid, coalesce(l.status, '') AS mst,"    \
+    " CASE WHEN $2::boolean THEN rma_staff_document(r.id)"                     \
+    " ELSE rma_detail_json(r.id, false) END::text AS json FROM rma r"          \
     " LEFT JOIN LATERAL (SELECT id, status FROM makeup_claim"                  \
-    " WHERE rma_id = r.id ORDER BY id DESC LIMIT 1) l ON true"
-#define DETAIL_COUNT 10
+    " WHERE rma_id = r.id ORDER BY id DESC LIMIT 1) l ON true"                 \
+    " WHERE r.id = $1::bigint"
+/* ... and stored unless it went stale meanwhile ($3: the revision read
+ * before rendering, 0 when there was no row). */
+#define DETAIL_STORE                                                           \
+    "WITH doc AS (" DETAIL_RENDER "), stored AS ("                             \
+    " INSERT INTO rma_document AS d (rma_id, revision, customer_doc,"          \
+    " makeup_latest_id, makeup_latest_status, staff_doc)"                      \
+    " SELECT id, $3::bigint, CASE WHEN NOT $2 THEN json END,"                  \
+    " CASE WHEN NOT $2 THEN nullif(mid, 0) END,"                               \
+    " CASE WHEN NOT $2 THEN nullif(mst, '') END,"                              \
+    " CASE WHEN $2 THEN json END FROM doc"                                     \
+    " ON CONFLICT (rma_id) DO UPDATE SET"                                      \
+    " customer_doc = CASE WHEN $2 THEN d.customer_doc"                         \
+    "  ELSE excluded.customer_doc END,"                                        \
+    " makeup_latest_id = CASE WHEN $2 THEN d.makeup_latest_id"                 \
+    "  ELSE excluded.makeup_latest_id END,"                                    \
+    " makeup_latest_status = CASE WHEN $2 THEN d.makeup_latest_status"         \
+    "  ELSE excluded.makeup_latest_status END,"                                \
+    " staff_doc = CASE WHEN $2 THEN excluded.staff_doc ELSE d.staff_doc END"   \
+    " WHERE d.revision = excluded.revision)"                                   \
+    " SELECT id, mid, mst, json FROM doc"
 
 static const struct db_stmt stmts[] = {
     {"rma_find", FIND_COLUMNS " WHERE r.number = $1", 1},
@@ -40,34 +73,27 @@ static const struct db_stmt stmts[] = {
     {"rma_lock_id", FIND_COLUMNS " WHERE r.id = $1 FOR UPDATE OF r", 1},
     {"rma_detail", DETAIL_COLUMNS " WHERE r.number = $1", 3},
     {"rma_detail_id", DETAIL_COLUMNS " WHERE r.id = $1::bigint", 3},
+    /* The customer's API read in one query: the session (SESSION_LIVE_*,
+     * no row when it is not live) and the case numbered $4 (NULLs when
+     * there is none) with its customer's document. */
+    {"rma_detail_session",
+     "SELECT " SESSION_LIVE_COLUMNS ", r.id, r.customer_id, r.number,"
+     " r.status, r.kind, coalesce(r.replacement_method, ''),"
+     " coalesce(r.makeup_due_minor, 0), coalesce(d.makeup_latest_id, 0),"
+     " coalesce(d.makeup_latest_status, ''),"
+     " CASE WHEN r.customer_id = s.customer_id THEN d.customer_doc END,"
+     " coalesce(d.revision, 0)" SESSION_LIVE_FROM
+     " LEFT JOIN rma r ON r.number = $4"
+     " LEFT JOIN rma_document d ON d.rma_id = r.id" SESSION_LIVE_WHERE,
+     4},
+    {"rma_detail_render", DETAIL_RENDER, 2},
+    {"rma_detail_store", DETAIL_STORE, 3},
     {"rma_json", "SELECT rma_json($1, $2)::text", 2},
+    /* The customer's list, rendered each time (0021_read_cache.sql says
+     * why it is not stored). */
     {"rma_list_json",
-     "SELECT coalesce(jsonb_agg(jsonb_build_object("
-     " 'number', r.number, 'kind', r.kind, 'status', r.status,"
-     " 'in_progress', r.status NOT IN ('completed', 'cancelled', 'expired'),"
-     " 'updated_at', iso_utc(r.updated_at),"
-     " 'devices', (SELECT coalesce(jsonb_agg(d.model ORDER BY d.id), '[]')"
-     "             FROM rma_device d WHERE d.rma_id = r.id))"
-     " ORDER BY r.status IN ('completed', 'cancelled', 'expired'),"
-     " r.updated_at DESC, r.id DESC), '[]')::text"
-     " FROM rma r WHERE r.customer_id = $1"
-     " AND r.status NOT IN ('draft', 'pending_review')",
-     1},
-    {"rma_events_json",
-     "SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object("
-     " 'at', iso_utc(e.at), 'action', e.action,"
-     " 'from_status', e.from_status, 'to_status', e.to_status,"
-     " 'actor', CASE WHEN $2 THEN jsonb_build_object('kind', e.actor_kind,"
-     "   'name', e.actor_name, 'role', e.actor_role)"
-     "   ELSE jsonb_build_object('kind', e.actor_kind, 'name',"
-     "   CASE e.actor_kind WHEN 'customer' THEN 'You'"
-     "   WHEN 'staff' THEN 'RMA team' ELSE 'System' END) END,"
-     " 'on_behalf', e.on_behalf, 'comment', e.detail ->> 'comment',"
-     " 'reason', e.detail ->> 'reason')) ORDER BY e.id), '[]')::text"
-     " FROM audit_event e WHERE e.rma_id = $1 AND ($2 OR NOT ("
-     " coalesce(e.to_status, '') IN ('draft', 'pending_review')"
-     " OR e.action IN ('create', 'edit')))",
-     2},
+     "SELECT jsonb_build_object('rmas', rma_list_json($1::bigint))::text", 1},
+    {"rma_events_json", "SELECT rma_events_json($1, $2)::text", 2},
     {"rma_search_json",
      "SELECT coalesce(jsonb_agg(jsonb_build_object("
      " 'number', r.number, 'kind', r.kind, 'status', r.status,"
@@ -263,13 +289,73 @@ db_rma_json(struct db *db, int64_t id, bool staff, struct arena *a, char **json)
     return one_text(db, "rma_json", 2, params, a, json);
 }
 
+/* Whether a statement may store a rendered document: not inside a
+ * transaction, whose changes may yet roll back or change again, and whose
+ * locks a store waiting on another writer would keep. */
+static bool
+may_store(struct db *db)
+{
+    return PQtransactionStatus(db_pg(db)) == PQTRANS_IDLE;
+}
+
+/* The document of case id rendered now (and stored when may_store), into
+ * out's makeup fields and json. */
+static enum rma_err
+detail_render(struct db *db, int64_t id, bool staff, const char *revision,
+              struct arena *a, struct rma_detail *out)
+{
+    char key[24];
+    const char *params[] = {db_num(key, id), staff ? "true" : "false",
+                            revision};
+    bool store = may_store(db);
+    enum rma_err err;
+    PGresult *r = db_run(db, store ? "rma_detail_store" : "rma_detail_render",
+                         store ? 3 : 2, params, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 3)) {
+        PQclear(r);
+        return RMA_ENOTFOUND;
+    }
+    out->makeup_latest_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    db_copy(out->makeup_latest_status, sizeof(out->makeup_latest_status),
+            PQgetvalue(r, 0, 2));
+    out->json = arena_strdup(a, PQgetvalue(r, 0, 3));
+    PQclear(r);
+    return RMA_OK;
+}
+
+/* DETAIL_COLUMNS from column c of row 0 into out (json in the arena,
+ * NULL when absent), and the revision read into revision (24 bytes). */
+static void
+detail_from_row(const PGresult *r, int c, struct arena *a,
+                struct rma_detail *out, char *revision)
+{
+    memset(out, 0, sizeof(*out));
+    struct rma_ref *ref = &out->ref;
+    ref->id = strtoll(PQgetvalue(r, 0, c + 0), NULL, 10);
+    ref->customer_id = strtoll(PQgetvalue(r, 0, c + 1), NULL, 10);
+    db_copy(ref->number, sizeof(ref->number), PQgetvalue(r, 0, c + 2));
+    ref->status = (enum rma_status)rma_status_parse(PQgetvalue(r, 0, c + 3));
+    ref->kind = rma_kind_parse(PQgetvalue(r, 0, c + 4));
+    db_copy(ref->replacement_method, sizeof(ref->replacement_method),
+            PQgetvalue(r, 0, c + 5));
+    out->makeup_due = strtoll(PQgetvalue(r, 0, c + 6), NULL, 10);
+    out->makeup_latest_id = strtoll(PQgetvalue(r, 0, c + 7), NULL, 10);
+    db_copy(out->makeup_latest_status, sizeof(out->makeup_latest_status),
+            PQgetvalue(r, 0, c + 8));
+    if (!PQgetisnull(r, 0, c + 9))
+        out->json = arena_strdup(a, PQgetvalue(r, 0, c + 9));
+    db_copy(revision, 24, PQgetvalue(r, 0, c + 10));
+}
+
 enum rma_err
 db_rma_detail(struct db *db, const char *number, int64_t id, int64_t viewer,
               bool staff, struct arena *a, struct rma_detail *out)
 {
     if (number != NULL && !rma_number_valid(number))
         return RMA_ENOTFOUND;
-    char key[24], who[24];
+    char key[24], who[24], revision[24];
     snprintf(key, sizeof(key), "%lld", (long long)id);
     snprintf(who, sizeof(who), "%lld", (long long)viewer);
     const char *params[] = {number != NULL ? number : key, who,
@@ -283,22 +369,45 @@ db_rma_detail(struct db *db, const char *number, int64_t id, int64_t viewer,
         PQclear(r);
         return RMA_ENOTFOUND;
     }
-    memset(out, 0, sizeof(*out));
-    struct rma_ref *ref = &out->ref;
-    ref->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    ref->customer_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-    db_copy(ref->number, sizeof(ref->number), PQgetvalue(r, 0, 2));
-    ref->status = (enum rma_status)rma_status_parse(PQgetvalue(r, 0, 3));
-    ref->kind = rma_kind_parse(PQgetvalue(r, 0, 4));
-    db_copy(ref->replacement_method, sizeof(ref->replacement_method),
-            PQgetvalue(r, 0, 5));
-    out->makeup_due = strtoll(PQgetvalue(r, 0, 6), NULL, 10);
-    out->makeup_latest_id = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
-    db_copy(out->makeup_latest_status, sizeof(out->makeup_latest_status),
-            PQgetvalue(r, 0, 8));
-    if (!PQgetisnull(r, 0, 9))
-        out->json = arena_strdup(a, PQgetvalue(r, 0, 9));
+    detail_from_row(r, 0, a, out, revision);
     PQclear(r);
+    /* Stale or never rendered, and the viewer may see it: render it now. */
+    if (out->json == NULL && (viewer == 0 || viewer == out->ref.customer_id))
+        return detail_render(db, out->ref.id, staff, revision, a, out);
+    return RMA_OK;
+}
+
+enum rma_err
+db_session_find_case(struct db *db, const unsigned char *hash, const char *now,
+                     int idle_minutes, const char *number,
+                     struct customer_session *who, struct arena *a,
+                     struct rma_detail **out)
+{
+    char hex[SHA256_HEX_LEN], idle[16], revision[24];
+    snprintf(idle, sizeof(idle), "%d", idle_minutes);
+    /* an invalid number finds no case (and the session is still checked) */
+    const char *params[] = {crypto_hex(hash, SHA256_LEN, hex), now, idle,
+                            rma_number_valid(number) ? number : ""};
+    enum rma_err err;
+    PGresult *r = db_run(db, "rma_detail_session", 4, params, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return RMA_EUNAUTH;
+    }
+    db_session_from_row(r, who);
+    *out = NULL;
+    if (PQgetisnull(r, 0, 4)) { /* no such case */
+        PQclear(r);
+        return RMA_OK;
+    }
+    struct rma_detail *d = arena_alloc(a, sizeof(*d));
+    detail_from_row(r, 4, a, d, revision);
+    PQclear(r);
+    *out = d;
+    if (d->json == NULL && d->ref.customer_id == who->customer_id)
+        return detail_render(db, d->ref.id, false, revision, a, d);
     return RMA_OK;
 }
 
@@ -307,8 +416,7 @@ db_rma_list_json(struct db *db, int64_t customer_id, struct arena *a,
                  char **json)
 {
     char buf[24];
-    snprintf(buf, sizeof(buf), "%lld", (long long)customer_id);
-    const char *params[] = {buf};
+    const char *params[] = {db_num(buf, customer_id)};
     return one_text(db, "rma_list_json", 1, params, a, json);
 }
 

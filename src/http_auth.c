@@ -132,18 +132,24 @@ authenticate_staff(struct api_ctx *ctx, const struct route *r)
     return RMA_OK;
 }
 
-/* Session cookie: 401 when missing, unknown, revoked or expired. */
+/* Session cookie: 401 when missing, unknown, revoked or expired.  With
+ * with_case, the case the path's {number} names is read in the same query
+ * (ctx->case_read), the session's rules unchanged. */
 static enum rma_err
-authenticate_customer(struct api_ctx *ctx)
+authenticate_customer(struct api_ctx *ctx, bool with_case)
 {
     const char *token = session_token(ctx->req, ctx->arena);
     if (token == NULL || strlen(token) > 128)
         return http_fail(ctx->res, RMA_EUNAUTH, NULL, "please log in", NULL);
     unsigned char hash[SHA256_LEN];
     crypto_sha256(token, strlen(token), hash);
-    enum rma_err err = db_session_find(&ctx->app->db, hash, ctx->now,
-                                       (int)ctx->app->cfg->session_idle_minutes,
-                                       &ctx->customer);
+    int idle = (int)ctx->app->cfg->session_idle_minutes;
+    enum rma_err err =
+        with_case ? db_session_find_case(&ctx->app->db, hash, ctx->now, idle,
+                                         ctx->req->params[0], &ctx->customer,
+                                         ctx->arena, &ctx->case_read)
+                  : db_session_find(&ctx->app->db, hash, ctx->now, idle,
+                                    &ctx->customer);
     if (err == RMA_EUNAUTH)
         return http_fail(ctx->res, RMA_EUNAUTH, "session_expired",
                          "your session has ended: please log in again", NULL);
@@ -206,8 +212,9 @@ http_authenticate(struct api_ctx *ctx, const struct route *r)
         err = check_csrf(ctx);
     if (err == RMA_OK && r->auth == AUTH_STAFF)
         err = authenticate_staff(ctx, r);
-    if (err == RMA_OK && r->auth == AUTH_CUSTOMER)
-        err = authenticate_customer(ctx);
+    if (err == RMA_OK &&
+        (r->auth == AUTH_CUSTOMER || r->auth == AUTH_CUSTOMER_CASE))
+        err = authenticate_customer(ctx, r->auth == AUTH_CUSTOMER_CASE);
     if (err == RMA_OK && r->auth == AUTH_CUSTOMER_OPTIONAL)
         err = recognize_customer(ctx);
     return err;

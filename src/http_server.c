@@ -339,7 +339,8 @@ handle(struct app *app, FCGX_Request *f, struct arena *a)
     if (err == RMA_OK)
         err = read_body(&ctx, r);
     bool replayed = false;
-    if (err == RMA_OK && r->auth == AUTH_CUSTOMER &&
+    if (err == RMA_OK &&
+        (r->auth == AUTH_CUSTOMER || r->auth == AUTH_CUSTOMER_CASE) &&
         http_method_mutating(req.method)) {
         const char *idem_key = http_header(&req, "HTTP_IDEMPOTENCY_KEY");
         if (idem_key != NULL &&

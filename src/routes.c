@@ -6,6 +6,7 @@
 #define PUBLIC AUTH_NONE, 0
 #define CUSTOMER AUTH_CUSTOMER, 0
 #define MAYBE_CUSTOMER AUTH_CUSTOMER_OPTIONAL, 0
+#define CUSTOMER_CASE AUTH_CUSTOMER_CASE, 0
 #define STAFF(roles) AUTH_STAFF, (roles)
 #define CASEWORK (ROLE_AGENT | ROLE_SUPERVISOR)
 #define READERS                                                                \
@@ -24,7 +25,7 @@ const struct route routes[] = {
     {HTTP_DELETE, "/api/v1/auth/session", api_auth_session_delete, CUSTOMER,
      BODY_NONE, true},
     {HTTP_GET, "/api/v1/rmas", api_rma_list, CUSTOMER, BODY_NONE, true},
-    {HTTP_GET, RMA, api_rma_get, CUSTOMER, BODY_NONE, true},
+    {HTTP_GET, RMA, api_rma_get, CUSTOMER_CASE, BODY_NONE, true},
     {HTTP_GET, RMA "/events", api_rma_events, CUSTOMER, BODY_NONE, true},
     {HTTP_POST, RMA "/agree", api_rma_agree, CUSTOMER, BODY_NONE, true},
     {HTTP_POST, RMA "/disagree", api_rma_disagree, CUSTOMER, BODY_JSON, true},

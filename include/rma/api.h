@@ -48,6 +48,9 @@ struct api_ctx {
      * answer is then stored after the handler). */
     const char *idem_key;
     bool idem_begun;
+    /* AUTH_CUSTOMER_CASE: the case the path names with its customer's
+     * document, in the arena; NULL when there is no such case. */
+    struct rma_detail *case_read;
 };
 
 typedef enum rma_err (*api_handler)(struct api_ctx *ctx);
@@ -58,6 +61,9 @@ enum route_auth {
     AUTH_CUSTOMER_OPTIONAL, /* public; the session's customer when there is
                                one (ctx->customer.customer_id 0 otherwise) */
     AUTH_STAFF,             /* bearer token with one of route.roles */
+    AUTH_CUSTOMER_CASE,     /* AUTH_CUSTOMER, and the case the path's
+                               {number} names read with the session in one
+                               query (ctx->case_read; SPEC §11) */
 };
 
 enum route_body {
@@ -190,6 +196,8 @@ enum rma_err api_customer_detail(struct api_ctx *ctx, int64_t id);
 /* The staff detail answer (with the timeline) for case id; 201 when
  * created. */
 enum rma_err api_staff_detail(struct api_ctx *ctx, int64_t id, bool created);
+/* GET /api/v1/staff/rmas/{number}: 404 when there is no such case. */
+enum rma_err api_staff_detail_read(struct api_ctx *ctx);
 
 /* Helpers shared by the handlers (api_common.c). */
 

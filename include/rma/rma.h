@@ -66,13 +66,29 @@ struct rma_detail {
     char *json; /* in the arena; NULL when viewer may not see it */
 };
 /* The case with this number, or with this id when number is NULL.  The
- * document is built when viewer is 0 (staff) or the case's customer; staff
- * adds the staff-only fields.  RMA_ENOTFOUND if none. */
+ * document is given when viewer is 0 (staff) or the case's customer; staff
+ * get the staff detail (the staff-only fields and "events", the timeline).
+ * It is read from rma_document, rendered and stored there when stale
+ * (0021_read_cache.sql; outside a transaction only).  RMA_ENOTFOUND if
+ * none. */
 enum rma_err db_rma_detail(struct db *db, const char *number, int64_t id,
                            int64_t viewer, bool staff, struct arena *a,
                            struct rma_detail *out);
 
-/* JSON text of one case (rma_json), the customer's list, the timeline. */
+struct customer_session;
+/* The customer's API read in one query (SPEC §11): the live session whose
+ * token has this SHA-256 hash (auth.h's rules: RMA_EUNAUTH when there is
+ * none) into *who, and the case with this number into *out (in the arena;
+ * NULL when there is none), its document given only when it is the
+ * session's customer's, as db_rma_detail gives it. */
+enum rma_err db_session_find_case(struct db *db, const unsigned char *hash,
+                                  const char *now, int idle_minutes,
+                                  const char *number,
+                                  struct customer_session *who, struct arena *a,
+                                  struct rma_detail **out);
+
+/* JSON text of one case (rma_json), the customer's list ({"rmas": [...]}),
+ * the timeline. */
 enum rma_err db_rma_json(struct db *db, int64_t id, bool staff, struct arena *a,
                          char **json);
 enum rma_err db_rma_list_json(struct db *db, int64_t customer_id,

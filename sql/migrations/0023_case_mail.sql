@@ -59,3 +59,8 @@ END
 $$;
 
 GRANT EXECUTE ON FUNCTION rma_proof_json(bigint) TO rma_app;
+
+-- The documents stored before this migration lack proof_of_purchase: every
+-- one is rendered again at its next read (0021_read_cache.sql).
+UPDATE rma_document SET revision = revision + 1, customer_doc = NULL,
+    makeup_latest_id = NULL, makeup_latest_status = NULL, staff_doc = NULL;
