@@ -13,6 +13,7 @@
 #include <ctype.h>
 
 #include "api_auth.c"
+#include "api_common.c"
 #include "api_rma.c"
 #include "api_staff_rma.c"
 #include "api_staff_workflow.c"
@@ -27,6 +28,7 @@ static const struct {
     {"disagree", FIELDS(disagree_spec)}, {"method", FIELDS(method_spec)},
     {"address", FIELDS(address_spec)},   {"staff_create", FIELDS(create_spec)},
     {"staff_edit", FIELDS(edit_spec)},   {"reason", FIELDS(reason_spec)},
+    {"proof", FIELDS(proof_spec)},
 };
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
 
