@@ -30,6 +30,13 @@ api_json_text(struct api_ctx *ctx, const char *json)
 enum rma_err
 api_json_merge_text(struct api_ctx *ctx, const char *doc)
 {
+    return api_json_merge_members(ctx, doc, NULL);
+}
+
+enum rma_err
+api_json_merge_members(struct api_ctx *ctx, const char *doc,
+                       const char *members)
+{
     size_t len = strlen(doc);
     while (len > 0 && (doc[len - 1] == '\n' || doc[len - 1] == ' '))
         len--;
@@ -38,21 +45,28 @@ api_json_merge_text(struct api_ctx *ctx, const char *doc)
     char *extra = ctx->res->body != NULL && json_object_size(ctx->res->body)
                       ? json_dumps(ctx->res->body, JSON_COMPACT)
                       : NULL;
-    if (extra == NULL) {
-        ctx->res->json_text = arena_strndup(ctx->arena, doc, len);
-        return RMA_OK;
-    }
-    bool empty = strspn(doc + 1, " ") == len - 2; /* "{}" or "{ }" */
-    /* doc without its closing brace, a comma, extra without its opening
-     * one; copied, not formatted (vsnprintf is slow on a document of
-     * kilobytes, and this is the API read, SPEC §11) */
-    size_t elen = strlen(extra + 1);
-    char *out = arena_alloc(ctx->arena, len - 1 + 1 + elen + 1);
+    /* doc without its closing brace, then each part after a comma: the
+     * members text, the body's without its braces; copied, not formatted
+     * (vsnprintf is slow on a document of kilobytes, and this is the API
+     * read, SPEC §11) */
+    const char *parts[] = {members, extra != NULL ? extra + 1 : NULL};
+    size_t plen[] = {members != NULL ? strlen(members) : 0,
+                     extra != NULL ? strlen(extra + 1) - 1 : 0};
+    char *out = arena_alloc(ctx->arena, len + plen[0] + plen[1] + 3);
     memcpy(out, doc, len - 1);
     size_t at = len - 1;
-    if (!empty)
-        out[at++] = ',';
-    memcpy(out + at, extra + 1, elen + 1);
+    bool empty = strspn(doc + 1, " ") == len - 2; /* "{}" or "{ }" */
+    for (size_t i = 0; i < 2; i++) {
+        if (parts[i] == NULL || plen[i] == 0)
+            continue;
+        if (!empty)
+            out[at++] = ',';
+        memcpy(out + at, parts[i], plen[i]);
+        at += plen[i];
+        empty = false;
+    }
+    out[at++] = '}';
+    out[at] = '\0';
     ctx->res->json_text = out;
     free(extra);
     return RMA_OK;

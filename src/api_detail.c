@@ -55,9 +55,34 @@ api_address_editable(const struct rma_ref *r)
                                 false);
 }
 
-/* What the customer may do now, from the state machine. */
-static json_t *
-actions(const struct rma_ref *r)
+/* Whether the customer may submit a make-up payment now. */
+static bool
+makeup_open(const struct rma_detail *d)
+{
+    int latest = makeup_status_parse(d->makeup_latest_status);
+    return makeup_can_submit(
+               d->ref.status, d->makeup_due, d->makeup_latest_id != 0,
+               latest < 0 ? MAKEUP_PENDING : (enum makeup_status)latest) ==
+           MAKEUP_SUBMIT_OK;
+}
+
+/* Appends the NUL-terminated s to out (size bytes, at its end *at),
+ * cutting it short rather than overflowing. */
+static void
+append(char *out, size_t size, size_t *at, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > size - 1 - *at)
+        n = size - 1 - *at;
+    memcpy(out + *at, s, n);
+    *at += n;
+    out[*at] = '\0';
+}
+
+/* The "actions" member: what the customer may do now, from the state
+ * machine (names only, which need no escaping). */
+static void
+actions_member(const struct rma_detail *d, char *out, size_t size, size_t *at)
 {
     static const struct {
         enum rma_event ev;
@@ -70,17 +95,41 @@ actions(const struct rma_ref *r)
         {EV_SUBMIT_RETURN, "submit_return"},
         {EV_QUOTE_DECIDED, "decide_quote"},
     };
-    json_t *a = json_array();
+    const struct rma_ref *r = &d->ref;
+    const char *names[sizeof(customer_events) / sizeof(customer_events[0]) + 3];
+    size_t n = 0;
     for (size_t i = 0; i < sizeof(customer_events) / sizeof(customer_events[0]);
          i++)
         if (rma_state_next(r->status, customer_events[i].ev, r->kind,
                            ACTOR_CUSTOMER) >= 0)
-            json_array_append_new(a, json_string(customer_events[i].name));
+            names[n++] = customer_events[i].name;
     if (api_address_editable(r))
-        json_array_append_new(a, json_string("edit_shipping_address"));
+        names[n++] = "edit_shipping_address";
     if (r->status == ST_AWAITING_PREAUTH)
-        json_array_append_new(a, json_string("preauthorize"));
-    return a;
+        names[n++] = "preauthorize";
+    if (makeup_open(d))
+        names[n++] = "submit_makeup_payment";
+    append(out, size, at, "\"actions\": [");
+    for (size_t i = 0; i < n; i++) {
+        append(out, size, at, i > 0 ? ", \"" : "\"");
+        append(out, size, at, names[i]);
+        append(out, size, at, "\"");
+    }
+    append(out, size, at, "]");
+}
+
+/* The "upload_limits" member, the same in every answer: made once. */
+static const char *
+upload_limits_member(void)
+{
+    static char text[192];
+    if (text[0] == '\0')
+        snprintf(text, sizeof(text),
+                 "\"upload_limits\": {\"max_bytes\": %ld, "
+                 "\"max_per_submission\": %d, \"media_types\": "
+                 "[\"image/jpeg\", \"image/png\", \"image/webp\"]}",
+                 (long)ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_PER_SUBMISSION);
+    return text;
 }
 
 /* The hold's part: while the customer must accept the hold,
@@ -95,35 +144,15 @@ hold_terms(struct api_ctx *ctx, const struct rma_ref *r)
                                       hold_terms_text()));
 }
 
-/* The return's part: "upload_limits". */
+/* The make-up payment's part: while the customer may submit one, who to
+ * pay ("makeup_payee": the account and the invoice link of the
+ * configuration, SPEC §14). */
 static void
-return_limits(struct api_ctx *ctx)
+makeup_payee(struct api_ctx *ctx, const struct rma_detail *d)
 {
-    json_object_set_new(ctx->res->body, "upload_limits",
-                        json_pack("{s:I, s:i, s:[s, s, s]}", "max_bytes",
-                                  (json_int_t)ATTACHMENT_MAX_BYTES,
-                                  "max_per_submission",
-                                  ATTACHMENT_MAX_PER_SUBMISSION, "media_types",
-                                  "image/jpeg", "image/png", "image/webp"));
-}
-
-/* The make-up payment's part: the customer's "submit_makeup_payment"
- * action and, while it is open, who to pay ("makeup_payee": the account
- * and the invoice link of the configuration, SPEC §14). */
-static void
-makeup_action(struct api_ctx *ctx, const struct rma_detail *d)
-{
-    int latest = makeup_status_parse(d->makeup_latest_status);
-    json_t *list = json_object_get(ctx->res->body, "actions");
-    if (!json_is_array(list) ||
-        makeup_can_submit(
-            d->ref.status, d->makeup_due, d->makeup_latest_id != 0,
-            latest < 0 ? MAKEUP_PENDING : (enum makeup_status)latest) !=
-            MAKEUP_SUBMIT_OK)
-        return;
-    json_array_append_new(list, json_string("submit_makeup_payment"));
     const struct rma_config *cfg = ctx->app->cfg;
-    if (cfg->makeup_payee == NULL || cfg->makeup_payee[0] == '\0')
+    if (!makeup_open(d) || cfg->makeup_payee == NULL ||
+        cfg->makeup_payee[0] == '\0')
         return;
     json_t *payee = json_pack("{s:s}", "account", cfg->makeup_payee);
     if (cfg->makeup_invoice_url != NULL && cfg->makeup_invoice_url[0] != '\0')
@@ -141,15 +170,21 @@ api_detail_answer(struct api_ctx *ctx, const struct rma_detail *d, bool staff)
         return RMA_ENOTFOUND;
     if (ctx->res->body == NULL)
         ctx->res->body = json_object();
+    /* What every answer has, as text (no JSON values are made and printed
+     * for the API read, SPEC §11); the rarer parts in the body. */
+    char members[512];
+    size_t at = 0;
+    members[0] = '\0';
+    append(members, sizeof(members), &at, upload_limits_member());
     hold_terms(ctx, &d->ref);
-    return_limits(ctx);
     if (!staff) {
-        json_object_set_new(ctx->res->body, "actions", actions(&d->ref));
-        makeup_action(ctx, d);
+        append(members, sizeof(members), &at, ", ");
+        actions_member(d, members, sizeof(members), &at);
+        makeup_payee(ctx, d);
     }
     /* The document is sent as PostgreSQL wrote it (SPEC §11: the API read
      * is not parsed and printed again). */
-    return api_json_merge_text(ctx, d->json);
+    return api_json_merge_members(ctx, d->json, members);
 }
 
 enum rma_err

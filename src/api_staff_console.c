@@ -78,12 +78,12 @@ api_staff_queue_get(struct api_ctx *ctx)
                                 ctx->arena, &json);
     if (err != RMA_OK)
         return err;
-    json_t *items = json_loads(json, 0, NULL);
-    if (items == NULL)
-        return RMA_EINTERNAL;
-    ctx->res->body = json_pack("{s:s, s:s, s:s, s:o}", "name", q->name, "title",
-                               q->title, "now", ctx->now, "items", items);
-    return RMA_OK;
+    /* The items are sent as PostgreSQL wrote them, not parsed and printed
+     * again (SPEC §11). */
+    ctx->res->body = json_pack("{s:s, s:s, s:s}", "name", q->name, "title",
+                               q->title, "now", ctx->now);
+    return api_json_merge_members(
+        ctx, "{}", arena_printf(ctx->arena, "\"items\": %s", json));
 }
 
 enum rma_err

@@ -63,7 +63,8 @@ enum route_auth {
     AUTH_STAFF,             /* bearer token with one of route.roles */
     AUTH_CUSTOMER_CASE,     /* AUTH_CUSTOMER, and the case the path's
                                {number} names read with the session in one
-                               query (ctx->case_read; SPEC §11) */
+                               query (ctx->case_read; SPEC §11), without
+                               ctx->customer.email */
 };
 
 enum route_body {
@@ -215,6 +216,10 @@ enum rma_err api_json_text(struct api_ctx *ctx, const char *json);
  * members of the response body, an object whose keys doc does not have,
  * added, without parsing doc (res->json_text). */
 enum rma_err api_json_merge_text(struct api_ctx *ctx, const char *doc);
+/* The same with members, JSON object members as text ("a": 1, "b": [])
+ * or NULL, added as well. */
+enum rma_err api_json_merge_members(struct api_ctx *ctx, const char *doc,
+                                    const char *members);
 /* Runs in a transaction: BEGIN, then the caller's work, then api_commit or
  * api_rollback. */
 enum rma_err api_begin(struct api_ctx *ctx);
