@@ -9,9 +9,7 @@
 #include "rma/console.h"
 
 /* When the case entered its current status (its last transition there). */
-#define SINCE                                                                  \
-    "coalesce((SELECT max(e.at) FROM audit_event e WHERE e.rma_id = r.id"      \
-    " AND e.to_status = r.status), r.updated_at)"
+#define SINCE "rma_status_since(r.id)"
 #define LAST_INTO_DRAFT                                                        \
     "(SELECT e.action FROM audit_event e WHERE e.rma_id = r.id"                \
     " AND e.to_status = 'draft' ORDER BY e.id DESC LIMIT 1)"
@@ -53,26 +51,23 @@
 #define AGE_F SECONDS_SINCE "f.created_at)))::bigint"
 #define AGE_M SECONDS_SINCE "m.submitted_at)))::bigint"
 
-/* One case queue's items, oldest first ($1 now, $2 limit). */
+/* One case queue's items, oldest first ($1 now, $2 limit): each as stored
+ * (rma_queue_item, 0025_read_rows.sql) or, when it is not, rendered now,
+ * with its age added; and the ids and revisions of those not stored
+ * (db_rma_items_store). */
+#define QUEUE_UNSTORED " FILTER (WHERE q.unstored)"
 #define CASE_QUEUE(cond)                                                       \
-    "SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object("          \
-    " 'number', q.number, 'kind', q.kind, 'status', q.status,"                 \
-    " 'customer_email', q.email, 'customer_name', q.cname,"                    \
-    " 'created_by', q.created_by, 'since', iso_utc(q.since),"                  \
-    " 'age_seconds', " AGE_Q ", 'devices', q.devices,"                         \
-    " 'note', q.note, 'deadline', iso_utc(q.deadline),"                        \
-    " 'amount', q.amount)) ORDER BY q.since, q.id), '[]')::text"               \
-    " FROM (SELECT r.id, r.number, r.kind, r.status, c.email,"                 \
-    " c.name AS cname, r.created_by, " SINCE " AS since,"                      \
-    " (SELECT coalesce(jsonb_agg(d.model ORDER BY d.id), '[]')"                \
-    "  FROM rma_device d WHERE d.rma_id = r.id) AS devices,"                   \
-    " (SELECT coalesce(e.detail ->> 'comment', e.detail ->> 'reason')"         \
-    "  FROM audit_event e WHERE e.rma_id = r.id"                               \
-    "  AND e.to_status = r.status ORDER BY e.id DESC LIMIT 1) AS note,"        \
-    " (SELECT h.deadline FROM hold h WHERE h.rma_id = r.id"                    \
-    "  AND h.status = 'authorized' ORDER BY h.id DESC LIMIT 1) AS deadline,"   \
-    " money_json(coalesce(r.refund_minor, r.replacement_minor), r.currency)"   \
-    "  AS amount FROM rma r JOIN customer c ON c.id = r.customer_id"           \
+    "SELECT '[' || coalesce(string_agg(left(q.item, -1)"                       \
+    " || ', \"age_seconds\": ' || (" AGE_Q ")::text || '}', ', '"              \
+    " ORDER BY q.since, q.id), '') || ']',"                                    \
+    " coalesce(array_agg(q.rma_id)" QUEUE_UNSTORED ", '{}'),"                  \
+    " coalesce(array_agg(q.revision)" QUEUE_UNSTORED ", '{}')"                 \
+    " FROM (SELECT r.id, d.rma_id, d.revision,"                                \
+    " d.rma_id IS NOT NULL AND d.queue_item IS NULL AS unstored,"              \
+    " coalesce(d.queue_item, rma_queue_item(r.id)::text) AS item,"             \
+    " CASE WHEN d.queue_item IS NOT NULL THEN d.queue_since"                   \
+    " ELSE " SINCE " END AS since"                                             \
+    " FROM rma r LEFT JOIN rma_document d ON d.rma_id = r.id"                  \
     " WHERE " cond " ORDER BY since, r.id LIMIT $2) q"
 
 #define CASE_COUNT(name, cond)                                                 \
@@ -201,7 +196,19 @@ db_console_queue_json(struct db *db, const char *queue, const char *now,
     snprintf(stmt, sizeof(stmt), "console_q_%s", queue);
     snprintf(lim, sizeof(lim), "%d", limit);
     const char *params[] = {now, lim};
-    return one_text(db, stmt, 2, params, a, json);
+    enum rma_err err;
+    PGresult *r = db_run(db, stmt, 2, params, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+        PQclear(r);
+        return RMA_ENOTFOUND;
+    }
+    *json = arena_strdup(a, PQgetvalue(r, 0, 0));
+    if (PQnfields(r) == 3) /* a case queue's items not stored */
+        db_rma_items_store(db, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+    PQclear(r);
+    return RMA_OK;
 }
 
 enum rma_err

@@ -42,16 +42,25 @@ extern const struct db_stmt_table db_orders_stmts;
 /* A live customer session (SPEC §12), for db_auth.c's session_find and
  * the API read's query that reads the case with it (db_rma.c): $1 the
  * token's hash in hex, $2 the request's clock, $3 the idle minutes.  Its
- * columns are read by db_session_from_row. */
-#define SESSION_LIVE_COLUMNS                                                   \
-    "s.id, s.customer_id, c.email,"                                            \
+ * columns are read by db_session_from_row; SESSION_LIVE_COLUMNS_WITH("''")
+ * and FROM customer_session s alone leave the email out. */
+#define SESSION_LIVE_COLUMNS_WITH(email)                                       \
+    "s.id, s.customer_id, " email ","                                          \
     " s.last_seen_at < $2::timestamptz - interval '60 seconds'"
+#define SESSION_LIVE_COLUMNS SESSION_LIVE_COLUMNS_WITH("c.email")
 #define SESSION_LIVE_FROM                                                      \
     " FROM customer_session s JOIN customer c ON c.id = s.customer_id"
 #define SESSION_LIVE_WHERE                                                     \
     " WHERE s.token_hash = decode($1, 'hex') AND s.revoked_at IS NULL"         \
     " AND s.expires_at > $2"                                                   \
     " AND s.last_seen_at > $2::timestamptz - make_interval(mins => $3)"
+/* Stores the list and queue items (0025_read_rows.sql) of the cases with
+ * these ids, PostgreSQL arrays as text ("{1,2}") with the revisions the
+ * read saw, where nothing changed since; never inside a transaction, never
+ * waiting for a writer.  A list or queue read calls it with the items it
+ * had to render. */
+void db_rma_items_store(struct db *db, const char *ids, const char *revisions);
+
 struct customer_session;
 /* The session of SESSION_LIVE_COLUMNS at columns 0-3 of row 0. */
 void db_session_from_row(const PGresult *r, struct customer_session *out);

@@ -80,7 +80,9 @@ struct customer_session;
  * token has this SHA-256 hash (auth.h's rules: RMA_EUNAUTH when there is
  * none) into *who, and the case with this number into *out (in the arena;
  * NULL when there is none), its document given only when it is the
- * session's customer's, as db_rma_detail gives it. */
+ * session's customer's, as db_rma_detail gives it.  who->email is left
+ * empty (the read needs none; one join fewer).  A case whose document is
+ * not stored takes a second query, which stores it. */
 enum rma_err db_session_find_case(struct db *db, const unsigned char *hash,
                                   const char *now, int idle_minutes,
                                   const char *number,

@@ -394,6 +394,21 @@ stored_stale(void)
                " JOIN rma r ON r.id = d.rma_id WHERE d.staff_doc IS NOT NULL"
                " AND d.staff_doc::jsonb <> rma_detail_json(r.id, true)"
                "  || jsonb_build_object('events', rma_events_json(r.id, true))"
+               /* the case's columns stored with a document, its list item */
+               " UNION ALL SELECT 'columns:' || r.number FROM rma_document d"
+               " JOIN rma r ON r.id = d.rma_id"
+               " WHERE coalesce(d.customer_doc, d.staff_doc) IS NOT NULL"
+               " AND (d.number, d.customer_id, d.status, d.kind,"
+               "  d.replacement_method, d.makeup_due_minor) IS DISTINCT FROM"
+               " (r.number, r.customer_id, r.status, r.kind,"
+               "  r.replacement_method, r.makeup_due_minor)"
+               " UNION ALL SELECT 'list:' || r.number FROM rma_document d"
+               " JOIN rma r ON r.id = d.rma_id WHERE d.list_item IS NOT NULL"
+               " AND d.list_item::jsonb <> rma_list_item(r.id)"
+               " UNION ALL SELECT 'queue:' || r.number FROM rma_document d"
+               " JOIN rma r ON r.id = d.rma_id WHERE d.queue_item IS NOT NULL"
+               " AND (d.queue_item::jsonb <> rma_queue_item(r.id)"
+               "  OR d.queue_since IS DISTINCT FROM rma_status_since(r.id))"
                ") s");
 }
 
@@ -438,6 +453,69 @@ served(const char *path, const char *const *headers, long *status)
              *k != NULL; k++)
             json_object_del(j, *k);
     return j;
+}
+
+/* Whether the world's cases in every case queue are served as rendered
+ * now (rma_queue_item; the age, the reading's, aside); *why says which
+ * were not. */
+static bool
+queues_fresh(struct world *w, char *why, size_t n)
+{
+    const struct {
+        const char *name, *token;
+    } queues[] = {
+        {"drafts", w->agent},
+        {"sent_back", w->agent},
+        {"disagreed", w->agent},
+        {"pending_review", w->supervisor},
+        {"hold_decisions", w->supervisor},
+        {"extensions", w->supervisor},
+        {"awaiting_shipment", w->warehouse},
+        {"returns_on_the_way", w->warehouse},
+        {"to_inspect", w->warehouse},
+        {"refunds_due", w->finance},
+    };
+    for (size_t q = 0; q < sizeof(queues) / sizeof(queues[0]); q++) {
+        char auth[256], path[128];
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+                 queues[q].token);
+        snprintf(path, sizeof(path), "/api/v1/staff/queues/%s?limit=500",
+                 queues[q].name);
+        struct http_result r =
+            harness_http("GET", path, (const char *[]){auth, NULL}, NULL, 0);
+        json_t *items = json_object_get(r.json, "items");
+        bool ok = r.status == 200 && json_is_array(items);
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item)
+        {
+            const char *number =
+                json_string_value(json_object_get(item, "number"));
+            bool ours = false;
+            for (int c = 0; number != NULL && c < w->n; c++)
+                ours = ours || strcmp(number, w->cases[c]) == 0;
+            if (!ok || !ours)
+                continue;
+            ok = json_integer_value(json_object_get(item, "age_seconds")) >= 0;
+            json_object_del(item, "age_seconds");
+            char *text = sql(false,
+                             "SELECT rma_queue_item(id) FROM rma"
+                             " WHERE number = '%s'",
+                             number);
+            json_t *want = json_loads(text, 0, NULL);
+            ok = ok && json_equal(item, want);
+            json_decref(want);
+            free(text);
+            if (!ok)
+                snprintf(why, n, "queue %s, %s", queues[q].name, number);
+        }
+        if (r.status != 200 || !json_is_array(items))
+            snprintf(why, n, "queue %s (%ld)", queues[q].name, r.status);
+        harness_http_free(&r);
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
 /* Whether every served document equals its rendering; *why says which
@@ -486,7 +564,7 @@ served_fresh(struct world *w, char *why, size_t n)
         json_decref(doc);
     }
     json_decref(want);
-    return ok;
+    return ok && queues_fresh(w, why, n);
 }
 
 /* The reference tables the steps change, as they were. */
