@@ -17,6 +17,7 @@ static const struct db_stmt_table *const tables[] = {
     &db_staff_stmts,
     &db_paypal_stmts,
     &db_rma_stmts,
+    &db_read_stmts,
     &db_auth_stmts,
     &db_mail_stmts,
     &db_jobs_stmts,

@@ -22,6 +22,7 @@ extern const struct db_stmt_table db_health_stmts;
 extern const struct db_stmt_table db_staff_stmts;
 extern const struct db_stmt_table db_paypal_stmts;
 extern const struct db_stmt_table db_rma_stmts;
+extern const struct db_stmt_table db_read_stmts;
 extern const struct db_stmt_table db_auth_stmts;
 extern const struct db_stmt_table db_mail_stmts;
 extern const struct db_stmt_table db_jobs_stmts;
