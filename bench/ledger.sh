@@ -52,7 +52,7 @@ INSERT INTO original_order (order_number, sales_channel, customer_id,
 INSERT INTO rma (number, customer_id, order_id, kind, status, problem, currency,
         replacement_minor, warehouse_region, replacement_method, created_by)
     SELECT 'RMA-2026-' || lpad(id::text, 6, '0'), customer_id, id, 'replacement',
-        'awaiting_shipment', 'bench', 'USD', 12999, 'US', 'advanced', 'bench'
+        'awaiting_preauth', 'bench', 'USD', 12999, 'US', 'advanced', 'bench'
     FROM original_order ORDER BY id;
 INSERT INTO preauth_acceptance (rma_id, customer_id, terms_version, terms_text,
         amount_minor, currency, accepted_at)
