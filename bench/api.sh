@@ -31,6 +31,7 @@ chmod 0755 "$RUN"
 export RUN
 min_pids=
 cleanup() {
+    set +e # a responder already gone must not fail the run (set -e)
     for p in $min_pids; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
     stack_stop 2>/dev/null
     stack_pg_destroy 2>/dev/null
@@ -117,6 +118,13 @@ if api != limit:
     sys.exit("the API's document differs from rma_detail_json's")
 PY
 
+# The service's processes' resident memory (SPEC §11: idle worker RSS):
+# the supervisor and its workers, largest first, in KiB.
+rss() {
+    ps -o rss= -p "$(pgrep -d, -f -- "--socket $RUN/rma.sock")" | sort -rn | tr -s ' \n' ' '
+}
+rss_idle=$(rss)
+
 measure() { # url [header]
     wrk -t2 -c32 -d"${SECONDS_RUN}s" --latency ${2:+-H "$2"} "$1" >"$RUN/wrk.out"
     rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$RUN/wrk.out")
@@ -152,6 +160,7 @@ PY
 )
 ratio() { python3 -c "print(f'{$1 / $min_rps:.2f}')"; }
 echo "machine: $(nproc) cores, $(uname -r); workers $WORKERS; wrk -t2 -c32 -d${SECONDS_RUN}s"
+echo "rma-fcgi RSS (KiB, supervisor and workers): idle $rss_idle; after the runs $(rss)"
 echo "runs: limit $min1_rps, api $api1_rps, limit $min2_rps, api $api2_rps req/s"
 echo "reference fcgi_min, the same document by rma_detail_json: $doc_rps req/s, p99 $doc_p99, non-2xx $doc_bad ($(ratio "$doc_rps") of the limit)"
 echo "reference fcgi_min, the stored document by primary key:    $st_rps req/s, p99 $st_p99, non-2xx $st_bad ($(ratio "$st_rps") of the limit)"
