@@ -564,7 +564,20 @@ Test(ledger_post, the_c_and_sql_limits_on_keys_agree)
 
 /* ---- what the database refuses by itself (as the service's role) ---- */
 
-Test(ledger_db, an_unbalanced_entry_is_refused_at_commit)
+/* An entry's postings are checked by the statement that adds them
+ * (0026_ledger_check_once.sql): what it refuses changes nothing. */
+static void
+refused(PGconn *app, const char *want_state, const char *want_error,
+        const char *sql)
+{
+    const char *state = try_sql(app, "%s", sql);
+    cr_assert_not_null(state, "accepted: %s", sql);
+    cr_assert_str_eq(state, want_state, "%s: %s", sql, last_error);
+    cr_assert_not_null(strstr(last_error, want_error), "%s", last_error);
+    sql_ok(app, "ROLLBACK");
+}
+
+Test(ledger_db, an_unbalanced_entry_is_refused)
 {
     struct fixture f;
     setup(&f);
@@ -572,58 +585,82 @@ Test(ledger_db, an_unbalanced_entry_is_refused_at_commit)
     sql_ok(app, "BEGIN");
     sql_ok(app, "INSERT INTO journal_entry (idempotency_key, kind)"
                 " VALUES ('raw:1', 'adjustment')");
-    sql_ok(app, "INSERT INTO posting (entry_id, account, currency,"
-                " amount_minor) SELECT id, 'paypal:balance', 'USD', 100"
-                " FROM journal_entry WHERE idempotency_key = 'raw:1'");
-    sql_ok(app, "INSERT INTO posting (entry_id, account, currency,"
-                " amount_minor) SELECT id, 'expense:paypal_fees', 'USD', -99"
-                " FROM journal_entry WHERE idempotency_key = 'raw:1'");
-    const char *state = try_sql(app, "COMMIT");
-    cr_assert_not_null(state, "an unbalanced entry was committed");
-    cr_assert_str_eq(state, "23514", "%s", last_error);
-    cr_assert_not_null(strstr(last_error, "unbalanced (USD real: 1)"), "%s",
-                       last_error);
+    refused(app, "23514", "unbalanced (USD real: 1)",
+            "INSERT INTO posting (entry_id, account, currency,"
+            " amount_minor) SELECT id, a, 'USD', m FROM journal_entry,"
+            " (VALUES ('paypal:balance', 100),"
+            " ('expense:paypal_fees', -99)) v(a, m)"
+            " WHERE idempotency_key = 'raw:1'");
 
     /* Balanced per currency, not across currencies. */
     sql_ok(app, "BEGIN");
     sql_ok(app, "INSERT INTO journal_entry (idempotency_key, kind)"
                 " VALUES ('raw:2', 'adjustment')");
-    sql_ok(app, "INSERT INTO posting (entry_id, account, currency,"
-                " amount_minor) SELECT id, a, c, m FROM journal_entry,"
-                " (VALUES ('paypal:balance', 'USD', 100),"
-                " ('expense:paypal_fees', 'EUR', -100)) v(a, c, m)"
-                " WHERE idempotency_key = 'raw:2'");
-    cr_assert_str_eq(try_sql(app, "COMMIT"), "23514");
+    refused(app, "23514", "unbalanced",
+            "INSERT INTO posting (entry_id, account, currency,"
+            " amount_minor) SELECT id, a, c, m FROM journal_entry,"
+            " (VALUES ('paypal:balance', 'USD', 100),"
+            " ('expense:paypal_fees', 'EUR', -100)) v(a, c, m)"
+            " WHERE idempotency_key = 'raw:2'");
 
     /* A memo leg cannot balance a real one. */
     sql_ok(app, "BEGIN");
     sql_ok(app, "INSERT INTO journal_entry (idempotency_key, kind)"
                 " VALUES ('raw:3', 'adjustment')");
-    sql_ok(app, "INSERT INTO posting (entry_id, account, currency,"
-                " amount_minor) SELECT id, a, 'USD', m FROM journal_entry,"
-                " (VALUES ('paypal:balance', 100),"
-                " ('holds:contra', -100)) v(a, m)"
-                " WHERE idempotency_key = 'raw:3'");
-    cr_assert_str_eq(try_sql(app, "COMMIT"), "23514");
-    cr_assert_not_null(strstr(last_error, "unbalanced (USD memo: -100)"), "%s",
-                       last_error);
+    refused(app, "23514", "unbalanced (USD memo: -100)",
+            "INSERT INTO posting (entry_id, account, currency,"
+            " amount_minor) SELECT id, a, 'USD', m FROM journal_entry,"
+            " (VALUES ('paypal:balance', 100),"
+            " ('holds:contra', -100)) v(a, m)"
+            " WHERE idempotency_key = 'raw:3'");
+
+    /* Postings added one statement at a time: each statement must leave
+     * the entry balanced, the first one already. */
+    sql_ok(app, "BEGIN");
+    sql_ok(app, "INSERT INTO journal_entry (idempotency_key, kind)"
+                " VALUES ('raw:4', 'adjustment')");
+    refused(app, "23514", "1 posting(s)",
+            "INSERT INTO posting (entry_id, account, currency,"
+            " amount_minor) SELECT id, 'paypal:balance', 'USD', 100"
+            " FROM journal_entry WHERE idempotency_key = 'raw:4'");
 
     /* The same postings, balanced, go in. */
     sql_ok(app, "BEGIN");
     sql_ok(app, "INSERT INTO journal_entry (idempotency_key, kind)"
-                " VALUES ('raw:4', 'adjustment')");
+                " VALUES ('raw:5', 'adjustment')");
     sql_ok(app, "INSERT INTO posting (entry_id, account, currency,"
                 " amount_minor) SELECT id, a, 'USD', m FROM journal_entry,"
                 " (VALUES ('paypal:balance', 100),"
                 " ('expense:paypal_fees', -100)) v(a, m)"
-                " WHERE idempotency_key = 'raw:4'");
+                " WHERE idempotency_key = 'raw:5'");
     sql_ok(app, "COMMIT");
     cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry"), 1);
     PQfinish(app);
     teardown(&f);
 }
 
-Test(ledger_db, unknown_accounts_and_currencies_are_refused_at_commit)
+Test(ledger_db, a_statement_adding_to_several_entries_is_checked_per_entry)
+{
+    struct fixture f;
+    setup(&f);
+    PGconn *app = connect_url(f.app_url);
+    sql_ok(app, "BEGIN");
+    sql_ok(app, "INSERT INTO journal_entry (idempotency_key, kind)"
+                " VALUES ('raw:a', 'adjustment'), ('raw:b', 'adjustment')");
+    /* Balanced together, not each. */
+    refused(app, "23514", "unbalanced",
+            "INSERT INTO posting (entry_id, account, currency,"
+            " amount_minor) SELECT e.id, 'paypal:balance', 'USD',"
+            " CASE e.idempotency_key WHEN 'raw:a' THEN 100 ELSE -100 END"
+            " FROM journal_entry e UNION ALL SELECT e.id,"
+            " 'expense:paypal_fees', 'USD', CASE e.idempotency_key"
+            " WHEN 'raw:a' THEN -50 ELSE 50 END FROM journal_entry e");
+    cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry"), 0);
+    PQfinish(app);
+    teardown(&f);
+}
+
+Test(ledger_db, unknown_accounts_and_currencies_are_refused)
 {
     struct fixture f;
     setup(&f);
@@ -640,14 +677,13 @@ Test(ledger_db, unknown_accounts_and_currencies_are_refused_at_commit)
                "INSERT INTO journal_entry (idempotency_key, kind)"
                " VALUES ('raw:%d', 'adjustment')",
                i);
-        sql_ok(app,
-               "INSERT INTO posting (entry_id, account, currency,"
-               " amount_minor) SELECT id, a, c, m FROM journal_entry,"
-               " (VALUES %s) v(a, c, m) WHERE idempotency_key = 'raw:%d'",
-               postings[i], i);
-        const char *state = try_sql(app, "COMMIT");
-        cr_assert_str_eq(state ? state : "ok", "23503", "%s", postings[i]);
-        cr_assert_not_null(strstr(last_error, messages[i]), "%s", last_error);
+        char insert[512];
+        snprintf(insert, sizeof(insert),
+                 "INSERT INTO posting (entry_id, account, currency,"
+                 " amount_minor) SELECT id, a, c, m FROM journal_entry,"
+                 " (VALUES %s) v(a, c, m) WHERE idempotency_key = 'raw:%d'",
+                 postings[i], i);
+        refused(app, "23503", messages[i], insert);
     }
     cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry"), 0);
     /* Nor can the owner remove or rename an account. */
@@ -662,7 +698,7 @@ Test(ledger_db, unknown_accounts_and_currencies_are_refused_at_commit)
     teardown(&f);
 }
 
-Test(ledger_db, entries_without_two_postings_are_refused_at_commit)
+Test(ledger_db, entries_without_their_postings_are_refused_at_commit)
 {
     struct fixture f;
     setup(&f);
@@ -676,12 +712,11 @@ Test(ledger_db, entries_without_two_postings_are_refused_at_commit)
     sql_ok(app, "BEGIN");
     sql_ok(app, "INSERT INTO journal_entry (idempotency_key, kind)"
                 " VALUES ('raw:2', 'adjustment')");
-    sql_ok(app, "INSERT INTO posting (entry_id, account, currency,"
-                " amount_minor) SELECT id, 'paypal:balance', 'USD', 100"
-                " FROM journal_entry WHERE idempotency_key = 'raw:2'");
     state = try_sql(app, "COMMIT");
-    cr_assert_str_eq(state ? state : "ok", "23514", "one posting");
-    cr_assert_not_null(strstr(last_error, "1 posting(s)"), "%s", last_error);
+    cr_assert_str_eq(state ? state : "ok", "23514",
+                     "no postings, in a"
+                     " transaction");
+    cr_assert_not_null(strstr(last_error, "0 posting(s)"), "%s", last_error);
     cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry"), 0);
     PQfinish(app);
     teardown(&f);
@@ -914,12 +949,13 @@ Test(ledger_verify, a_duplicated_idempotency_key_is_named)
                              " kind, rma_id) VALUES ('%s', 'adjustment', %lld)"
                              " RETURNING id",
                              key, (long long)rma);
-    for (int i = 0; i < 2; i++)
-        sql_ok(app,
-               "INSERT INTO posting (entry_id, account, currency,"
-               " amount_minor) VALUES (%lld, '%s', 'USD', %lld)",
-               (long long)second, lines[i].account,
-               (long long)lines[i].amount_minor);
+    sql_ok(app,
+           "INSERT INTO posting (entry_id, account, currency,"
+           " amount_minor) VALUES (%lld, '%s', 'USD', %lld),"
+           " (%lld, '%s', 'USD', %lld)",
+           (long long)second, lines[0].account,
+           (long long)lines[0].amount_minor, (long long)second,
+           lines[1].account, (long long)lines[1].amount_minor);
     sql_ok(app, "COMMIT");
     PQfinish(app);
 

@@ -1016,11 +1016,14 @@ def seed_holds(url):
                  " rma_id, id, %s, %s, %s FROM hold WHERE order_id = %s;"
                  % (lit(key), lit(kind), lit(paypal), lit("=" + key),
                     lit(at), lit("ORDER-%d" % hold)))
-        for account, amount in lines:
-            s.append("INSERT INTO posting (entry_id, account, currency,"
-                     " amount_minor) SELECT id, %s, %s, %d FROM journal_entry"
-                     " WHERE idempotency_key = %s;"
-                     % (lit(account), lit(cur), amount, lit(key)))
+        # an entry's postings in one statement (0026_ledger_check_once.sql)
+        s.append("INSERT INTO posting (entry_id, account, currency,"
+                 " amount_minor) SELECT e.id, l.account, %s, l.amount"
+                 " FROM journal_entry e, (VALUES %s) l(account, amount)"
+                 " WHERE e.idempotency_key = %s;"
+                 % (lit(cur), ", ".join("(%s, %d)" % (lit(account), amount)
+                                        for account, amount in lines),
+                    lit(key)))
     s.append("COMMIT;")
     sql("\n".join(s), url)
 
