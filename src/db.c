@@ -169,15 +169,11 @@ db_translate(const PGresult *res)
     return RMA_EINTERNAL;
 }
 
-PGresult *
-db_run(struct db *db, const char *stmt, int nparams, const char *const *params,
-       enum rma_err *err)
+/* r as db_run answers it: r when its status is TUPLES_OK or COMMAND_OK;
+ * otherwise logged, cleared, *err set and NULL. */
+static PGresult *
+checked(struct db *db, const char *stmt, PGresult *r, enum rma_err *err)
 {
-    *err = db_ensure(db);
-    if (*err != RMA_OK)
-        return NULL;
-    PGresult *r =
-        PQexecPrepared(db_pg(db), stmt, nparams, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
         return r;
@@ -192,6 +188,42 @@ db_run(struct db *db, const char *stmt, int nparams, const char *const *params,
     if (PQstatus(db_pg(db)) != CONNECTION_OK)
         db->prepared = false; /* reconnect on the next call */
     return NULL;
+}
+
+PGresult *
+db_run(struct db *db, const char *stmt, int nparams, const char *const *params,
+       enum rma_err *err)
+{
+    *err = db_ensure(db);
+    if (*err != RMA_OK)
+        return NULL;
+    return checked(
+        db, stmt,
+        PQexecPrepared(db_pg(db), stmt, nparams, params, NULL, NULL, 0), err);
+}
+
+enum rma_err
+db_send(struct db *db, const char *stmt, int nparams, const char *const *params)
+{
+    enum rma_err err = db_ensure(db);
+    if (err != RMA_OK)
+        return err;
+    if (PQsendQueryPrepared(db_pg(db), stmt, nparams, params, NULL, NULL, 0) ==
+        1)
+        return RMA_OK;
+    (void)checked(db, stmt, NULL, &err); /* logs libpq's message */
+    return err;
+}
+
+PGresult *
+db_receive(struct db *db, const char *stmt, enum rma_err *err)
+{
+    /* One statement: its result, then NULL (libpq's end of the query). */
+    PGresult *r = PQgetResult(db_pg(db));
+    for (PGresult *more; (more = PQgetResult(db_pg(db))) != NULL;)
+        PQclear(more);
+    *err = RMA_OK;
+    return checked(db, stmt, r, err);
 }
 
 enum rma_err

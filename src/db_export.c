@@ -2,11 +2,12 @@
  *
  * Each kind is one query, read through a server-side cursor in a read-only
  * REPEATABLE READ transaction: PostgreSQL keeps the result, the client holds
- * one batch of EXPORT_FETCH_ROWS rows at a time, and the whole export sees
- * one snapshot.  (COPY would be faster but takes no parameters.)  Values
- * come back as text: timestamps in UTC and ISO style, amounts as integer
- * minor units; export.c formats them.  Every query selects its columns in
- * the order of export.c's table for the kind and orders by time, then id. */
+ * one batch of EXPORT_FETCH_ROWS rows at a time (and asks for the next one
+ * before writing it), and the whole export sees one snapshot.  (COPY would be
+ * faster but takes no parameters.)  Values come back as text: timestamps in UTC
+ * and ISO style, amounts as integer minor units; export.c formats them.  Every
+ * query selects its columns in the order of export.c's table for the kind and
+ * orders by time, then id. */
 #include "rma/db_export.h"
 
 #include <inttypes.h>
@@ -228,8 +229,13 @@ db_export_stream(struct db *db, enum export_kind kind, const char *from,
         err = run(db, "export_settings", 0, NULL);
     if (err == RMA_OK)
         err = run(db, declare, 2, period);
+    /* Each batch is asked for before the last one is written, so that
+     * PostgreSQL reads it while rmactl formats (bench/export.sh: the two
+     * took turns before). */
+    if (err == RMA_OK)
+        err = db_send(db, "export_fetch", 0, NULL);
     while (err == RMA_OK) {
-        PGresult *r = db_run(db, "export_fetch", 0, NULL, &err);
+        PGresult *r = db_receive(db, "export_fetch", &err);
         if (r == NULL)
             break;
         if (PQnfields(r) != ncolumns) {
@@ -240,14 +246,18 @@ db_export_stream(struct db *db, enum export_kind kind, const char *from,
             err = RMA_EINTERNAL;
             break;
         }
-        int n = PQntuples(r);
-        int stop = pass_rows(r, ncolumns, row, arg);
+        bool more = PQntuples(r) == EXPORT_FETCH_ROWS;
+        if (more)
+            err = db_send(db, "export_fetch", 0, NULL);
+        int stop = err == RMA_OK ? pass_rows(r, ncolumns, row, arg) : 0;
         PQclear(r);
-        if (stop || n < EXPORT_FETCH_ROWS) {
-            if (stop) {
-                db_rollback(db);
-                return RMA_OK;
-            }
+        if (stop) {
+            if (more) /* the batch asked for, not wanted */
+                PQclear(db_receive(db, "export_fetch", &err));
+            db_rollback(db);
+            return RMA_OK;
+        }
+        if (!more && err == RMA_OK) {
             err = run(db, "export_commit", 0, NULL);
             break;
         }

@@ -77,6 +77,13 @@ db_pg(struct db *db)
  * clears, sets *err (SQLSTATE translated) and returns NULL. */
 PGresult *db_run(struct db *db, const char *stmt, int nparams,
                  const char *const *params, enum rma_err *err);
+/* db_run in two halves, for a client that works while the server does:
+ * db_send sends the statement; db_receive waits for its result, answered
+ * as db_run answers it.  Nothing else may use the connection between
+ * them. */
+enum rma_err db_send(struct db *db, const char *stmt, int nparams,
+                     const char *const *params);
+PGresult *db_receive(struct db *db, const char *stmt, enum rma_err *err);
 
 /* Runs stmt for its side effects; *affected (may be NULL) gets the row
  * count. */
