@@ -54,7 +54,7 @@
 /* One case queue's items, oldest first ($1 now, $2 limit): each as stored
  * (rma_queue_item, 0025_read_rows.sql) or, when it is not, rendered now,
  * with its age added; and the ids and revisions of those not stored
- * (db_rma_items_store). */
+ * (db_items_read stores them). */
 #define QUEUE_UNSTORED " FILTER (WHERE q.unstored)"
 #define CASE_QUEUE(cond)                                                       \
     "SELECT '[' || coalesce(string_agg(left(q.item, -1)"                       \
@@ -196,19 +196,7 @@ db_console_queue_json(struct db *db, const char *queue, const char *now,
     snprintf(stmt, sizeof(stmt), "console_q_%s", queue);
     snprintf(lim, sizeof(lim), "%d", limit);
     const char *params[] = {now, lim};
-    enum rma_err err;
-    PGresult *r = db_run(db, stmt, 2, params, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-        PQclear(r);
-        return RMA_ENOTFOUND;
-    }
-    *json = arena_strdup(a, PQgetvalue(r, 0, 0));
-    if (PQnfields(r) == 3) /* a case queue's items not stored */
-        db_rma_items_store(db, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
-    PQclear(r);
-    return RMA_OK;
+    return db_items_read(db, stmt, 2, params, a, json);
 }
 
 enum rma_err

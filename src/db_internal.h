@@ -55,12 +55,16 @@ extern const struct db_stmt_table db_orders_stmts;
     " WHERE s.token_hash = decode($1, 'hex') AND s.revoked_at IS NULL"         \
     " AND s.expires_at > $2"                                                   \
     " AND s.last_seen_at > $2::timestamptz - make_interval(mins => $3)"
-/* Stores the list and queue items (0025_read_rows.sql) of the cases with
- * these ids, PostgreSQL arrays as text ("{1,2}") with the revisions the
- * read saw, where nothing changed since; never inside a transaction, never
- * waiting for a writer.  A list or queue read calls it with the items it
- * had to render. */
-void db_rma_items_store(struct db *db, const char *ids, const char *revisions);
+/* A list's or a queue's read (db_read.c): runs stmt, whose column 0 is
+ * the answer's JSON text (into *json, in the arena; RMA_ENOTFOUND without
+ * it) and whose columns 1 and 2, when it has them, are the ids and
+ * revisions of the items it had to render (0025_read_rows.sql); those are
+ * then stored, where nothing changed since, never inside a transaction,
+ * never waiting for a writer. */
+struct arena;
+enum rma_err db_items_read(struct db *db, const char *stmt, int n,
+                           const char *const *params, struct arena *a,
+                           char **json);
 
 struct customer_session;
 /* The session of SESSION_LIVE_COLUMNS at columns 0-3 of row 0. */

@@ -117,7 +117,7 @@ static const struct db_stmt stmts[] = {
      " WHERE r.customer_id = $1::bigint"
      " AND r.status NOT IN ('draft', 'pending_review')",
      1},
-    /* A list's or a queue's items stored (db_rma_items_store). */
+    /* A list's or a queue's items stored (items_store). */
     {"rma_items_store",
      "UPDATE rma_document d"
      " SET list_item = coalesce(d.list_item, rma_list_item(d.rma_id)::text),"
@@ -290,28 +290,10 @@ db_session_find_case(struct db *db, const unsigned char *hash, const char *now,
     return RMA_OK;
 }
 
-enum rma_err
-db_rma_list_json(struct db *db, int64_t customer_id, struct arena *a,
-                 char **json)
-{
-    char buf[24];
-    const char *params[] = {db_num(buf, customer_id)};
-    enum rma_err err;
-    PGresult *r = db_run(db, "rma_list_json", 1, params, &err);
-    if (r == NULL)
-        return err;
-    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-        PQclear(r);
-        return RMA_ENOTFOUND;
-    }
-    *json = arena_strdup(a, PQgetvalue(r, 0, 0));
-    db_rma_items_store(db, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
-    PQclear(r);
-    return RMA_OK;
-}
-
-void
-db_rma_items_store(struct db *db, const char *ids, const char *revisions)
+/* Stores the items a list or queue read had to render: their ids and the
+ * revisions the read saw (PostgreSQL arrays as text, "{}" when none). */
+static void
+items_store(struct db *db, const char *ids, const char *revisions)
 {
     if (strcmp(ids, "{}") == 0 || !may_store(db))
         return;
@@ -320,4 +302,32 @@ db_rma_items_store(struct db *db, const char *ids, const char *revisions)
     PGresult *r = db_run(db, "rma_items_store", 2, params, &err);
     if (r != NULL) /* a failure only costs the next read a rendering */
         PQclear(r);
+}
+
+enum rma_err
+db_items_read(struct db *db, const char *stmt, int n, const char *const *params,
+              struct arena *a, char **json)
+{
+    enum rma_err err;
+    PGresult *r = db_run(db, stmt, n, params, &err);
+    if (r == NULL)
+        return err;
+    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+        PQclear(r);
+        return RMA_ENOTFOUND;
+    }
+    *json = arena_strdup(a, PQgetvalue(r, 0, 0));
+    if (PQnfields(r) == 3)
+        items_store(db, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
+    PQclear(r);
+    return RMA_OK;
+}
+
+enum rma_err
+db_rma_list_json(struct db *db, int64_t customer_id, struct arena *a,
+                 char **json)
+{
+    char buf[24];
+    const char *params[] = {db_num(buf, customer_id)};
+    return db_items_read(db, "rma_list_json", 1, params, a, json);
 }
