@@ -1,13 +1,18 @@
 /* db_ledger.c - SQL of the double-entry ledger (sql/migrations/0006_ledger.sql)
  * and of `rmactl ledger verify`.
  *
- * An entry and its postings are written by one statement: the entry is
- * inserted unless its idempotency key exists (ON CONFLICT DO NOTHING, so a
- * duplicate does not abort the caller's transaction), and its postings only
- * when it was.  A duplicate is then compared with what is stored. */
+ * Entries and their postings are written by one statement, one entry or
+ * several (a capture's release of the hold and the capture itself): each
+ * entry is inserted unless its idempotency key exists (ON CONFLICT DO
+ * NOTHING, so a duplicate does not abort the caller's transaction), and its
+ * postings only when it was.  A duplicate is then compared with what is
+ * stored.  The entries travel as one JSON array (jansson quotes the memo
+ * and keys); 0026's statement trigger checks every entry the statement
+ * touched once. */
 #include "rma/db_ledger.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +21,7 @@
 #include "rma/buf.h"
 #include "rma/log.h"
 
-/* The parameters of ledger_post and ledger_same, in this order. */
+/* The parameters of ledger_same, in this order. */
 #define ENTRY_PARAMS 12
 
 /* Per currency, memo and real accounts apart, the non-zero sums: entry id,
@@ -169,19 +174,28 @@
     " FROM s LEFT JOIN hold h ON h.id = s.hold_id ORDER BY s.id"
 
 static const struct db_stmt stmts[] = {
+    /* $1: [{n, key, kind, rma_id, hold_id, intent_id, makeup_id, paypal_id,
+     * memo, effective_at, currency, lines: [{k, account, amount}]}], the
+     * keys distinct.  One row per entry written: its key. */
     {"ledger_post",
-     "WITH e AS (INSERT INTO journal_entry (idempotency_key, kind, rma_id,"
+     "WITH l AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS l(n int,"
+     " key text, kind text, rma_id bigint, hold_id bigint, intent_id bigint,"
+     " makeup_id bigint, paypal_id text, memo text, effective_at timestamptz,"
+     " currency text, lines jsonb)),"
+     " e AS (INSERT INTO journal_entry (idempotency_key, kind, rma_id,"
      " hold_id, paypal_intent_id, makeup_id, paypal_id, memo, effective_at)"
-     " VALUES ($1, $2, NULLIF($3::bigint, 0), NULLIF($4::bigint, 0),"
-     " NULLIF($5::bigint, 0), NULLIF($6::bigint, 0), $7, $8,"
-     " coalesce($9::timestamptz, now()))"
-     " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),"
+     " SELECT key, kind, NULLIF(rma_id, 0), NULLIF(hold_id, 0),"
+     " NULLIF(intent_id, 0), NULLIF(makeup_id, 0), paypal_id, memo,"
+     " coalesce(effective_at, now()) FROM l ORDER BY n"
+     " ON CONFLICT (idempotency_key) DO NOTHING"
+     " RETURNING id, idempotency_key),"
      " p AS (INSERT INTO posting (entry_id, account, currency, amount_minor)"
-     " SELECT e.id, l.account, $10, l.amount FROM e,"
-     " unnest($11::text[], $12::bigint[]) WITH ORDINALITY"
-     " AS l(account, amount, n) ORDER BY l.n RETURNING 1)"
-     " SELECT e.id, (SELECT count(*) FROM p) FROM e",
-     ENTRY_PARAMS},
+     " SELECT e.id, x.account, l.currency, x.amount"
+     " FROM l JOIN e ON e.idempotency_key = l.key,"
+     " jsonb_to_recordset(l.lines) AS x(k int, account text, amount bigint)"
+     " ORDER BY l.n, x.k RETURNING 1)"
+     " SELECT e.idempotency_key, (SELECT count(*) FROM p) FROM e",
+     1},
     /* The stored entry of the key against the proposal: id, same (t/f). */
     {"ledger_same",
      "SELECT e.id, e.kind = $2"
@@ -253,35 +267,33 @@ line_arrays(const struct ledger_entry *e, struct buf *accounts,
     return err;
 }
 
-enum rma_err
-db_ledger_post(struct db *db, const struct ledger_entry *e, bool *created)
-{
-    *created = false;
+/* ledger_same's parameters for e: the numbers printed into t. */
+struct entry_text {
     char rma[24], hold[24], intent[24], makeup[24];
-    snprintf(rma, sizeof(rma), "%" PRId64, e->rma_id);
-    snprintf(hold, sizeof(hold), "%" PRId64, e->hold_id);
-    snprintf(intent, sizeof(intent), "%" PRId64, e->intent_id);
-    snprintf(makeup, sizeof(makeup), "%" PRId64, e->makeup_id);
     struct buf accounts, amounts;
-    buf_init(&accounts, 64 * LEDGER_LINES_MAX);
-    buf_init(&amounts, 24 * LEDGER_LINES_MAX);
+};
+
+/* A duplicate's key: RMA_OK when the stored entry has e's content, else
+ * RMA_ECONFLICT. */
+static enum rma_err
+same_as_stored(struct db *db, const struct ledger_entry *e)
+{
+    struct entry_text t;
+    snprintf(t.rma, sizeof(t.rma), "%" PRId64, e->rma_id);
+    snprintf(t.hold, sizeof(t.hold), "%" PRId64, e->hold_id);
+    snprintf(t.intent, sizeof(t.intent), "%" PRId64, e->intent_id);
+    snprintf(t.makeup, sizeof(t.makeup), "%" PRId64, e->makeup_id);
+    buf_init(&t.accounts, 64 * LEDGER_LINES_MAX);
+    buf_init(&t.amounts, 24 * LEDGER_LINES_MAX);
     PGresult *r = NULL;
-    enum rma_err err = line_arrays(e, &accounts, &amounts);
+    enum rma_err err = line_arrays(e, &t.accounts, &t.amounts);
     if (err != RMA_OK)
         goto done;
     const char *params[ENTRY_PARAMS] = {
-        e->key,          e->kind,     rma,           hold,
-        intent,          makeup,      e->paypal_id,  e->memo,
-        e->effective_at, e->currency, accounts.data, amounts.data,
+        e->key,          e->kind,     t.rma,           t.hold,
+        t.intent,        t.makeup,    e->paypal_id,    e->memo,
+        e->effective_at, e->currency, t.accounts.data, t.amounts.data,
     };
-    r = db_run(db, "ledger_post", ENTRY_PARAMS, params, &err);
-    if (r == NULL)
-        goto done;
-    if (PQntuples(r) == 1) {
-        *created = true;
-        goto done;
-    }
-    PQclear(r);
     r = db_run(db, "ledger_same", ENTRY_PARAMS, params, &err);
     if (r == NULL)
         goto done;
@@ -294,9 +306,81 @@ db_ledger_post(struct db *db, const struct ledger_entry *e, bool *created)
     }
 done:
     PQclear(r);
-    buf_free(&accounts);
-    buf_free(&amounts);
+    buf_free(&t.accounts);
+    buf_free(&t.amounts);
     return err;
+}
+
+/* ledger_post's parameter: the entries as a JSON array, or NULL (out of
+ * memory). */
+static char *
+entries_json(const struct ledger_entry *const *e, size_t n)
+{
+    json_t *all = json_array();
+    for (size_t i = 0; all != NULL && i < n; i++) {
+        json_t *lines = json_array();
+        for (size_t k = 0; lines != NULL && k < e[i]->n; k++) {
+            const struct ledger_line *l = &e[i]->lines[k];
+            if (json_array_append_new(
+                    lines, json_pack("{s:I, s:s, s:I}", "k", (json_int_t)k,
+                                     "account", l->account, "amount",
+                                     (json_int_t)l->amount_minor)) != 0) {
+                json_decref(lines);
+                lines = NULL;
+            }
+        }
+        json_t *o = json_pack(
+            "{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s, s:o}",
+            "n", (json_int_t)i, "key", e[i]->key, "kind", e[i]->kind, "rma_id",
+            (json_int_t)e[i]->rma_id, "hold_id", (json_int_t)e[i]->hold_id,
+            "intent_id", (json_int_t)e[i]->intent_id, "makeup_id",
+            (json_int_t)e[i]->makeup_id, "paypal_id", e[i]->paypal_id, "memo",
+            e[i]->memo, "effective_at", e[i]->effective_at, "currency",
+            e[i]->currency, "lines", lines);
+        if (json_array_append_new(all, o) != 0) {
+            json_decref(all);
+            all = NULL;
+        }
+    }
+    char *text = all != NULL ? json_dumps(all, JSON_COMPACT) : NULL;
+    json_decref(all);
+    return text;
+}
+
+enum rma_err
+db_ledger_post_many(struct db *db, const struct ledger_entry *const *e,
+                    size_t n, bool *created)
+{
+    for (size_t i = 0; i < n; i++) {
+        created[i] = false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(e[i]->key, e[j]->key) == 0)
+                return RMA_EINTERNAL; /* one key, two entries */
+    }
+    char *entries = entries_json(e, n);
+    if (entries == NULL)
+        return RMA_EINTERNAL;
+    enum rma_err err;
+    const char *params[] = {entries};
+    PGresult *r = db_run(db, "ledger_post", 1, params, &err);
+    free(entries);
+    if (r == NULL)
+        return err;
+    for (int row = 0; row < PQntuples(r); row++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(PQgetvalue(r, row, 0), e[i]->key) == 0)
+                created[i] = true;
+    PQclear(r);
+    for (size_t i = 0; i < n && err == RMA_OK; i++)
+        if (!created[i])
+            err = same_as_stored(db, e[i]);
+    return err;
+}
+
+enum rma_err
+db_ledger_post(struct db *db, const struct ledger_entry *e, bool *created)
+{
+    return db_ledger_post_many(db, &e, 1, created);
 }
 
 enum rma_err

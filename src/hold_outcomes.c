@@ -206,11 +206,9 @@ hold_apply_captured(struct hold_env *env, struct hold_work *w)
     enum rma_err err =
         db_hold_captured(env->db, h->id, c->id, gross, fee, env->now, w->why);
     if (err == RMA_OK)
-        err = ledger_hold_released(env->db, h->rma_id, h->id, h->currency,
-                                   h->amount_minor, "captured", c->id);
-    if (err == RMA_OK)
-        err = ledger_capture(env->db, h->rma_id, h->id, w->intent.id, c->id,
-                             h->currency, gross, fee);
+        err = ledger_capture_with_release(env->db, h->rma_id, h->id,
+                                          w->intent.id, c->id, h->currency,
+                                          h->amount_minor, gross, fee);
     struct rma_ref r;
     char *d =
         hold_detail_json("{s:s, s:s, s:s}", "capture_id", c->id, "reason",

@@ -1,6 +1,7 @@
 ## src/ledger.mk - the double-entry ledger (SPEC §5.6) and rmactl ledger verify, part of librma.
 dist_migrations_DATA += sql/migrations/0006_ledger.sql \
-	sql/migrations/0026_ledger_check_once.sql
+	sql/migrations/0026_ledger_check_once.sql \
+	sql/migrations/0027_ledger_check_set.sql
 librma_la_SOURCES += \
 	src/db_ledger.c \
 	src/ledger.c \

@@ -80,6 +80,26 @@ ledger_capture(struct db *db, int64_t rma_id, int64_t hold_id,
 }
 
 enum rma_err
+ledger_capture_with_release(struct db *db, int64_t rma_id, int64_t hold_id,
+                            int64_t intent_id, const char *capture_id,
+                            const char *currency, int64_t held, int64_t gross,
+                            int64_t fee)
+{
+    struct ledger_draft d[2];
+    enum rma_err err = ledger_build_hold_released(
+        &d[0], rma_id, hold_id, currency, held, "captured", capture_id);
+    if (err != RMA_OK)
+        return post_draft(db, &d[0], err);
+    err = ledger_build_capture(&d[1], rma_id, hold_id, intent_id, capture_id,
+                               currency, gross, fee);
+    if (err != RMA_OK)
+        return post_draft(db, &d[1], err);
+    const struct ledger_entry *e[2] = {&d[0].entry, &d[1].entry};
+    bool created[2];
+    return db_ledger_post_many(db, e, 2, created);
+}
+
+enum rma_err
 ledger_refund(struct db *db, int64_t rma_id, int64_t hold_id, int64_t intent_id,
               const char *refund_id, const char *currency, int64_t amount,
               int64_t fee_returned)

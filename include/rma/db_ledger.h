@@ -4,11 +4,17 @@
 #define RMA_DB_LEDGER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "rma/db.h"
 #include "rma/err.h"
 #include "rma/ledger.h"
 
+/* Writes e (ledger_ops.h: ledger_post); created[i] tells whether e[i]
+ * was written by this call.  The keys must be distinct (RMA_EINTERNAL). */
+enum rma_err db_ledger_post_many(struct db *db,
+                                 const struct ledger_entry *const *e, size_t n,
+                                 bool *created);
 enum rma_err db_ledger_post(struct db *db, const struct ledger_entry *e,
                             bool *created);
 

@@ -44,6 +44,13 @@ enum rma_err ledger_hold_released(struct db *db, int64_t rma_id,
 enum rma_err ledger_capture(struct db *db, int64_t rma_id, int64_t hold_id,
                             int64_t intent_id, const char *capture_id,
                             const char *currency, int64_t gross, int64_t fee);
+/* A capture's two entries in one statement: the hold's memo released
+ * (ledger_hold_released, why "captured", held) and the capture. */
+enum rma_err ledger_capture_with_release(struct db *db, int64_t rma_id,
+                                         int64_t hold_id, int64_t intent_id,
+                                         const char *capture_id,
+                                         const char *currency, int64_t held,
+                                         int64_t gross, int64_t fee);
 enum rma_err ledger_refund(struct db *db, int64_t rma_id, int64_t hold_id,
                            int64_t intent_id, const char *refund_id,
                            const char *currency, int64_t amount,

@@ -21,6 +21,7 @@
 #include "../e2e/sim_client.h"
 #include "../harness.h"
 #include "rma/db.h"
+#include "rma/db_ledger.h"
 #include "rma/ledger.h"
 #include "rma/ledger_ops.h"
 #include "rma/ledger_verify.h"
@@ -99,6 +100,15 @@ sql_int(PGconn *c, const char *fmt, ...)
     long long v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     return v;
+}
+
+/* The ledger holds entries journal entries and postings postings. */
+static void
+assert_rows(struct fixture *f, long long entries, long long postings)
+{
+    cr_assert_eq(sql_int(f->admin, "SELECT count(*) FROM journal_entry"),
+                 entries);
+    cr_assert_eq(sql_int(f->admin, "SELECT count(*) FROM posting"), postings);
 }
 
 static void
@@ -394,8 +404,7 @@ Test(ledger_post, an_entry_and_its_postings_are_written_once)
         ledger_capture(&f.db, rma, hold, 0, "CAP-A", "USD", 12999, 483),
         RMA_ECONFLICT, "the rule's entry has no memo");
     commit(&f);
-    cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry"), 1);
-    cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM posting"), 3);
+    assert_rows(&f, 1, 3);
     teardown(&f);
 }
 
@@ -442,6 +451,106 @@ Test(ledger_post, the_same_key_with_other_content_is_a_conflict)
         RMA_OK);
     commit(&f);
     cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry"), 2);
+    teardown(&f);
+}
+
+/* A capture's two entries go in by one statement (db_ledger_post_many):
+ * both or neither, each idempotent on its own key. */
+Test(ledger_post, a_capture_and_its_release_are_posted_together)
+{
+    struct fixture f;
+    setup(&f);
+    int64_t rma, hold = add_hold(&f, 12999, NULL, &rma);
+    begin(&f);
+    cr_assert_eq(
+        ledger_hold_authorized(&f.db, rma, hold, "USD", 12999, "AUTH-W"),
+        RMA_OK);
+    cr_assert_eq(ledger_capture_with_release(&f.db, rma, hold, 0, "CAP-W",
+                                             "USD", 12999, 12999, 483),
+                 RMA_OK);
+    commit(&f);
+    assert_rows(&f, 3, 7);
+    cr_assert_eq(sql_int(f.admin, "SELECT sum(amount_minor) FROM posting"
+                                  " WHERE account = 'holds:authorized'"),
+                 0, "the hold is released");
+    cr_assert_eq(sql_int(f.admin,
+                         "SELECT count(*) FROM journal_entry r, journal_entry c"
+                         " WHERE r.idempotency_key = 'hold:%lld:captured'"
+                         " AND r.kind = 'hold_captured' AND r.paypal_id ="
+                         " 'CAP-W' AND c.idempotency_key = 'capture:CAP-W'"
+                         " AND r.id < c.id AND (SELECT max(id) FROM posting"
+                         " WHERE entry_id = r.id) < (SELECT min(id) FROM"
+                         " posting WHERE entry_id = c.id)",
+                         (long long)hold),
+                 1, "the release, then the capture, each with its postings");
+
+    /* Again (a rerun), and again with another fee: the first is the same
+     * pair, the second a conflict that does not abort the transaction. */
+    begin(&f);
+    cr_assert_eq(ledger_capture_with_release(&f.db, rma, hold, 0, "CAP-W",
+                                             "USD", 12999, 12999, 483),
+                 RMA_OK);
+    cr_assert_eq(ledger_capture_with_release(&f.db, rma, hold, 0, "CAP-W",
+                                             "USD", 12999, 12999, 484),
+                 RMA_ECONFLICT);
+    commit(&f);
+    assert_rows(&f, 3, 7);
+    teardown(&f);
+}
+
+Test(ledger_post, several_entries_in_one_statement_keep_their_text_and_keys)
+{
+    struct fixture f;
+    setup(&f);
+    struct ledger_line lines[] = {{LEDGER_PAYPAL_BALANCE, 100},
+                                  {LEDGER_ADJUSTMENTS, -100}};
+    /* Text JSON must escape, and that is not ASCII. */
+    const char *memo = "said \"no\" \\ {a,b} caf\xc3\xa9\n";
+    struct ledger_entry a = {.key = "adjust:\"q\"",
+                             .kind = "adjustment",
+                             .currency = "USD",
+                             .memo = memo,
+                             .lines = lines,
+                             .n = 2};
+    struct ledger_entry b = a;
+    b.key = "adjust:{2}";
+    b.memo = NULL;
+    b.effective_at = "2026-11-23T10:00:00Z";
+    const struct ledger_entry *both[] = {&a, &b};
+    bool created[2];
+    begin(&f);
+    cr_assert_eq(db_ledger_post_many(&f.db, both, 2, created), RMA_OK);
+    cr_assert(created[0] && created[1]);
+    commit(&f);
+    cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry WHERE"
+                                  " idempotency_key = 'adjust:\"q\"' AND"
+                                  " memo = 'said \"no\" \\ {a,b} caf\xc3\xa9'"
+                                  " || chr(10)"),
+                 1, "the memo as it was");
+    cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry WHERE"
+                                  " idempotency_key = 'adjust:{2}' AND memo"
+                                  " IS NULL AND effective_at ="
+                                  " '2026-11-23T10:00:00Z'"),
+                 1);
+
+    /* One written before, one new: only the new one is written. */
+    struct ledger_entry c = b;
+    c.key = "adjust:3";
+    const struct ledger_entry *again[] = {&a, &c};
+    begin(&f);
+    cr_assert_eq(db_ledger_post_many(&f.db, again, 2, created), RMA_OK);
+    cr_assert(!created[0] && created[1]);
+    commit(&f);
+    cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry"), 3);
+
+    /* One key twice in one call is the caller's mistake: nothing written. */
+    struct ledger_entry d = c;
+    d.key = "adjust:4";
+    const struct ledger_entry *twice[] = {&d, &d};
+    begin(&f);
+    cr_assert_eq(db_ledger_post_many(&f.db, twice, 2, created), RMA_EINTERNAL);
+    commit(&f);
+    cr_assert_eq(sql_int(f.admin, "SELECT count(*) FROM journal_entry"), 3);
     teardown(&f);
 }
 
