@@ -183,6 +183,8 @@ call_thread(void *arg)
 {
     struct pipeline *p = arg;
     struct paypal_feed feed = {.ctx = p, .next = feed_next, .done = feed_done};
+    /* The token while the job's thread leases the first round. */
+    paypal_client_ready(p->pc);
     enum rma_err err = paypal_stream(p->pc, &feed, p->concurrency);
     if (err != RMA_OK)
         log_event(LOG_ERROR, "job_calls_failed", "{s:s}", "error",

@@ -405,6 +405,12 @@ paypal_post_json(struct paypal_client *pc, const char *op, const char *path,
     return err;
 }
 
+enum rma_err
+paypal_client_ready(struct paypal_client *pc)
+{
+    return ensure_token(pc);
+}
+
 /* ------------------------------------------------------------------ */
 /* Streams of calls */
 

@@ -99,6 +99,10 @@ struct paypal_client_stats {
 };
 void paypal_client_stats(const struct paypal_client *pc,
                          struct paypal_client_stats *out);
+/* Fetches a token unless the client holds one that is still good, so that
+ * a stream's first call does not wait for it: RMA_OK, or the token call's
+ * error (a stream tries again itself). */
+enum rma_err paypal_client_ready(struct paypal_client *pc);
 /* Forgets the cached token (tests; after a credential change). */
 void paypal_client_forget_token(struct paypal_client *pc);
 
