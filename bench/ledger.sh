@@ -2,9 +2,12 @@
 # bench/ledger.sh - the ledger against its limit (SPEC §11): journal entries
 # per second at 8 clients against pgbench TPC-B at 8 clients on the same
 # throwaway cluster, for the same duration.  The ledger load
-# (bench/ledger_load.c) posts capture entries (3 postings) through
-# ledger_capture, one entry per transaction, as the capture path does.
-# Prints entries/s, tps and, last, the ratio (target >= 0.8).
+# (bench/ledger_load.c) posts what a capture posts, in one transaction per
+# capture as the capture path does: the hold's release (2 postings) and the
+# capture (3 postings), the two entries in one statement
+# (ledger_capture_with_release), each capture on a hold of its own.  For
+# reference it then posts capture entries alone, one per transaction.
+# Prints entries/s, tps and, last, the ratio (target >= 1.0, issue 18).
 #
 #   cd build && ../bench/ledger.sh [SECONDS=30] [CLIENTS=8]
 #
@@ -17,7 +20,8 @@ set -eu
 SECONDS_RUN=${1:-30}
 CLIENTS=${2:-8}
 SCALE=8
-HOLDS=1000
+# A hold per capture, in two rounds: enough for 6,000 entries/s.
+HOLDS=$((6000 * SECONDS_RUN))
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=${top_builddir:-$(pwd)}
 export top_srcdir top_builddir
@@ -65,29 +69,56 @@ SQL
 mismatched=$(psql -d rma -At -c "SELECT count(*) FROM hold WHERE id <> rma_id OR id > $HOLDS")
 [ "$mismatched" = 0 ] || { echo "holds and cases are not numbered alike" >&2; exit 1; }
 
+# Settled before the measured runs: autovacuum would otherwise take the
+# new rows in while pgbench runs.  Not the ledger's tables: analyzed empty,
+# they would get the plans of empty tables (sequential scans) for good.
+psql -d rma -c "VACUUM ANALYZE customer, original_order, rma, preauth_acceptance, hold" >/dev/null
+
 echo "pgbench: initializing scale $SCALE..." >&2
 psql -d postgres -c "CREATE DATABASE pgbench" >/dev/null
 "$bindir/pgbench" -h "$PGDIR" -U rma_admin -i -q -s "$SCALE" pgbench >"$RUN/log/pgbench-init.log" 2>&1
 psql -d rma -c "CHECKPOINT" >/dev/null
 
-echo "pgbench TPC-B: $CLIENTS clients, $SECONDS_RUN s..." >&2
-"$bindir/pgbench" -h "$PGDIR" -U rma_admin -c "$CLIENTS" -j "$CLIENTS" \
-    -T "$SECONDS_RUN" pgbench >"$RUN/log/pgbench.log" 2>&1
-tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$RUN/log/pgbench.log")
-[ -n "$tps" ] || { cat "$RUN/log/pgbench.log" >&2; exit 1; }
-psql -d rma -c "CHECKPOINT" >/dev/null
+# Alternately, twice each (pgbench, ledger, pgbench, ledger): the VM's
+# speed drifts by a third within minutes, and each side's mean is taken
+# over the same stretch of time.  Each ledger round takes holds of its own.
+tps_sum=0 eps_sum=0 errors=0 out=
+for round in 1 2; do
+    echo "pgbench TPC-B, round $round: $CLIENTS clients, $SECONDS_RUN s..." >&2
+    "$bindir/pgbench" -h "$PGDIR" -U rma_admin -c "$CLIENTS" -j "$CLIENTS" \
+        -T "$SECONDS_RUN" pgbench >"$RUN/log/pgbench-$round.log" 2>&1
+    tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' \
+        "$RUN/log/pgbench-$round.log")
+    [ -n "$tps" ] || { cat "$RUN/log/pgbench-$round.log" >&2; exit 1; }
+    psql -d rma -c "CHECKPOINT" >/dev/null
 
-echo "ledger: $CLIENTS clients, $SECONDS_RUN s..." >&2
-out=$("$top_builddir/bench/ledger_load" "host=$PGDIR dbname=rma user=rma_web" \
-    "$CLIENTS" "$SECONDS_RUN" "$HOLDS")
-eps=$(sed -n 's/.*entries_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
-errors=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$out")
+    echo "ledger, round $round: $CLIENTS clients, $SECONDS_RUN s..." >&2
+    first=$(( (round - 1) * HOLDS / 2 + 1 ))
+    o=$("$top_builddir/bench/ledger_load" "host=$PGDIR dbname=rma user=rma_web" \
+        "$CLIENTS" "$SECONDS_RUN" "$(( round * HOLDS / 2 ))" pair "$first")
+    eps=$(sed -n 's/.*entries_per_s=\([0-9.]*\).*/\1/p' <<<"$o")
+    e=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$o")
+    psql -d rma -c "CHECKPOINT" >/dev/null
+    out="$out
+  round $round: pgbench $tps tps; ledger $o"
+    tps_sum=$(awk -v a="$tps_sum" -v b="$tps" 'BEGIN { print a + b }')
+    eps_sum=$(awk -v a="$eps_sum" -v b="$eps" 'BEGIN { print a + b }')
+    errors=$((errors + e))
+done
+tps=$(awk -v s="$tps_sum" 'BEGIN { printf "%.1f", s / 2 }')
+eps=$(awk -v s="$eps_sum" 'BEGIN { printf "%.1f", s / 2 }')
+
+echo "reference, one capture entry per transaction: $CLIENTS clients, $SECONDS_RUN s..." >&2
+single=$("$top_builddir/bench/ledger_load" "host=$PGDIR dbname=rma user=rma_web" \
+    "$CLIENTS" "$SECONDS_RUN" 1000 single)
 entries=$(psql -d rma -At -c "SELECT count(*) FROM journal_entry")
 postings=$(psql -d rma -At -c "SELECT count(*) FROM posting")
 unbalanced=$(psql -d rma -At -c "SELECT count(*) FROM (SELECT entry_id FROM posting GROUP BY entry_id HAVING sum(amount_minor) <> 0) u")
 
-echo "ledger: $out"
-echo "ledger: $entries entries and $postings postings stored, $unbalanced unbalanced, $errors errors"
-echo "pgbench TPC-B (scale $SCALE, $CLIENTS clients): $tps tps"
-echo "ledger: $eps entries/s"
-awk -v e="$eps" -v t="$tps" 'BEGIN { printf "ratio: %.2f (target >= 0.8)\n", e / t }'
+echo "ledger (captures, two entries in one statement), by round:$out"
+echo "reference (capture entries alone, one per transaction): $single"
+echo "ledger: $entries entries and $postings postings stored, $unbalanced unbalanced"
+echo "pgbench TPC-B (scale $SCALE, $CLIENTS clients), mean of the rounds: $tps tps"
+echo "ledger, mean of the rounds: $eps entries/s, $errors errors"
+awk -v e="$eps" -v t="$tps" 'BEGIN { printf "ratio: %.2f (target >= 1.0)\n", e / t }'
+[ "$errors" = 0 ] && [ "$unbalanced" = 0 ]

@@ -1,13 +1,24 @@
 /* ledger_load.c - the ledger benchmark's load (SPEC §11, bench/ledger.sh):
- * CLIENTS processes, each with its own connection, post capture entries for
- * SECONDS, one entry per transaction as the capture path does, against holds
- * 1..HOLDS (whose case has the same id).  Prints one line:
+ * CLIENTS processes, each with its own connection, post for SECONDS against
+ * holds 1..HOLDS (whose case has the same id), one transaction at a time:
+ *
+ *   pair    what a capture posts (hold_outcomes.c): the hold's release and
+ *           the capture, two entries in one statement
+ *           (ledger_capture_with_release), each transaction on a hold of its
+ *           own (a hold is released once: its key is hold:<id>:captured),
+ *           from hold FIRST (default 1) on; running out of holds is an
+ *           error;
+ *   single  one capture entry per transaction (ledger_capture), the holds
+ *           taken in turn.
+ *
+ * Prints one line:
  *
  *     entries=N seconds=S entries_per_s=X errors=E
  *
- * usage: ledger_load CONNINFO CLIENTS SECONDS HOLDS */
+ * usage: ledger_load CONNINFO CLIENTS SECONDS HOLDS [pair|single [FIRST]] */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +60,8 @@ parse_long(const char *s, long min, long max)
 /* One client: connects, waits for the start signal on go, posts until the
  * deadline, writes its tally to out. */
 static int
-client(const char *conninfo, int number, double seconds, long holds, int go,
-       int out)
+client(const char *conninfo, int number, int clients, bool pair, long first,
+       double seconds, long holds, int go, int out)
 {
     struct db db;
     struct tally t = {0, 0};
@@ -67,15 +78,25 @@ client(const char *conninfo, int number, double seconds, long holds, int go,
         char capture_id[48];
         snprintf(capture_id, sizeof(capture_id), "BENCH%d-%d-%ld",
                  (int)getpid(), number, n);
-        int64_t hold = 1 + (number + n * CLIENTS_MAX) % holds;
+        int64_t hold = pair ? first + number + n * clients
+                            : 1 + (number + n * CLIENTS_MAX) % holds;
+        if (hold > holds) {
+            fprintf(stderr, "ledger_load: client %d ran out of holds\n",
+                    number);
+            t.errors++;
+            break;
+        }
         enum rma_err err = db_begin(&db);
-        if (err == RMA_OK)
+        if (err == RMA_OK && pair)
+            err = ledger_capture_with_release(&db, hold, hold, 0, capture_id,
+                                              "USD", 12999, 12999, 483);
+        else if (err == RMA_OK)
             err = ledger_capture(&db, hold, hold, 0, capture_id, "USD", 12999,
                                  483);
         if (err == RMA_OK)
             err = db_commit(&db);
         if (err == RMA_OK) {
-            t.entries++;
+            t.entries += pair ? 2 : 1;
         } else {
             db_rollback(&db);
             t.errors++;
@@ -88,15 +109,24 @@ client(const char *conninfo, int number, double seconds, long holds, int go,
 int
 main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fputs("usage: ledger_load CONNINFO CLIENTS SECONDS HOLDS\n", stderr);
+    if (argc < 5 || argc > 7) {
+        fputs("usage: ledger_load CONNINFO CLIENTS SECONDS HOLDS"
+              " [pair|single [FIRST]]\n",
+              stderr);
+        return 2;
+    }
+    const char *mode = argc >= 6 ? argv[5] : "pair";
+    long first = argc == 7 ? parse_long(argv[6], 1, 100000000) : 1;
+    if (strcmp(mode, "pair") != 0 && strcmp(mode, "single") != 0) {
+        fputs("ledger_load: the mode is pair or single\n", stderr);
         return 2;
     }
     long clients = parse_long(argv[2], 1, CLIENTS_MAX);
     long seconds = parse_long(argv[3], 1, 3600);
     long holds = parse_long(argv[4], 1, 100000000);
-    if (clients < 0 || seconds < 0 || holds < 0) {
-        fputs("ledger_load: CLIENTS 1..256, SECONDS 1..3600, HOLDS >= 1\n",
+    if (clients < 0 || seconds < 0 || holds < 0 || first < 0) {
+        fputs("ledger_load: CLIENTS 1..256, SECONDS 1..3600, HOLDS and FIRST"
+              " >= 1\n",
               stderr);
         return 2;
     }
@@ -112,8 +142,8 @@ main(int argc, char **argv)
         if (pids[i] == 0) {
             close(go[1]);
             close(results[0]);
-            _exit(
-                client(argv[1], i, (double)seconds, holds, go[0], results[1]));
+            _exit(client(argv[1], i, (int)clients, strcmp(mode, "pair") == 0,
+                         first, (double)seconds, holds, go[0], results[1]));
         }
     }
     close(go[0]);
