@@ -51,7 +51,7 @@ tests_e2e_test_web_CFLAGS = $(TEST_CFLAGS)
 tests_e2e_test_web_LDADD = $(TEST_LDADD)
 
 EXTRA_DIST += tests/run-suite tests/check-style tests/check-structure \
-	tests/check-structure-test tests/lsan.supp \
+	tests/check-structure-test tests/ci-run-test tests/lsan.supp \
 	tests/e2e/faults.sh tests/e2e/scale.sh tests/e2e/replica.sh \
 	tests/e2e/restore.sh tests/package.sh tests/e2e/nginx_example.sh \
 	tests/e2e/privileges.sh tests/e2e/alert_rules.sh
