@@ -7,8 +7,8 @@
  * NOTHING, so a duplicate does not abort the caller's transaction), and its
  * postings only when it was.  A duplicate is then compared with what is
  * stored.  The entries travel as one JSON array (jansson quotes the memo
- * and keys); 0026's statement trigger checks every entry the statement
- * touched once. */
+ * and keys); the statement trigger (0026, its query 0027) checks every
+ * entry the statement touched, once. */
 #include "rma/db_ledger.h"
 
 #include <inttypes.h>
