@@ -202,6 +202,19 @@ db_run(struct db *db, const char *stmt, int nparams, const char *const *params,
         PQexecPrepared(db_pg(db), stmt, nparams, params, NULL, NULL, 0), err);
 }
 
+PGresult *
+db_run_one(struct db *db, const char *stmt, int nparams,
+           const char *const *params, enum rma_err *err)
+{
+    PGresult *r = db_run(db, stmt, nparams, params, err);
+    if (r != NULL && (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))) {
+        PQclear(r);
+        *err = RMA_ENOTFOUND;
+        return NULL;
+    }
+    return r;
+}
+
 enum rma_err
 db_send(struct db *db, const char *stmt, int nparams, const char *const *params)
 {

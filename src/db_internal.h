@@ -81,6 +81,11 @@ db_pg(struct db *db)
  * clears, sets *err (SQLSTATE translated) and returns NULL. */
 PGresult *db_run(struct db *db, const char *stmt, int nparams,
                  const char *const *params, enum rma_err *err);
+/* db_run for a statement that answers one row whose first column is not
+ * NULL: that result (caller PQclears it), or NULL with *err RMA_ENOTFOUND
+ * when it answered no row, several, or a NULL (db_run's error otherwise). */
+PGresult *db_run_one(struct db *db, const char *stmt, int nparams,
+                     const char *const *params, enum rma_err *err);
 /* db_run in two halves, for a client that works while the server does:
  * db_send sends the statement; db_receive waits for its result, answered
  * as db_run answers it.  Nothing else may use the connection between

@@ -309,13 +309,9 @@ db_items_read(struct db *db, const char *stmt, int n, const char *const *params,
               struct arena *a, char **json)
 {
     enum rma_err err;
-    PGresult *r = db_run(db, stmt, n, params, &err);
+    PGresult *r = db_run_one(db, stmt, n, params, &err);
     if (r == NULL)
         return err;
-    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-        PQclear(r);
-        return RMA_ENOTFOUND;
-    }
     *json = arena_strdup(a, PQgetvalue(r, 0, 0));
     if (PQnfields(r) == 3)
         items_store(db, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));

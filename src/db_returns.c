@@ -69,13 +69,9 @@ one_number(struct db *db, const char *stmt, int n, const char *const *params,
            long long *out)
 {
     enum rma_err err;
-    PGresult *r = db_run(db, stmt, n, params, &err);
+    PGresult *r = db_run_one(db, stmt, n, params, &err);
     if (r == NULL)
-        return err;
-    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-        PQclear(r);
-        return RMA_EINTERNAL;
-    }
+        return err == RMA_ENOTFOUND ? RMA_EINTERNAL : err;
     *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     return RMA_OK;

@@ -202,13 +202,9 @@ one_text(struct db *db, const char *stmt, int n, const char *const *params,
          struct arena *a, char **out)
 {
     enum rma_err err;
-    PGresult *r = db_run(db, stmt, n, params, &err);
+    PGresult *r = db_run_one(db, stmt, n, params, &err);
     if (r == NULL)
         return err;
-    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-        PQclear(r);
-        return RMA_ENOTFOUND;
-    }
     *out = arena_strdup(a, PQgetvalue(r, 0, 0));
     PQclear(r);
     return RMA_OK;
